@@ -1,0 +1,176 @@
+"""Every button payload of the conversation, in one place so features can point at each other."""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.core.payloads import Payload
+from bot.domain import FaqTopic, Locale, OrgType
+
+
+class GuideSection(StrEnum):
+    """Parts of a creation guide a person can open."""
+
+    OVERVIEW = "o"
+    DOCUMENTS = "d"
+    COSTS = "c"
+    OFFICE = "w"
+
+
+class Answer(StrEnum):
+    """A yes/no answer."""
+
+    YES = "y"
+    NO = "n"
+
+
+class ReviewAction(StrEnum):
+    """What can be done with the pre-registration summary."""
+
+    CONFIRM = "ok"
+    EDIT = "edit"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True, slots=True)
+class MainMenu(Payload, prefix="menu"):
+    """Show the main menu."""
+
+
+@dataclass(frozen=True, slots=True)
+class Help(Payload, prefix="help"):
+    """Explain what can be typed anywhere, with the other topics."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cancel(Payload, prefix="cancel"):
+    """Leave the current flow."""
+
+
+@dataclass(frozen=True, slots=True)
+class GuideList(Payload, prefix="guides"):
+    """List the five kinds of organisation."""
+
+
+@dataclass(frozen=True, slots=True)
+class ShowGuide(Payload, prefix="guide"):
+    """Open one part of the creation guide of an organisation type."""
+
+    org_type: OrgType
+    section: GuideSection = GuideSection.OVERVIEW
+
+
+@dataclass(frozen=True, slots=True)
+class StartDecision(Payload, prefix="choose"):
+    """Start the decision helper."""
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionReply(Payload, prefix="dec"):
+    """Answer one question of the decision helper."""
+
+    node: str
+    answer: Answer
+
+
+@dataclass(frozen=True, slots=True)
+class StartPreregistration(Payload, prefix="prereg"):
+    """Start a pre-registration, optionally for a known organisation type."""
+
+    org_type: OrgType | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Consent(Payload, prefix="consent"):
+    """Accept or refuse the data-protection notice."""
+
+    answer: Answer
+
+
+@dataclass(frozen=True, slots=True)
+class FieldValue(Payload, prefix="fv"):
+    """Pick one of the choices offered for a form field."""
+
+    field: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class SkipField(Payload, prefix="skip"):
+    """Leave an optional form field empty."""
+
+    field: str
+
+
+@dataclass(frozen=True, slots=True)
+class Review(Payload, prefix="review"):
+    """Confirm, edit or cancel the pre-registration summary."""
+
+    action: ReviewAction
+
+
+@dataclass(frozen=True, slots=True)
+class EditField(Payload, prefix="edit"):
+    """Change one answer of the pre-registration."""
+
+    field: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckStatus(Payload, prefix="status"):
+    """Show the state of the contact's own registrations."""
+
+
+@dataclass(frozen=True, slots=True)
+class Subscribe(Payload, prefix="sub"):
+    """Opt in to the news."""
+
+
+@dataclass(frozen=True, slots=True)
+class Unsubscribe(Payload, prefix="unsub"):
+    """Opt out of everything."""
+
+
+@dataclass(frozen=True, slots=True)
+class Faq(Payload, prefix="faq"):
+    """Answer a question of the FAQ."""
+
+    topic: FaqTopic
+
+
+@dataclass(frozen=True, slots=True)
+class MoreTopics(Payload, prefix="more"):
+    """List the other questions the bot answers."""
+
+
+@dataclass(frozen=True, slots=True)
+class Handoff(Payload, prefix="human"):
+    """Ask for a member of staff."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChooseLanguage(Payload, prefix="lang"):
+    """Offer the languages."""
+
+
+@dataclass(frozen=True, slots=True)
+class SetLanguage(Payload, prefix="setlang"):
+    """Switch to a language."""
+
+    locale: Locale
+
+
+@dataclass(frozen=True, slots=True)
+class ShowMyData(Payload, prefix="mydata"):
+    """Show what is stored about the contact."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteMyData(Payload, prefix="delete"):
+    """Ask to delete the contact's data (then confirm)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmDeletion(Payload, prefix="delok"):
+    """Confirm or abandon the deletion of the contact's data."""
+
+    answer: Answer

@@ -1,0 +1,160 @@
+"""The conversation engine: one Incoming in, Outgoing replies out, state kept in the database."""
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.engine import Engine as DatabaseEngine
+
+from bot.core import i18n
+from bot.core.actions import Handoff, MainMenu
+from bot.core.i18n import _
+from bot.core.messages import Incoming, Outgoing
+from bot.core.router import Router
+from bot.core.turn import OFFERED_KEY, Services, Turn
+from bot.domain import Locale
+from bot.storage import contacts
+from bot.storage.database import new_session
+from bot.storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+# Longer messages are cut: nobody types this much on a phone, and it protects the database.
+MAX_TEXT = 4096
+MISUNDERSTANDINGS_BEFORE_OFFERING_A_PERSON = 2
+
+
+class Engine:
+    """Handle messages one at a time per contact; any number of contacts at once."""
+
+    def __init__(
+        self,
+        *,
+        database: DatabaseEngine,
+        services: Services,
+        router: Router,
+    ) -> None:
+        self._database = database
+        self._services = services
+        self._catalogues = services.catalogues
+        self._router = router
+        self._locks = _KeyedLocks()
+
+    @property
+    def services(self) -> Services:
+        """Return the services the engine was built with."""
+        return self._services
+
+    @property
+    def database(self) -> DatabaseEngine:
+        """Return the database engine."""
+        return self._database
+
+    def handle(self, incoming: Incoming) -> list[Outgoing]:
+        """Answer one message; a provider retry of a message already handled gets no answer."""
+        incoming = _bounded(incoming)
+        with (
+            self._locks.hold((incoming.channel, incoming.sender)),
+            new_session(self._database) as session,
+        ):
+            if incoming.message_id and not contacts.claim_message(
+                session, channel=incoming.channel, message_id=incoming.message_id
+            ):
+                log.info("duplicate %s message %s ignored", incoming.channel, incoming.message_id)
+                session.rollback()
+                return []
+            contact = contacts.get_or_create_contact(
+                session, channel=incoming.channel, address=incoming.sender
+            )
+            conversation = contacts.lock_conversation(session, contact_id=contact.id or 0)
+            contact.last_inbound_at = utcnow()
+            if incoming.locale_hint:
+                contact.locale_hint = incoming.locale_hint[:16]
+            if incoming.profile_name and not contact.name:
+                contact.name = incoming.profile_name[:120]
+            translator = self._catalogues.translator(self._locale_of(contact.locale, incoming))
+            turn = Turn(
+                incoming=incoming,
+                contact=contact,
+                conversation=conversation,
+                session=session,
+                services=self._services,
+                translator=translator,
+            )
+            with i18n.using(translator):
+                self._router.handle(turn)
+                if not turn.contact_deleted:
+                    self._count_misunderstandings(turn)
+            if not turn.contact_deleted:
+                _remember_choices(turn)
+                turn.touch()
+                session.add(contact)
+                session.add(turn.conversation)
+            session.commit()
+            return turn.replies
+
+    def _locale_of(self, chosen: str | None, incoming: Incoming) -> Locale:
+        for candidate in (chosen, incoming.locale_hint):
+            locale = i18n.parse_locale(candidate)
+            if locale is not None:
+                return locale
+        return self._services.settings.default_locale
+
+    def _count_misunderstandings(self, turn: Turn) -> None:
+        conversation = turn.conversation
+        if turn.understood:
+            conversation.misunderstandings = 0
+            return
+        conversation.misunderstandings += 1
+        if conversation.misunderstandings >= MISUNDERSTANDINGS_BEFORE_OFFERING_A_PERSON:
+            conversation.misunderstandings = 0
+            turn.say(
+                _("Je n'arrive pas à vous comprendre. Voulez-vous parler à une personne ?"),
+                [(_("Parler à une personne"), Handoff()), (_("Menu"), MainMenu())],
+            )
+
+
+def _bounded(incoming: Incoming) -> Incoming:
+    if len(incoming.text) <= MAX_TEXT:
+        return incoming
+    return Incoming(
+        channel=incoming.channel,
+        sender=incoming.sender,
+        text=incoming.text[:MAX_TEXT],
+        payload=incoming.payload,
+        locale_hint=incoming.locale_hint,
+        message_id=incoming.message_id,
+        profile_name=incoming.profile_name,
+    )
+
+
+def _remember_choices(turn: Turn) -> None:
+    """Keep the buttons of the last reply so that typing "2" or their words presses them."""
+    offered = next((reply.choices for reply in reversed(turn.replies) if reply.choices), ())
+    turn.update(**{OFFERED_KEY: [[choice.label, choice.payload] for choice in offered]})
+
+
+class _KeyedLocks:
+    """One lock per conversation, dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[object, tuple[threading.Lock, int]] = {}
+
+    @contextmanager
+    def hold(self, key: object) -> Iterator[None]:
+        with self._guard:
+            lock, users = self._locks.get(key, (threading.Lock(), 0))
+            self._locks[key] = (lock, users + 1)
+        lock.acquire()
+        try:
+            yield
+        finally:
+            lock.release()
+            with self._guard:
+                lock, users = self._locks[key]
+                if users == 1:
+                    del self._locks[key]
+                else:
+                    self._locks[key] = (lock, users - 1)

@@ -1,0 +1,149 @@
+"""The decision helper: three or four questions that end on a recommended form.
+
+```mermaid
+stateDiagram-v2
+    [*] --> question: StartDecision / "association ou coopérative ?"
+    question --> question: answer leads to another question
+    question --> outcome: answer leads to an outcome
+    outcome --> [*]: guide / pre-registration / menu
+```
+The questions and outcomes are the country pack's `decision.yml`.
+"""
+
+from bot.content.schema import Outcome, Transition, YesNoNode
+from bot.core.actions import (
+    Answer,
+    DecisionReply,
+    MainMenu,
+    ShowGuide,
+    StartDecision,
+    StartPreregistration,
+)
+from bot.core.feature import Feature
+from bot.core.flows.guidance import COOP_FORM_NAMES, org_type_name
+from bot.core.i18n import _
+from bot.core.keywords import yes_or_no
+from bot.core.payloads import Payload
+from bot.core.text import first_integer
+from bot.core.turn import Turn
+from bot.storage.models import Flow
+from nlu import ParseResult
+
+NODE_KEY = "node"
+
+
+class DecisionFeature(Feature):
+    """Help someone choose between the five forms."""
+
+    flows = (Flow.DECISION,)
+    intents = ("choose_structure",)
+    payloads = (StartDecision, DecisionReply)
+
+    def on_payload(self, turn: Turn, payload: Payload) -> None:
+        """Start the helper or take a yes/no button."""
+        if isinstance(payload, DecisionReply):
+            if turn.conversation.flow is not Flow.DECISION or payload.node != turn.data(NODE_KEY):
+                # An old button from an earlier round: ask the current question again.
+                self.resume(turn)
+                return
+            node = turn.pack.decision.nodes[payload.node]
+            if isinstance(node, YesNoNode):
+                self._follow(turn, node.route(payload.answer is Answer.YES))
+            else:
+                self.resume(turn)
+        else:
+            self.start(turn)
+
+    def on_intent(self, turn: Turn, result: ParseResult) -> None:
+        """Start the helper when someone hesitates between forms."""
+        self.start(turn)
+
+    def start(self, turn: Turn) -> None:
+        """Ask the first question."""
+        turn.say(_("Je vais vous poser quelques questions courtes pour trouver la bonne forme."))
+        self._ask(turn, turn.pack.decision.start)
+
+    def on_text(self, turn: Turn) -> None:
+        """Read a typed answer: yes/no, or a number of founders."""
+        node_id: str = turn.data(NODE_KEY)
+        node = turn.pack.decision.nodes[node_id]
+        if not isinstance(node, YesNoNode):
+            count = first_integer(turn.text)
+            transition = node.route(count) if count is not None else None
+            if transition is None:
+                turn.misunderstood()
+                turn.say(_("Écrivez un nombre, par exemple 8."))
+                self._ask(turn, node_id)
+                return
+            self._follow(turn, transition)
+            return
+        answer = yes_or_no(turn.text)
+        if answer is None:
+            intent = turn.parse().intent
+            answer = {"affirm": True, "deny": False}.get(intent)
+        if answer is None:
+            turn.misunderstood()
+            turn.say(_("Répondez par oui ou par non."))
+            self._ask(turn, node_id)
+            return
+        self._follow(turn, node.route(answer))
+
+    def resume(self, turn: Turn) -> None:
+        """Ask the pending question again."""
+        node_id = turn.data(NODE_KEY)
+        if turn.conversation.flow is not Flow.DECISION or node_id is None:
+            self.start(turn)
+            return
+        turn.say(_("Reprenons où nous en étions."))
+        self._ask(turn, node_id)
+
+    def cancel(self, turn: Turn) -> None:
+        """Stop the helper."""
+        turn.go_idle()
+        turn.say(_("D'accord, j'arrête les questions."), [(_("Menu"), MainMenu())])
+
+    def _follow(self, turn: Turn, transition: Transition) -> None:
+        if transition.outcome is not None:
+            self._conclude(turn, transition.outcome)
+        else:
+            assert transition.next is not None
+            self._ask(turn, transition.next)
+
+    def _ask(self, turn: Turn, node_id: str) -> None:
+        node = turn.pack.decision.nodes[node_id]
+        turn.go(Flow.DECISION, NODE_KEY, **{NODE_KEY: node_id})
+        question = turn.local(node.question)
+        if node.help is not None:
+            question = f"{question}\n{turn.local(node.help)}"
+        if not isinstance(node, YesNoNode):
+            turn.say(question)
+        else:
+            turn.say(
+                question,
+                [
+                    (_("Oui"), DecisionReply(node_id, Answer.YES)),
+                    (_("Non"), DecisionReply(node_id, Answer.NO)),
+                ],
+            )
+
+    def _conclude(self, turn: Turn, outcome: Outcome) -> None:
+        turn.go_idle()
+        turn.topic = outcome.org_type
+        name = (
+            _(COOP_FORM_NAMES[outcome.coop_form])
+            if outcome.coop_form
+            else org_type_name(outcome.org_type)
+        )
+        turn.say(
+            _("Je vous conseille : {name}.\n{why}").format(name=name, why=turn.local(outcome.why)),
+            [
+                (_("Voir le guide"), ShowGuide(outcome.org_type)),
+                *(
+                    [(_("Pré-inscrire mon organisation"), StartPreregistration(outcome.org_type))]
+                    if outcome.ready
+                    else []
+                ),
+                (_("Recommencer"), StartDecision()),
+                (_("Menu"), MainMenu()),
+            ],
+        )

@@ -1,0 +1,60 @@
+"""Answers from the content pack: the ESS, the DGES, funding, events, fair trade, offices."""
+
+from bot.core.actions import Faq, Handoff, MainMenu, MoreTopics, Subscribe
+from bot.core.feature import Feature
+from bot.core.i18n import _
+from bot.core.payloads import Payload
+from bot.core.turn import Turn
+from bot.domain import FaqTopic
+from nlu import ParseResult
+
+TOPIC_OF_INTENT = {
+    "about_ess": FaqTopic.ABOUT_ESS,
+    "funding": FaqTopic.FUNDING,
+    "events": FaqTopic.EVENTS,
+    "fair_trade": FaqTopic.FAIR_TRADE,
+}
+ABOUT_DGES_WORDS = ("dges", "direction generale", "direction générale")
+
+
+class FaqFeature(Feature):
+    """Answer the general questions, always with sources and a way to reach a person."""
+
+    intents = tuple(TOPIC_OF_INTENT)
+    payloads = (Faq,)
+
+    def on_payload(self, turn: Turn, payload: Payload) -> None:
+        """Answer an FAQ button."""
+        assert isinstance(payload, Faq)
+        self.answer(turn, payload.topic)
+
+    def on_intent(self, turn: Turn, result: ParseResult) -> None:
+        """Answer a free-text question of the FAQ."""
+        topic = TOPIC_OF_INTENT[result.intent]
+        if topic is FaqTopic.ABOUT_ESS and any(
+            word in turn.text.casefold() for word in ABOUT_DGES_WORDS
+        ):
+            topic = FaqTopic.ABOUT_DGES
+        self.answer(turn, topic)
+
+    def answer(self, turn: Turn, topic: FaqTopic) -> None:
+        """Show one FAQ answer with its sources and review date."""
+        entry = turn.pack.faq[topic]
+        sources = "; ".join(source.title for source in entry.sources)
+        text = "\n\n".join(
+            [
+                turn.local(entry.answer),
+                _("Sources : {sources}. Vérifié le {date}.").format(
+                    sources=sources, date=turn.translator.format_date(entry.reviewed)
+                ),
+            ]
+        )
+        choices: list[tuple[str, Payload]] = []
+        if topic in (FaqTopic.EVENTS, FaqTopic.FAIR_TRADE, FaqTopic.FUNDING):
+            choices.append((_("Recevoir les actualités"), Subscribe()))
+        choices += [
+            (_("Autres questions"), MoreTopics()),
+            (_("Parler à une personne"), Handoff()),
+            (_("Menu"), MainMenu()),
+        ]
+        turn.say(text, choices)

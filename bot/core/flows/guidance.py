@@ -1,0 +1,232 @@
+"""Step-by-step creation guides for the five kinds of organisation, with follow-up questions."""
+
+from bot.content.schema import Procedure, Source
+from bot.core.actions import (
+    GuideList,
+    GuideSection,
+    Handoff,
+    MainMenu,
+    ShowGuide,
+    StartDecision,
+    StartPreregistration,
+)
+from bot.core.feature import Feature
+from bot.core.i18n import N_, _
+from bot.core.payloads import Payload
+from bot.core.text import first_integer
+from bot.core.turn import Turn
+from bot.domain import CoopForm, OrgType
+from bot.storage.models import Flow
+from nlu import ParseResult
+
+ORG_TYPE_NAMES = {
+    OrgType.ASSOCIATION: N_("Association"),
+    OrgType.NGO: N_("ONG"),
+    OrgType.COOPERATIVE: N_("Coopérative"),
+    OrgType.MUTUAL: N_("Mutuelle"),
+    OrgType.FOUNDATION: N_("Fondation"),
+}
+COOP_FORM_NAMES = {
+    CoopForm.SCOOPS: N_("Coopérative simplifiée (SCOOPS)"),
+    CoopForm.COOP_CA: N_("Coopérative avec conseil d'administration (COOP-CA)"),
+}
+SECTION_OF_INTENT = {
+    "ask_documents": GuideSection.DOCUMENTS,
+    "ask_cost": GuideSection.COSTS,
+    "ask_duration": GuideSection.COSTS,
+    "ask_office": GuideSection.OFFICE,
+}
+
+
+def org_type_name(org_type: OrgType) -> str:
+    """Return the translated name of an organisation type."""
+    return _(ORG_TYPE_NAMES[org_type])
+
+
+def org_type_choices(
+    make: type[ShowGuide] | type[StartPreregistration],
+) -> list[tuple[str, Payload]]:
+    """Return one button per organisation type."""
+    return [(org_type_name(org_type), make(org_type)) for org_type in OrgType]
+
+
+class GuidanceFeature(Feature):
+    """Explain how to create each kind of organisation, and answer follow-ups about it."""
+
+    intents = ("how_to_create", "ask_documents", "ask_cost", "ask_duration", "ask_office")
+    payloads = (GuideList, ShowGuide)
+
+    def on_payload(self, turn: Turn, payload: Payload) -> None:
+        """Open the list of guides or a part of one guide."""
+        if isinstance(payload, ShowGuide):
+            self.show(turn, payload.org_type, payload.section)
+        else:
+            self.list_guides(turn)
+
+    def on_intent(self, turn: Turn, result: ParseResult) -> None:
+        """Answer "how do I create ...", "and the documents?", "how much?", "where?"."""
+        named = result.entity("org_type")
+        org_type = OrgType(named) if named else turn.topic
+        section = SECTION_OF_INTENT.get(result.intent, GuideSection.OVERVIEW)
+        if org_type is None:
+            if section is GuideSection.OVERVIEW:
+                self.list_guides(turn)
+            else:
+                turn.go(Flow.GUIDE, section=section.value)
+                turn.say(
+                    _("Pour quel type d'organisation ?"),
+                    [(org_type_name(kind), ShowGuide(kind, section)) for kind in OrgType],
+                )
+            return
+        founders = first_integer(turn.text) if result.intent == "how_to_create" else None
+        self.show(turn, org_type, section, founders=founders)
+
+    def list_guides(self, turn: Turn) -> None:
+        """Offer the five guides and the decision helper."""
+        turn.say(
+            _("Quel type d'organisation voulez-vous créer ?"),
+            [*org_type_choices(ShowGuide), (_("Je ne sais pas, aidez-moi"), StartDecision())],
+        )
+
+    def show(
+        self,
+        turn: Turn,
+        org_type: OrgType,
+        section: GuideSection,
+        *,
+        founders: int | None = None,
+    ) -> None:
+        """Show one part of a guide and remember the organisation for follow-up questions."""
+        procedure = turn.pack.procedures[org_type]
+        turn.go(Flow.GUIDE)
+        turn.topic = org_type
+        body = {
+            GuideSection.OVERVIEW: self._overview,
+            GuideSection.DOCUMENTS: self._documents,
+            GuideSection.COSTS: self._costs,
+            GuideSection.OFFICE: self._office,
+        }[section](turn, procedure)
+        if section is GuideSection.OVERVIEW and founders is not None:
+            advice = self._advice_for(turn, procedure, founders)
+            if advice:
+                body = f"{body}\n\n{advice}"
+        turn.say(
+            f"{body}\n\n{_sources_line(turn, procedure)}", self._next_choices(org_type, section)
+        )
+
+    def _overview(self, turn: Turn, procedure: Procedure) -> str:
+        lines = [
+            f"{turn.local(procedure.title)}",
+            turn.local(procedure.summary),
+            _("Pour qui : {suits}").format(suits=turn.local(procedure.suits)),
+        ]
+        if procedure.min_founders is not None:
+            lines.append(
+                _("Membres fondateurs : {count} au minimum.").format(
+                    count=turn.translator.format_number(procedure.min_founders)
+                )
+            )
+        if procedure.founders_note is not None:
+            lines.append(turn.local(procedure.founders_note))
+        for variant in procedure.variants:
+            lines.append(
+                _("• {title} : {count} membres au minimum. {summary}").format(
+                    title=turn.local(variant.title),
+                    count=turn.translator.format_number(variant.min_founders),
+                    summary=turn.local(variant.summary),
+                )
+            )
+        lines.append(_("Les étapes :"))
+        lines.extend(
+            f"{number}. {turn.local(step)}" for number, step in enumerate(procedure.steps, 1)
+        )
+        lines.append(_("Base légale : {basis}").format(basis=turn.local(procedure.legal_basis)))
+        if procedure.caveats is not None:
+            lines.append(_("Attention : {caveat}").format(caveat=turn.local(procedure.caveats)))
+        lines.append(turn.local(procedure.closing))
+        return "\n".join(lines)
+
+    def _documents(self, turn: Turn, procedure: Procedure) -> str:
+        items = "\n".join(f"• {turn.local(document)}" for document in procedure.documents)
+        return _("Documents à fournir — {title} :\n{items}").format(
+            title=turn.local(procedure.title), items=items
+        )
+
+    def _costs(self, turn: Turn, procedure: Procedure) -> str:
+        lines = [_("Coûts — {title} :").format(title=turn.local(procedure.title))]
+        for fee in procedure.fees:
+            label = turn.local(fee.label)
+            if fee.amount is None:
+                lines.append(f"• {label}")
+            else:
+                amount = turn.translator.format_amount(fee.amount, fee.currency)
+                lines.append(f"• {label} : {amount}")
+            if fee.source_note is not None:
+                lines.append(f"  ({turn.local(fee.source_note)})")
+        if not procedure.fees:
+            lines.append(_("Aucun frais connu à ce jour."))
+        lines.append(_("Délais : {delays}").format(delays=turn.local(procedure.delays)))
+        return "\n".join(lines)
+
+    def _office(self, turn: Turn, procedure: Procedure) -> str:
+        lines = [
+            _("Où déposer — {title} :").format(title=turn.local(procedure.title)),
+            turn.local(procedure.where_to_file.text),
+        ]
+        for office in turn.pack.offices_for(procedure.org_type):
+            lines.append(
+                "\n".join(
+                    [
+                        f"• {turn.local(office.name)}",
+                        _("  Adresse : {address}").format(address=turn.local(office.address)),
+                        _("  Téléphone : {phone}").format(phone=office.phone),
+                        _("  Horaires : {hours}").format(hours=turn.local(office.hours)),
+                    ]
+                )
+            )
+        return "\n".join(lines)
+
+    def _advice_for(self, turn: Turn, procedure: Procedure, founders: int) -> str | None:
+        """Say which cooperative form a group of this size can take."""
+        if procedure.org_type is not OrgType.COOPERATIVE or founders <= 0:
+            return None
+        fitting = [v for v in procedure.variants if founders >= v.min_founders]
+        if not fitting:
+            return _(
+                "Avec {count} membres, vous êtes trop peu pour une coopérative. Une "
+                "association est possible dès 2 membres."
+            ).format(count=turn.translator.format_number(founders))
+        best = max(fitting, key=lambda variant: variant.min_founders)
+        return _("Avec {count} membres, la forme qui vous convient : {form}.").format(
+            count=turn.translator.format_number(founders), form=turn.local(best.title)
+        )
+
+    def _next_choices(self, org_type: OrgType, shown: GuideSection) -> list[tuple[str, Payload]]:
+        sections = [
+            (_("Les étapes"), GuideSection.OVERVIEW),
+            (_("Les documents"), GuideSection.DOCUMENTS),
+            (_("Coûts et délais"), GuideSection.COSTS),
+            (_("Où déposer"), GuideSection.OFFICE),
+        ]
+        choices: list[tuple[str, Payload]] = [
+            (label, ShowGuide(org_type, section))
+            for label, section in sections
+            if section is not shown
+        ]
+        choices += [
+            (_("Pré-inscrire mon organisation"), StartPreregistration(org_type)),
+            (_("Parler à une personne"), Handoff()),
+            (_("Menu"), MainMenu()),
+        ]
+        return choices
+
+
+def _sources_line(turn: Turn, procedure: Procedure) -> str:
+    sources = "; ".join(_source_text(source) for source in procedure.sources)
+    return _(
+        "Sources : {sources}. Vérifié le {date}. Renseignez-vous aussi auprès de la DGES."
+    ).format(sources=sources, date=turn.translator.format_date(procedure.reviewed))
+
+
+def _source_text(source: Source) -> str:
+    return f"{source.title} ({source.url})" if source.url else source.title

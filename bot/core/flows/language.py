@@ -1,0 +1,81 @@
+"""Choosing the language of the conversation."""
+
+from babel import Locale as BabelLocale
+
+from bot.core import i18n
+from bot.core.actions import ChooseLanguage, MainMenu, SetLanguage
+from bot.core.feature import Feature
+from bot.core.i18n import _
+from bot.core.payloads import Payload
+from bot.core.turn import Turn
+from bot.domain import Locale
+from bot.storage.models import Flow
+from nlu import ParseResult
+
+
+def autonym(locale: Locale) -> str:
+    """Return a language's name in itself ("English", "العربية"): readable whatever is set."""
+    name = BabelLocale.parse(locale.value).get_display_name(locale.value) or locale.value
+    return str(name[:1].upper() + name[1:])
+
+
+class LanguageFeature(Feature):
+    """Offer the languages and remember the choice."""
+
+    flows = (Flow.LANGUAGE,)
+    intents = ("change_language",)
+    payloads = (ChooseLanguage, SetLanguage)
+
+    def on_payload(self, turn: Turn, payload: Payload) -> None:
+        """Offer the languages or switch to one."""
+        if isinstance(payload, SetLanguage):
+            self.switch(turn, payload.locale)
+        else:
+            self.offer(turn)
+
+    def on_intent(self, turn: Turn, result: ParseResult) -> None:
+        """Switch directly when the language is named ("english please")."""
+        named = result.entity("language")
+        if named:
+            self.switch(turn, Locale(named))
+        else:
+            self.offer(turn)
+
+    def on_text(self, turn: Turn) -> None:
+        """Read a typed language name."""
+        named = turn.parse().entity("language")
+        if named:
+            self.switch(turn, Locale(named))
+            return
+        turn.misunderstood()
+        self.offer(turn)
+
+    def resume(self, turn: Turn) -> None:
+        """Offer the languages again."""
+        self.offer(turn)
+
+    def cancel(self, turn: Turn) -> None:
+        """Keep the current language."""
+        turn.go_idle()
+        turn.say(_("D'accord, je garde la même langue."), [(_("Menu"), MainMenu())])
+
+    def offer(self, turn: Turn) -> None:
+        """Show the three languages, each written in itself."""
+        turn.go(Flow.LANGUAGE)
+        turn.say(
+            _("Choisissez votre langue :"),
+            [(autonym(locale), SetLanguage(locale)) for locale in Locale],
+        )
+
+    def switch(self, turn: Turn, locale: Locale) -> None:
+        """Store the language and answer in it straight away."""
+        turn.contact.locale = locale.value
+        turn.go_idle()
+        turn.translator = turn.services.catalogues.translator(locale)
+        with i18n.using(turn.translator):
+            turn.say(
+                _("C'est noté, je vous écrirai en français.")
+                if locale is Locale.FR
+                else _("Langue choisie : {language}.").format(language=autonym(locale)),
+                [(_("Menu"), MainMenu())],
+            )

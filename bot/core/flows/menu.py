@@ -1,0 +1,116 @@
+"""The main menu, help, greetings, thanks, and the answer to what the bot did not understand."""
+
+from bot.core.actions import (
+    CheckStatus,
+    ChooseLanguage,
+    Faq,
+    GuideList,
+    Handoff,
+    Help,
+    MainMenu,
+    MoreTopics,
+    ShowMyData,
+    StartDecision,
+    StartPreregistration,
+    Subscribe,
+)
+from bot.core.feature import Feature
+from bot.core.i18n import _
+from bot.core.payloads import Payload
+from bot.core.turn import Turn
+from bot.domain import FaqTopic
+from nlu import ParseResult
+
+
+def main_choices() -> list[tuple[str, Payload]]:
+    """Return the buttons of the main menu."""
+    return [
+        (_("Créer une organisation"), GuideList()),
+        (_("M'aider à choisir"), StartDecision()),
+        (_("Pré-inscrire mon organisation"), StartPreregistration()),
+        (_("Suivre mon dossier"), CheckStatus()),
+        (_("Recevoir les actualités"), Subscribe()),
+        (_("Autres questions"), MoreTopics()),
+        (_("Parler à une personne"), Handoff()),
+    ]
+
+
+def show_menu(turn: Turn, intro: str | None = None) -> None:
+    """Show the main menu, after an optional sentence."""
+    text = _("Que voulez-vous faire ? Choisissez ou écrivez votre question.")
+    turn.say(f"{intro}\n\n{text}" if intro else text, main_choices())
+
+
+class MenuFeature(Feature):
+    """Greetings, the menu, help, and the fallback for what was not understood."""
+
+    intents = ("greet", "help", "goodbye", "thanks", "out_of_scope", "affirm", "deny")
+    payloads = (MainMenu, Help, MoreTopics)
+
+    def on_payload(self, turn: Turn, payload: Payload) -> None:
+        """Answer the menu, help and more-topics buttons."""
+        if isinstance(payload, Help):
+            self._help(turn)
+        elif isinstance(payload, MoreTopics):
+            self._more(turn)
+        else:
+            turn.go_idle()
+            show_menu(turn)
+
+    def on_intent(self, turn: Turn, result: ParseResult) -> None:
+        """Answer small talk, and anything not understood."""
+        if result.intent == "greet":
+            directorate = turn.pack.country.directorate.acronym
+            show_menu(
+                turn,
+                _(
+                    "Bonjour ! Je suis Relais, l'assistant de la {directorate} pour "
+                    "l'économie sociale et solidaire."
+                ).format(directorate=directorate),
+            )
+        elif result.intent == "help":
+            self._help(turn)
+        elif result.intent == "thanks":
+            turn.say(
+                _("Avec plaisir ! Écrivez « menu » quand vous voulez."), [(_("Menu"), MainMenu())]
+            )
+        elif result.intent == "goodbye":
+            turn.say(_("Au revoir et bonne continuation ! Écrivez-moi quand vous voulez."))
+        else:
+            turn.misunderstood()
+            show_menu(turn, self._not_understood(turn))
+
+    def _not_understood(self, turn: Turn) -> str:
+        if not turn.text:
+            return _("Je ne lis que les messages écrits.")
+        return _("Je n'ai pas compris votre message.")
+
+    def _help(self, turn: Turn) -> None:
+        turn.say(
+            _(
+                "Écrivez votre question avec vos mots, par exemple « comment créer une "
+                "association ? » ou « combien ça coûte ? ».\n\n"
+                "À tout moment, vous pouvez écrire :\n"
+                "• menu : revenir au menu\n"
+                "• annuler : arrêter ce qui est en cours\n"
+                "• langue : changer de langue\n"
+                "• aide : revoir ce message\n"
+                "• stop : ne plus recevoir d'actualités"
+            ),
+            [(_("Menu"), MainMenu()), (_("Autres questions"), MoreTopics())],
+        )
+
+    def _more(self, turn: Turn) -> None:
+        turn.say(
+            _("Sur quoi porte votre question ?"),
+            [
+                (_("L'économie sociale et solidaire"), Faq(FaqTopic.ABOUT_ESS)),
+                (_("La DGES"), Faq(FaqTopic.ABOUT_DGES)),
+                (_("Où déposer un dossier"), Faq(FaqTopic.WHERE_TO_FILE)),
+                (_("Financements"), Faq(FaqTopic.FUNDING)),
+                (_("Événements et formations"), Faq(FaqTopic.EVENTS)),
+                (_("Commerce équitable"), Faq(FaqTopic.FAIR_TRADE)),
+                (_("Mes données"), ShowMyData()),
+                (_("Langue"), ChooseLanguage()),
+            ],
+        )

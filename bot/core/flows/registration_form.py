@@ -1,0 +1,388 @@
+"""The pre-registration form as data: typed fields, their questions and their validators."""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import phonenumbers
+from rapidfuzz import fuzz, process
+
+from bot.content import ContentPack
+from bot.core.flows.guidance import COOP_FORM_NAMES, org_type_name
+from bot.core.i18n import N_, Translator, _
+from bot.core.text import first_integer, fold, has_letters, squeeze
+from bot.domain import CoopForm, OrgType
+from nlu import NluParser
+
+Answers = dict[str, Any]
+MAX_FOUNDERS = 100_000
+SKIP_WORDS = frozenset(
+    fold(word)
+    for word in ["non", "aucun", "aucune", "rien", "pas", "passer", "-", "no", "none", "skip", "لا"]
+)
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
+
+
+class FieldName(StrEnum):
+    """The fields of the pre-registration, in the order they are asked."""
+
+    ORG_TYPE = "org_type"
+    COOP_FORM = "coop_form"
+    NAME = "name"
+    ACRONYM = "acronym"
+    SECTOR = "sector"
+    PROVINCE = "province"
+    TOWN = "town"
+    FOUNDERS = "founders"
+    CONTACT_NAME = "contact_name"
+    CONTACT_ROLE = "contact_role"
+    PHONE = "phone"
+    EMAIL = "email"
+
+
+class Invalid(ValueError):
+    """An answer that does not fit the field; the message says what to send instead."""
+
+
+@dataclass(frozen=True, slots=True)
+class FormContext:
+    """What validators may consult."""
+
+    pack: ContentPack
+    nlu: NluParser
+    translator: Translator
+    answers: Answers
+
+
+Parser = Callable[[str, FormContext], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class FormField:
+    """One question of the form."""
+
+    name: FieldName
+    label: str
+    question: str
+    parse: Parser
+    choices: Callable[[FormContext], list[tuple[str, str]]] | None = None
+    optional: bool = False
+    applies: Callable[[Answers], bool] = field(default=lambda answers: True)
+    still_valid: Callable[[Any, FormContext], bool] = field(default=lambda value, ctx: True)
+    display: Callable[[Any, FormContext], str] = field(default=lambda value, ctx: str(value))
+
+
+def minimum_founders(ctx: FormContext) -> int:
+    """Return the legal minimum of founders for the form chosen so far."""
+    org_type = OrgType(ctx.answers[FieldName.ORG_TYPE])
+    procedure = ctx.pack.procedures[org_type]
+    coop_form = ctx.answers.get(FieldName.COOP_FORM)
+    if coop_form:
+        variant = procedure.variant(CoopForm(coop_form))
+        if variant is not None:
+            return variant.min_founders
+    return procedure.min_founders or 1
+
+
+def _text(minimum: int, maximum: int, what: str) -> Parser:
+    def parse(text: str, ctx: FormContext) -> str:
+        value = squeeze(text)
+        if not has_letters(value):
+            raise Invalid(_("{what} doit contenir des lettres.").format(what=_(what)))
+        if len(value) < minimum:
+            raise Invalid(_("{what} est trop court.").format(what=_(what)))
+        if len(value) > maximum:
+            raise Invalid(
+                _("{what} est trop long ({maximum} caractères au plus).").format(
+                    what=_(what), maximum=maximum
+                )
+            )
+        return value
+
+    return parse
+
+
+def _optional(parse: Parser) -> Parser:
+    def parse_optional(text: str, ctx: FormContext) -> Any:
+        return None if fold(text) in SKIP_WORDS else parse(text, ctx)
+
+    return parse_optional
+
+
+def _pick(text: str, options: list[tuple[str, str]], *, cutoff: float = 80) -> str | None:
+    """Match typed words against the labels of a list of choices."""
+    folded = fold(text)
+    if not folded:
+        return None
+    labels = {value: fold(label) for label, value in options}
+    for value, label in labels.items():
+        if folded in (label, fold(value)):
+            return value
+    best = process.extractOne(folded, labels, scorer=fuzz.WRatio, score_cutoff=cutoff)
+    return None if best is None else str(best[2])
+
+
+def _org_type_choices(ctx: FormContext) -> list[tuple[str, str]]:
+    return [(org_type_name(org_type), org_type.value) for org_type in OrgType]
+
+
+def _parse_org_type(text: str, ctx: FormContext) -> str:
+    named = ctx.nlu.parse(text).entity("org_type") or _pick(text, _org_type_choices(ctx))
+    if named is None:
+        raise Invalid(_("Je n'ai pas reconnu le type d'organisation. Choisissez dans la liste."))
+    return named
+
+
+def _coop_form_choices(ctx: FormContext) -> list[tuple[str, str]]:
+    return [(_(COOP_FORM_NAMES[form]), form.value) for form in CoopForm]
+
+
+def _parse_coop_form(text: str, ctx: FormContext) -> str:
+    named = ctx.nlu.parse(text).entity("coop_form") or _pick(text, _coop_form_choices(ctx))
+    if named is None:
+        raise Invalid(
+            _(
+                "Répondez SCOOPS (coopérative simplifiée, 5 membres au moins) ou COOP-CA "
+                "(avec conseil d'administration, 15 membres au moins)."
+            )
+        )
+    return named
+
+
+def _sector_choices(ctx: FormContext) -> list[tuple[str, str]]:
+    locale = ctx.translator.locale.value
+    return [(sector.label.get(locale), sector.code) for sector in ctx.pack.country.sectors]
+
+
+def _parse_sector(text: str, ctx: FormContext) -> str:
+    code = _pick(text, _sector_choices(ctx))
+    if code is None:
+        raise Invalid(_("Choisissez un secteur dans la liste (répondez par son numéro)."))
+    return code
+
+
+def _province_choices(ctx: FormContext) -> list[tuple[str, str]]:
+    return [(province.name, province.name) for province in ctx.pack.country.provinces]
+
+
+def _parse_province(text: str, ctx: FormContext) -> str:
+    province = ctx.pack.province(text)
+    if province is not None:
+        return province.name
+    named = ctx.nlu.parse(text).entity("province")
+    if named is not None and ctx.pack.province(named) is not None:
+        return named
+    raise Invalid(_("Je ne connais pas cette province. Choisissez-la dans la liste."))
+
+
+def _parse_founders(text: str, ctx: FormContext) -> int:
+    count = first_integer(text)
+    if count is None:
+        raise Invalid(_("Écrivez le nombre de membres fondateurs en chiffres, par exemple 12."))
+    if count > MAX_FOUNDERS:
+        raise Invalid(_("Ce nombre semble trop grand. Écrivez le nombre de membres fondateurs."))
+    minimum = minimum_founders(ctx)
+    if count < minimum:
+        raise Invalid(
+            _(
+                "Il faut au moins {minimum} membres fondateurs pour cette forme "
+                "d'organisation, vous en indiquez {count}. Corrigez le nombre, ou écrivez "
+                "« modifier » pour changer de forme."
+            ).format(minimum=minimum, count=count)
+        )
+    return count
+
+
+def _founders_still_valid(value: Any, ctx: FormContext) -> bool:
+    return isinstance(value, int) and value >= minimum_founders(ctx)
+
+
+def _role_choices(ctx: FormContext) -> list[tuple[str, str]]:
+    roles = [
+        N_("Président(e)"),
+        N_("Secrétaire général(e)"),
+        N_("Trésorier(e)"),
+        N_("Membre fondateur"),
+    ]
+    return [(_(role), _(role)) for role in roles]
+
+
+def _parse_phone(text: str, ctx: FormContext) -> str:
+    region = ctx.pack.country.phone_region
+    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    hint = _("Exemple : {national} ou {international}.").format(
+        national=phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL),
+        international=phonenumbers.format_number(
+            example, phonenumbers.PhoneNumberFormat.INTERNATIONAL
+        ),
+    )
+    if len(text) > 40:
+        raise Invalid(_("Ce numéro de téléphone n'est pas valide.") + " " + hint)
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise Invalid(_("Ce numéro de téléphone n'est pas valide.") + " " + hint) from None
+    if not phonenumbers.is_valid_number(number):
+        raise Invalid(_("Ce numéro de téléphone n'est pas valide.") + " " + hint)
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def _parse_email(text: str, ctx: FormContext) -> str:
+    value = text.strip()
+    if len(value) > 254 or not _EMAIL.match(value):
+        raise Invalid(
+            _(
+                "Cette adresse e-mail n'est pas valide, par exemple : nom@exemple.com. "
+                "Ou écrivez « non »."
+            )
+        )
+    return value.lower()
+
+
+def _parse_acronym(text: str, ctx: FormContext) -> str:
+    value = squeeze(text)
+    if not has_letters(value) or len(value) > 20:
+        raise Invalid(
+            _("Un sigle a 20 caractères au plus, par exemple « AJF ». Ou écrivez « non ».")
+        )
+    return value
+
+
+def _show_org_type(value: Any, ctx: FormContext) -> str:
+    return org_type_name(OrgType(value))
+
+
+def _show_coop_form(value: Any, ctx: FormContext) -> str:
+    return _(COOP_FORM_NAMES[CoopForm(value)])
+
+
+def _show_sector(value: Any, ctx: FormContext) -> str:
+    labels = {code: label for label, code in _sector_choices(ctx)}
+    return labels.get(value, str(value))
+
+
+def _show_optional(value: Any, ctx: FormContext) -> str:
+    return str(value) if value else "—"
+
+
+def _is_cooperative(answers: Answers) -> bool:
+    return answers.get(FieldName.ORG_TYPE) == OrgType.COOPERATIVE.value
+
+
+FIELDS: tuple[FormField, ...] = (
+    FormField(
+        FieldName.ORG_TYPE,
+        N_("Type"),
+        N_("Quel type d'organisation voulez-vous pré-inscrire ?"),
+        _parse_org_type,
+        choices=_org_type_choices,
+        display=_show_org_type,
+    ),
+    FormField(
+        FieldName.COOP_FORM,
+        N_("Forme de coopérative"),
+        N_(
+            "Quelle forme de coopérative ? La SCOOPS (simplifiée) demande 5 membres au moins, "
+            "la COOP-CA (avec conseil d'administration) 15 au moins."
+        ),
+        _parse_coop_form,
+        choices=_coop_form_choices,
+        applies=_is_cooperative,
+        display=_show_coop_form,
+    ),
+    FormField(
+        FieldName.NAME,
+        N_("Nom"),
+        N_("Quel est le nom de l'organisation ?"),
+        _text(2, 160, N_("Le nom")),
+    ),
+    FormField(
+        FieldName.ACRONYM,
+        N_("Sigle"),
+        N_("A-t-elle un sigle (par exemple « AJF ») ? Sinon, répondez « non »."),
+        _optional(_parse_acronym),
+        optional=True,
+        display=_show_optional,
+    ),
+    FormField(
+        FieldName.SECTOR,
+        N_("Secteur d'activité"),
+        N_("Dans quel secteur d'activité ?"),
+        _parse_sector,
+        choices=_sector_choices,
+        display=_show_sector,
+    ),
+    FormField(
+        FieldName.PROVINCE,
+        N_("Province"),
+        N_("Dans quelle province se trouve son siège ?"),
+        _parse_province,
+        choices=_province_choices,
+    ),
+    FormField(
+        FieldName.TOWN,
+        N_("Ville ou village"),
+        N_("Dans quelle ville ou quel village ?"),
+        _text(2, 80, N_("Le nom de la ville")),
+    ),
+    FormField(
+        FieldName.FOUNDERS,
+        N_("Membres fondateurs"),
+        N_("Combien de membres fondateurs êtes-vous ? Écrivez un nombre."),
+        _parse_founders,
+        still_valid=_founders_still_valid,
+        display=lambda value, ctx: ctx.translator.format_number(value),
+    ),
+    FormField(
+        FieldName.CONTACT_NAME,
+        N_("Personne à contacter"),
+        N_("Quel est le nom de la personne à contacter ?"),
+        _text(2, 120, N_("Le nom")),
+    ),
+    FormField(
+        FieldName.CONTACT_ROLE,
+        N_("Fonction"),
+        N_("Quelle est sa fonction dans l'organisation ?"),
+        _text(2, 80, N_("La fonction")),
+        choices=_role_choices,
+    ),
+    FormField(
+        FieldName.PHONE,
+        N_("Téléphone"),
+        N_("Quel est son numéro de téléphone ?"),
+        _parse_phone,
+    ),
+    FormField(
+        FieldName.EMAIL,
+        N_("E-mail"),
+        N_("Quelle est son adresse e-mail ? Si elle n'en a pas, répondez « non »."),
+        _optional(_parse_email),
+        optional=True,
+        display=_show_optional,
+    ),
+)
+FIELDS_BY_NAME = {form_field.name: form_field for form_field in FIELDS}
+
+
+def applicable(answers: Answers) -> list[FormField]:
+    """Return the fields that apply given the answers so far."""
+    return [form_field for form_field in FIELDS if form_field.applies(answers)]
+
+
+def next_missing(ctx: FormContext) -> FormField | None:
+    """Return the first field still to answer (or to answer again after an edit)."""
+    for form_field in applicable(ctx.answers):
+        if form_field.name not in ctx.answers:
+            return form_field
+        value = ctx.answers[form_field.name]
+        if value is not None and not form_field.still_valid(value, ctx):
+            return form_field
+    return None
+
+
+def drop_inapplicable(answers: Answers) -> Answers:
+    """Forget answers to fields that no longer apply (a coop form once it is an association)."""
+    names = {form_field.name.value for form_field in applicable(answers)}
+    return {key: value for key, value in answers.items() if key in names}

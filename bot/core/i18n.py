@@ -1,0 +1,150 @@
+"""Translations and locale-aware formatting, resolved once per incoming message.
+
+Message ids are the French text: French is the reference language and the fallback of every
+other catalogue, so an untranslated English or Arabic string still reaches the person in French.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from gettext import NullTranslations
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale as BabelLocale
+from babel import dates, numbers
+from babel.support import Translations
+
+from bot.domain import Locale
+
+DOMAIN = "relais"
+REFERENCE_LOCALE = Locale.FR
+
+
+class CatalogueError(RuntimeError):
+    """A translation catalogue is missing or older than its source."""
+
+
+@dataclass(frozen=True, slots=True)
+class Translator:
+    """Gettext and Babel formatting bound to one locale and time zone."""
+
+    locale: Locale
+    translations: NullTranslations
+    tz: ZoneInfo
+
+    def gettext(self, message: str) -> str:
+        """Translate a message."""
+        return self.translations.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        """Translate a message that depends on a count."""
+        return self.translations.ngettext(singular, plural, count)
+
+    def format_date(self, value: date) -> str:
+        """Format a date the way the contact's language writes it ("23 novembre 2026")."""
+        return str(dates.format_date(value, format="long", locale=self.locale.value))
+
+    def format_datetime(self, value: datetime) -> str:
+        """Format an instant in the configured time zone."""
+        return str(
+            dates.format_datetime(value, format="medium", tzinfo=self.tz, locale=self.locale.value)
+        )
+
+    def format_number(self, value: int | float | Decimal) -> str:
+        """Format a number with the contact's grouping and decimal signs."""
+        return str(numbers.format_decimal(value, locale=self.locale.value))
+
+    def format_amount(self, value: int | float | Decimal, currency: str) -> str:
+        """Format an amount of money ("10 000 FCFA")."""
+        return str(
+            numbers.format_currency(value, currency, locale=self.locale.value, currency_digits=True)
+        )
+
+    @property
+    def is_rtl(self) -> bool:
+        """Tell whether the language is written right to left."""
+        return bool(BabelLocale.parse(self.locale.value).character_order == "right-to-left")
+
+
+class Catalogues:
+    """The compiled catalogues of every supported locale, loaded once at start-up."""
+
+    def __init__(self, locales_dir: Path, tz: ZoneInfo) -> None:
+        self._tz = tz
+        reference = _load(locales_dir, REFERENCE_LOCALE)
+        self._by_locale: dict[Locale, NullTranslations] = {REFERENCE_LOCALE: reference}
+        for locale in Locale:
+            if locale is REFERENCE_LOCALE:
+                continue
+            translations = _load(locales_dir, locale)
+            translations.add_fallback(reference)
+            self._by_locale[locale] = translations
+
+    def translator(self, locale: Locale) -> Translator:
+        """Return the translator of a locale."""
+        return Translator(locale, self._by_locale[locale], self._tz)
+
+
+def _load(locales_dir: Path, locale: Locale) -> NullTranslations:
+    source = locales_dir / locale.value / "LC_MESSAGES" / f"{DOMAIN}.po"
+    compiled = source.with_suffix(".mo")
+    if not source.exists():
+        msg = f"missing catalogue {source}"
+        raise CatalogueError(msg)
+    if not compiled.exists() or compiled.stat().st_mtime < source.stat().st_mtime:
+        msg = f"{compiled} is missing or older than {source.name}: run `make locales`"
+        raise CatalogueError(msg)
+    with compiled.open("rb") as handle:
+        return Translations(handle, domain=DOMAIN)
+
+
+_current: ContextVar[Translator | None] = ContextVar("relais_translator", default=None)
+
+
+@contextmanager
+def using(translator: Translator) -> Iterator[Translator]:
+    """Make `translator` the one `_` uses for the duration of a turn."""
+    token = _current.set(translator)
+    try:
+        yield translator
+    finally:
+        _current.reset(token)
+
+
+def current() -> Translator:
+    """Return the translator of the turn being handled."""
+    translator = _current.get()
+    if translator is None:
+        msg = "no locale is active: wrap the turn in i18n.using()"
+        raise RuntimeError(msg)
+    return translator
+
+
+def _(message: str) -> str:
+    """Translate a message into the current contact's language."""
+    return current().gettext(message)
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    """Translate a message that depends on a count."""
+    return current().ngettext(singular, plural, count)
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated later, where it is shown."""
+    return message
+
+
+def parse_locale(value: str | None) -> Locale | None:
+    """Map a provider's language code ("fr-FR", "en", "ar_DZ") to a supported locale."""
+    if not value:
+        return None
+    base = value.replace("_", "-").split("-", 1)[0].lower()
+    try:
+        return Locale(base)
+    except ValueError:
+        return None

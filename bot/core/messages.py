@@ -1,0 +1,47 @@
+"""The channel-neutral messages the engine receives and returns."""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    """Where a conversation takes place."""
+
+    CONSOLE = "console"
+    WEB = "web"
+    TELEGRAM = "telegram"
+    WHATSAPP = "whatsapp"
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One message from a person, already parsed out of the provider's format.
+
+    `payload` is set when the person pressed a button (or answered a numbered choice that the
+    channel resolved); `text` is what they typed. `message_id` is the provider's id, used to
+    process a provider's retries only once.
+    """
+
+    channel: Channel
+    sender: str
+    text: str = ""
+    payload: str | None = None
+    locale_hint: str | None = None
+    message_id: str | None = None
+    profile_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A button: what the person sees and the payload the engine gets back."""
+
+    label: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One message to send; channels render `choices` as buttons or numbered lines."""
+
+    text: str
+    choices: tuple[Choice, ...] = field(default_factory=tuple)

@@ -1,0 +1,105 @@
+"""Send each message to the one feature that answers it."""
+
+import logging
+from typing import TypeVar
+
+from rapidfuzz import fuzz
+
+from bot.core import payloads
+from bot.core.actions import Cancel
+from bot.core.feature import Feature
+from bot.core.keywords import global_action, is_greeting
+from bot.core.payloads import Payload
+from bot.core.text import fold
+from bot.core.turn import OFFERED_KEY, Turn
+from bot.storage.models import Flow
+
+log = logging.getLogger(__name__)
+
+OUT_OF_SCOPE = "out_of_scope"
+K = TypeVar("K")
+# A typed word must be this close to a button's label to count as pressing it.
+CHOICE_MATCH_SCORE = 88
+
+
+class Router:
+    """Dispatch by button payload, then global keyword, then open form, then NLU intent."""
+
+    def __init__(self, features: list[Feature], *, fallback: Feature) -> None:
+        self._fallback = fallback
+        self._by_payload: dict[type[Payload], Feature] = {}
+        self._by_intent: dict[str, Feature] = {}
+        self._by_flow: dict[Flow, Feature] = {}
+        for feature in features:
+            _register(self._by_payload, feature.payloads, feature)
+            _register(self._by_intent, feature.intents, feature)
+            _register(self._by_flow, feature.flows, feature)
+
+    def handle(self, turn: Turn) -> None:
+        """Answer one message."""
+        action = self._action_of(turn)
+        if action is not None:
+            self.dispatch(turn, action)
+            return
+        capturing = self._by_flow.get(turn.conversation.flow)
+        if capturing is not None:
+            if is_greeting(turn.text):
+                capturing.resume(turn)
+            else:
+                capturing.on_text(turn)
+            return
+        result = turn.parse()
+        feature = self._by_intent.get(result.intent, self._fallback)
+        feature.on_intent(turn, result)
+
+    def dispatch(self, turn: Turn, action: Payload) -> None:
+        """Run the feature behind a button payload."""
+        if isinstance(action, Cancel):
+            capturing = self._by_flow.get(turn.conversation.flow)
+            if capturing is not None:
+                capturing.cancel(turn)
+                return
+        feature = self._by_payload.get(type(action))
+        if feature is None:
+            msg = f"no feature answers {type(action).__name__}"
+            raise LookupError(msg)
+        feature.on_payload(turn, action)
+
+    def _action_of(self, turn: Turn) -> Payload | None:
+        if turn.incoming.payload:
+            action = payloads.parse(turn.incoming.payload)
+            if action is None:
+                log.info("ignoring unknown button payload %r", turn.incoming.payload[:64])
+            return action
+        return global_action(turn.text) or _offered_choice(turn)
+
+
+def _offered_choice(turn: Turn) -> Payload | None:
+    """Read "2" or the words of a button as pressing a button offered in the last reply."""
+    offered: list[list[str]] = turn.conversation.data.get(OFFERED_KEY) or []
+    text = turn.text
+    if not offered or not text:
+        return None
+    if text.isdigit():
+        index = int(text) - 1
+        return payloads.parse(offered[index][1]) if 0 <= index < len(offered) else None
+    folded = fold(text)
+    if not folded:
+        return None
+    best_score, best_payload = 0.0, None
+    for label, packed in offered:
+        score = fuzz.ratio(folded, fold(label))
+        if score > best_score:
+            best_score, best_payload = score, packed
+    if best_score >= CHOICE_MATCH_SCORE and best_payload is not None:
+        return payloads.parse(best_payload)
+    return None
+
+
+def _register(table: dict[K, Feature], keys: tuple[K, ...], feature: Feature) -> None:
+    for key in keys:
+        if key in table:
+            first, second = type(table[key]).__name__, type(feature).__name__
+            msg = f"{key!r} is answered by both {first} and {second}"
+            raise ValueError(msg)
+        table[key] = feature

@@ -1,0 +1,122 @@
+"""What a feature sees while it handles one incoming message."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.content import ContentPack, LocalizedText
+from bot.core.i18n import Catalogues, Translator
+from bot.core.messages import Choice, Incoming, Outgoing
+from bot.core.payloads import Payload
+from bot.domain import OrgType
+from bot.settings import Settings
+from bot.storage.models import Contact, Conversation, Flow
+from bot.storage.types import utcnow
+from nlu import NluParser, ParseResult
+
+# The organisation being discussed survives flow changes so that "et les documents ?" still
+# knows what it is about after a detour through the menu.
+TOPIC_KEY = "topic"
+OFFERED_KEY = "offered"
+# A pre-registration left half-way is kept apart from the flow, to resume it later.
+FORM_KEY = "form"
+KEPT_KEYS = (TOPIC_KEY, FORM_KEY)
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What every turn may use, built once at start-up."""
+
+    settings: Settings
+    pack: ContentPack
+    nlu: NluParser
+    catalogues: Catalogues
+
+
+@dataclass(slots=True)
+class Turn:
+    """One incoming message being handled: the contact, their state, and the replies so far."""
+
+    incoming: Incoming
+    contact: Contact
+    conversation: Conversation
+    session: Session
+    services: Services
+    translator: Translator
+    replies: list[Outgoing] = field(default_factory=list)
+    understood: bool = True
+    contact_deleted: bool = False
+    _parsed: ParseResult | None = None
+
+    @property
+    def text(self) -> str:
+        """Return what the person typed, trimmed."""
+        return self.incoming.text.strip()
+
+    @property
+    def pack(self) -> ContentPack:
+        """Return the country's content pack."""
+        return self.services.pack
+
+    @property
+    def contact_id(self) -> int:
+        """Return the contact's database id."""
+        assert self.contact.id is not None
+        return self.contact.id
+
+    def parse(self) -> ParseResult:
+        """Return the NLU reading of the text, computed once."""
+        if self._parsed is None:
+            self._parsed = self.services.nlu.parse(self.text)
+        return self._parsed
+
+    def local(self, text: LocalizedText) -> str:
+        """Return content text in the contact's language (French when not translated)."""
+        return text.get(self.translator.locale.value)
+
+    def say(self, text: str, choices: list[tuple[str, Payload]] | None = None) -> None:
+        """Queue a reply, with buttons if given."""
+        buttons = tuple(Choice(label, payload.pack()) for label, payload in choices or [])
+        self.replies.append(Outgoing(text=text, choices=buttons))
+
+    def go(self, flow: Flow, step: str | None = None, **data: Any) -> None:
+        """Enter a flow at a step with fresh flow data (the topic is kept)."""
+        kept = {
+            key: self.conversation.data[key]
+            for key in (TOPIC_KEY,)
+            if key in self.conversation.data
+        }
+        self.conversation.flow = flow
+        self.conversation.step = step
+        self.conversation.data = {**kept, **data}
+
+    def go_idle(self) -> None:
+        """Leave any flow."""
+        self.go(Flow.IDLE)
+
+    def update(self, **data: Any) -> None:
+        """Change some of the flow's data (a new dict so the JSON column sees the change)."""
+        self.conversation.data = {**self.conversation.data, **data}
+
+    def data(self, key: str, default: Any = None) -> Any:
+        """Read one item of the flow's data."""
+        return self.conversation.data.get(key, default)
+
+    @property
+    def topic(self) -> OrgType | None:
+        """Return the organisation type being discussed, if any."""
+        value = self.conversation.data.get(TOPIC_KEY)
+        return OrgType(value) if value else None
+
+    @topic.setter
+    def topic(self, org_type: OrgType | None) -> None:
+        self.update(**{TOPIC_KEY: org_type.value if org_type else None})
+
+    def misunderstood(self) -> None:
+        """Count this message as one the bot could not make sense of."""
+        self.understood = False
+
+    def touch(self) -> None:
+        """Stamp the conversation as changed now."""
+        self.conversation.updated_at = utcnow()

@@ -1,0 +1,85 @@
+"""Staff actions on pre-registrations: exports (CLI today, Telegram and web admin later)."""
+
+import csv
+import json
+from collections.abc import Iterator
+from enum import Enum, StrEnum
+from typing import Any, TextIO
+
+from sqlalchemy.engine import Engine as DatabaseEngine
+
+from bot.storage.database import new_session
+from bot.storage.models import Registration
+from bot.storage.registrations import iter_registrations
+
+EXPORT_COLUMNS = (
+    "reference",
+    "status",
+    "created_at",
+    "org_type",
+    "coop_form",
+    "name",
+    "acronym",
+    "sector",
+    "province",
+    "town",
+    "founders",
+    "contact_name",
+    "contact_role",
+    "phone",
+    "email",
+    "channel",
+    "possible_duplicate_of",
+    "consent_at",
+    "anonymised_at",
+)
+
+
+class ExportFormat(StrEnum):
+    """File formats of the registrations export."""
+
+    CSV = "csv"
+    JSON = "json"
+
+
+def export_row(registration: Registration) -> dict[str, Any]:
+    """Flatten a registration into plain values (ISO 8601 UTC dates, enum values)."""
+    row: dict[str, Any] = {}
+    for column in EXPORT_COLUMNS:
+        value = getattr(registration, column)
+        if isinstance(value, Enum):
+            value = value.value
+        elif hasattr(value, "isoformat"):
+            value = value.isoformat()
+        row[column] = value
+    return row
+
+
+def export_registrations(database: DatabaseEngine, out: TextIO, fmt: ExportFormat) -> int:
+    """Stream every registration to `out`; return how many were written."""
+    with new_session(database) as session:
+        rows = (export_row(registration) for registration in iter_registrations(session))
+        if fmt is ExportFormat.CSV:
+            return _write_csv(rows, out)
+        return _write_json(rows, out)
+
+
+def _write_csv(rows: Iterator[dict[str, Any]], out: TextIO) -> int:
+    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    written = 0
+    for row in rows:
+        writer.writerow(row)
+        written += 1
+    return written
+
+
+def _write_json(rows: Iterator[dict[str, Any]], out: TextIO) -> int:
+    out.write("[")
+    written = 0
+    for row in rows:
+        out.write(",\n" if written else "\n")
+        out.write(json.dumps(row, ensure_ascii=False))
+        written += 1
+    out.write("\n]\n" if written else "]\n")
+    return written

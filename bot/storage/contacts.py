@@ -1,0 +1,175 @@
+"""Contacts, their conversation state, subscriptions, handoff requests and data deletion."""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from bot.core.messages import Channel
+from bot.storage.models import (
+    Contact,
+    Conversation,
+    HandoffRequest,
+    HandoffStatus,
+    ProcessedMessage,
+    Registration,
+    Subscription,
+    Tally,
+    Topic,
+)
+from bot.storage.types import utcnow
+from bot.storage.upsert import insert_ignoring_conflicts
+
+
+def claim_message(session: Session, *, channel: Channel, message_id: str) -> bool:
+    """Record a provider message id; False when it was already handled (a provider retry)."""
+    return insert_ignoring_conflicts(
+        session,
+        ProcessedMessage,
+        {"channel": channel, "message_id": message_id, "processed_at": utcnow()},
+    )
+
+
+def get_or_create_contact(session: Session, *, channel: Channel, address: str) -> Contact:
+    """Return the contact of an address on a channel, creating it on first contact."""
+    now = utcnow()
+    insert_ignoring_conflicts(
+        session, Contact, {"channel": channel, "address": address, "created_at": now}
+    )
+    contact = session.exec(
+        select(Contact).where(Contact.channel == channel, Contact.address == address)
+    ).one()
+    return contact
+
+
+def find_contact(session: Session, *, channel: Channel, address: str) -> Contact | None:
+    """Return the contact of an address on a channel, if known."""
+    return session.exec(
+        select(Contact).where(Contact.channel == channel, Contact.address == address)
+    ).first()
+
+
+def lock_conversation(session: Session, *, contact_id: int) -> Conversation:
+    """Return the contact's conversation, locked until the transaction ends.
+
+    The row lock is what serialises two messages of one person handled by two processes;
+    on SQLite the transaction already holds the database write lock.
+    """
+    insert_ignoring_conflicts(
+        session, Conversation, {"contact_id": contact_id, "data": {}, "updated_at": utcnow()}
+    )
+    statement = select(Conversation).where(Conversation.contact_id == contact_id)
+    if session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update()
+    return session.exec(statement).one()
+
+
+def subscribe(session: Session, *, contact_id: int, topic: Topic) -> bool:
+    """Opt a contact in to a topic; False when it already was."""
+    return insert_ignoring_conflicts(
+        session, Subscription, {"contact_id": contact_id, "topic": topic, "created_at": utcnow()}
+    )
+
+
+def unsubscribe_all(session: Session, *, contact_id: int) -> int:
+    """Opt a contact out of every topic; return how many subscriptions ended."""
+    result = session.execute(
+        sa.delete(Subscription).where(col(Subscription.contact_id) == contact_id)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def topics_of(session: Session, *, contact_id: int) -> list[Topic]:
+    """Return the topics a contact is subscribed to."""
+    rows = session.exec(
+        select(Subscription.topic).where(Subscription.contact_id == contact_id)
+    ).all()
+    return [Topic(topic) for topic in rows]
+
+
+def record_handoff(
+    session: Session, *, contact_id: int, reason: str, last_message: str | None
+) -> HandoffRequest:
+    """Record that a person wants to talk to staff."""
+    request = HandoffRequest(
+        contact_id=contact_id,
+        reason=reason,
+        last_message=(last_message or "")[:500] or None,
+    )
+    session.add(request)
+    session.flush()
+    return request
+
+
+def open_handoff(session: Session, *, contact_id: int) -> HandoffRequest | None:
+    """Return the contact's handoff request that staff have not closed yet."""
+    return session.exec(
+        select(HandoffRequest).where(
+            HandoffRequest.contact_id == contact_id,
+            HandoffRequest.status == HandoffStatus.OPEN,
+        )
+    ).first()
+
+
+def handoffs_of(session: Session, *, contact_id: int) -> list[HandoffRequest]:
+    """Return a contact's handoff requests, newest first."""
+    return list(
+        session.exec(
+            select(HandoffRequest)
+            .where(HandoffRequest.contact_id == contact_id)
+            .order_by(col(HandoffRequest.created_at).desc())
+        ).all()
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DeletionSummary:
+    """What a data deletion removed."""
+
+    registrations_anonymised: int
+    subscriptions_removed: int
+    handoffs_removed: int
+
+
+def delete_contact_data(session: Session, *, contact: Contact) -> DeletionSummary:
+    """Erase a contact's personal data, keeping registrations only as anonymous counts."""
+    contact_id = contact.id
+    assert contact_id is not None
+    now = utcnow()
+    anonymised = session.execute(
+        sa.update(Registration)
+        .where(col(Registration.contact_id) == contact_id)
+        .values(
+            contact_id=None,
+            name=None,
+            name_key=None,
+            acronym=None,
+            town=None,
+            contact_name=None,
+            contact_role=None,
+            phone=None,
+            email=None,
+            anonymised_at=now,
+            updated_at=now,
+        )
+    )
+    subscriptions = session.execute(
+        sa.delete(Subscription).where(col(Subscription.contact_id) == contact_id)
+    )
+    handoffs = session.execute(
+        sa.delete(HandoffRequest).where(col(HandoffRequest.contact_id) == contact_id)
+    )
+    session.execute(sa.delete(Conversation).where(col(Conversation.contact_id) == contact_id))
+    session.execute(sa.delete(Contact).where(col(Contact.id) == contact_id))
+    increment_tally(session, name="contacts_deleted")
+    return DeletionSummary(
+        registrations_anonymised=int(anonymised.rowcount),  # type: ignore[attr-defined]
+        subscriptions_removed=int(subscriptions.rowcount),  # type: ignore[attr-defined]
+        handoffs_removed=int(handoffs.rowcount),  # type: ignore[attr-defined]
+    )
+
+
+def increment_tally(session: Session, *, name: str, by: int = 1) -> None:
+    """Add to an anonymous counter."""
+    insert_ignoring_conflicts(session, Tally, {"name": name, "value": 0})
+    session.execute(sa.update(Tally).where(col(Tally.name) == name).values(value=Tally.value + by))

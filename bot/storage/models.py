@@ -1,0 +1,163 @@
+"""Database tables. Every datetime is aware UTC; every state is an enum stored by value."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from bot.core.messages import Channel
+from bot.domain import CoopForm, OrgType
+from bot.storage.types import UTCDateTime, enum_column, utcnow
+
+
+class Flow(StrEnum):
+    """Which conversation a contact is in."""
+
+    IDLE = "idle"
+    GUIDE = "guide"
+    DECISION = "decision"
+    PREREGISTRATION = "preregistration"
+    LANGUAGE = "language"
+    DATA_DELETION = "data_deletion"
+    HANDOFF = "handoff"
+
+
+class Topic(StrEnum):
+    """What a subscriber wants to hear about."""
+
+    NEWS = "news"
+    EVENTS = "events"
+    FAIR_TRADE = "fair_trade"
+
+
+class RegistrationStatus(StrEnum):
+    """Where a pre-registration stands in the directorate's review."""
+
+    RECEIVED = "received"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class HandoffStatus(StrEnum):
+    """Whether staff have taken up a request for a person."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+def _created() -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Contact(SQLModel, table=True):
+    """A person (or a group) reachable on one channel."""
+
+    __table_args__ = (sa.UniqueConstraint("channel", "address"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: Channel = Field(sa_type=enum_column(Channel))
+    address: str = Field(max_length=64)
+    name: str | None = Field(default=None, max_length=120)
+    locale: str | None = Field(default=None, max_length=8)
+    locale_hint: str | None = Field(default=None, max_length=16)
+    created_at: datetime = _created()
+    last_inbound_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Conversation(SQLModel, table=True):
+    """Where a contact is in a conversation: the flow, its step and the answers so far."""
+
+    contact_id: int = Field(
+        sa_column=sa.Column(sa.ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True)
+    )
+    flow: Flow = Field(default=Flow.IDLE, sa_type=enum_column(Flow))
+    step: str | None = Field(default=None, max_length=32)
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    misunderstandings: int = 0
+    updated_at: datetime = _created()
+
+
+class ProcessedMessage(SQLModel, table=True):
+    """A provider message id already handled, so provider retries are answered once."""
+
+    channel: Channel = Field(sa_type=enum_column(Channel), primary_key=True)
+    message_id: str = Field(primary_key=True, max_length=128)
+    processed_at: datetime = _created()
+
+
+class Subscription(SQLModel, table=True):
+    """A contact's opt-in to one topic."""
+
+    contact_id: int = Field(
+        sa_column=sa.Column(sa.ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True)
+    )
+    topic: Topic = Field(sa_type=enum_column(Topic), primary_key=True)
+    created_at: datetime = _created()
+
+
+class ReferenceCounter(SQLModel, table=True):
+    """The last registration number handed out, per prefix and year."""
+
+    prefix: str = Field(primary_key=True, max_length=8)
+    year: int = Field(primary_key=True)
+    last: int = 0
+
+
+class Registration(SQLModel, table=True):
+    """A pre-registration of a new organisation, as the citizen confirmed it."""
+
+    __table_args__ = (sa.Index("ix_registration_duplicate", "name_key", "province"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=24, unique=True)
+    contact_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.ForeignKey("contact.id", ondelete="SET NULL"), index=True),
+    )
+    status: RegistrationStatus = Field(
+        default=RegistrationStatus.RECEIVED, sa_type=enum_column(RegistrationStatus)
+    )
+    org_type: OrgType = Field(sa_type=enum_column(OrgType))
+    coop_form: CoopForm | None = Field(default=None, sa_type=enum_column(CoopForm))
+    name: str | None = Field(default=None, max_length=160)
+    name_key: str | None = Field(default=None, max_length=160)
+    acronym: str | None = Field(default=None, max_length=32)
+    sector: str = Field(max_length=32)
+    province: str = Field(max_length=40)
+    town: str | None = Field(default=None, max_length=80)
+    founders: int
+    contact_name: str | None = Field(default=None, max_length=120)
+    contact_role: str | None = Field(default=None, max_length=80)
+    phone: str | None = Field(default=None, max_length=20)
+    email: str | None = Field(default=None, max_length=254)
+    channel: Channel = Field(sa_type=enum_column(Channel))
+    possible_duplicate_of: str | None = Field(default=None, max_length=24)
+    consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    anonymised_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class HandoffRequest(SQLModel, table=True):
+    """A person asked to talk to a member of staff."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("contact.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
+    status: HandoffStatus = Field(default=HandoffStatus.OPEN, sa_type=enum_column(HandoffStatus))
+    reason: str = Field(max_length=40)
+    last_message: str | None = Field(default=None, max_length=500)
+    created_at: datetime = _created()
+
+
+class Tally(SQLModel, table=True):
+    """An anonymous running count kept after personal data is deleted."""
+
+    name: str = Field(primary_key=True, max_length=40)
+    value: int = 0

@@ -1,0 +1,137 @@
+"""The HTTP front door: health check and the browser chat (channel webhooks join here)."""
+
+import json
+import logging
+import secrets
+from html import escape
+from importlib import resources
+from string import Template
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from bot.app import Relais
+from bot.core import i18n
+from bot.core.i18n import _
+from bot.core.messages import Channel, Incoming, Outgoing
+from bot.domain import Locale
+from bot.storage.database import check_connection
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "relais_chat"
+MAX_BODY = 16 * 1024
+MAX_FIELD = 4096
+
+
+def create_web_app(relais: Relais) -> Starlette:
+    """Build the ASGI application around a ready Relais."""
+    page = Template(
+        resources.files("bot.web").joinpath("static/chat.html").read_text(encoding="utf-8")
+    )
+    catalogues = relais.engine.services.catalogues
+    default_locale = relais.settings.default_locale
+
+    async def healthz(request: Request) -> Response:
+        try:
+            await run_in_threadpool(check_connection, relais.database)
+        except Exception:
+            log.exception("health check: the database does not answer")
+            return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    async def chat_page(request: Request) -> Response:
+        locale = _preferred_locale(request.headers.get("accept-language", ""), default_locale)
+        with i18n.using(catalogues.translator(locale)) as translator:
+            response = HTMLResponse(
+                page.substitute(
+                    lang=locale.value,
+                    dir="rtl" if translator.is_rtl else "ltr",
+                    title=escape(_("Relais : l'assistant de l'économie sociale")),
+                    subtitle=escape(_("Créer une organisation, se pré-inscrire, s'informer")),
+                    placeholder=escape(_("Écrivez votre message…")),
+                    send=escape(_("Envoyer")),
+                    offline=_script_string(
+                        _("Message non envoyé : vérifiez votre connexion et réessayez.")
+                    ),
+                )
+            )
+        if SESSION_COOKIE not in request.cookies:
+            response.set_cookie(
+                SESSION_COOKIE,
+                secrets.token_urlsafe(18),
+                max_age=180 * 24 * 3600,
+                httponly=True,
+                samesite="strict",
+            )
+        return response
+
+    async def chat_message(request: Request) -> Response:
+        sender = request.cookies.get(SESSION_COOKIE)
+        if not sender or len(sender) > 64:
+            return _error("no chat session: open /chat first", 403)
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            return _error("message too large", 413)
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return _error("the body must be JSON", 400)
+        incoming = _incoming(sender, data)
+        if incoming is None:
+            return _error("expected {text, payload?, id?, lang?} strings", 400)
+        replies = await run_in_threadpool(relais.engine.handle, incoming)
+        return JSONResponse({"replies": [_reply_json(reply) for reply in replies]})
+
+    return Starlette(
+        routes=[
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/chat", chat_page, methods=["GET"]),
+            Route("/chat/messages", chat_message, methods=["POST"]),
+        ],
+    )
+
+
+def _incoming(sender: str, data: Any) -> Incoming | None:
+    if not isinstance(data, dict):
+        return None
+    fields = {key: data.get(key) for key in ("text", "payload", "id", "lang")}
+    if any(value is not None and not isinstance(value, str) for value in fields.values()):
+        return None
+    return Incoming(
+        channel=Channel.WEB,
+        sender=sender,
+        text=(fields["text"] or "")[:MAX_FIELD],
+        payload=(fields["payload"] or None) and fields["payload"][:64],
+        locale_hint=(fields["lang"] or None) and fields["lang"][:16],
+        message_id=(fields["id"] or None) and f"{sender}:{fields['id'][:64]}",
+    )
+
+
+def _script_string(text: str) -> str:
+    """Quote a text for a JavaScript string inside the page."""
+    return json.dumps(text).replace("</", "<\\/")
+
+
+def _preferred_locale(header: str, default: Locale) -> Locale:
+    """Pick the first supported language of an Accept-Language header."""
+    for part in header.split(","):
+        locale = i18n.parse_locale(part.split(";", 1)[0].strip())
+        if locale is not None:
+            return locale
+    return default
+
+
+def _reply_json(reply: Outgoing) -> dict[str, Any]:
+    return {
+        "text": reply.text,
+        "choices": [{"label": choice.label, "payload": choice.payload} for choice in reply.choices],
+    }
+
+
+def _error(message: str, status: int) -> Response:
+    return JSONResponse({"error": message}, status_code=status)

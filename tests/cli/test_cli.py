@@ -1,0 +1,110 @@
+"""The `relais` command as staff and scripts use it: real subprocesses, a real SQLite file."""
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = "\n".join(
+    [
+        "bonjour",
+        "3",  # Pré-inscrire mon organisation
+        "oui",
+        "association",
+        "Les Amis de Lambaréné",
+        "ALA",
+        "culture",
+        "Moyen-Ogooué",
+        "Lambaréné",
+        "4",
+        "Jeanne Nze",
+        "Trésorière",
+        "+241 66 12 34 56",
+        "non",
+        "Confirmer",
+    ]
+)
+
+
+def relais(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "RELAIS_DATABASE_URL": f"sqlite:///{tmp_path / 'relais.db'}",
+        "RELAIS_CACHE_DIR": str(Path(".cache").resolve()),
+    }
+
+
+def test_scripted_preregistration_then_export(env: dict[str, str]) -> None:
+    chat = relais("chat", env=env, stdin=SCRIPT + "\n")
+    assert chat.returncode == 0, chat.stderr
+    assert "GA-" in chat.stdout
+    assert "  1. Créer une organisation" in chat.stdout
+
+    exported = relais("registrations", "export", "--format", "csv", env=env)
+    assert exported.returncode == 0, exported.stderr
+    [row] = list(csv.DictReader(io.StringIO(exported.stdout)))
+    assert row["name"] == "Les Amis de Lambaréné"
+    assert row["province"] == "Moyen-Ogooué"
+    assert row["phone"] == "+24166123456"
+    assert row["reference"].startswith("GA-")
+    assert "1 registration(s) exported" in exported.stderr
+
+    as_json = relais("registrations", "export", "--format", "json", env=env)
+    [item] = json.loads(as_json.stdout)
+    assert item["founders"] == 4 and item["org_type"] == "association"
+
+
+def test_export_to_a_file(env: dict[str, str], tmp_path: Path) -> None:
+    relais("chat", env=env, stdin=SCRIPT + "\n")
+    target = tmp_path / "out.json"
+    result = relais("registrations", "export", "--format", "json", "--output", str(target), env=env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(target.read_text(encoding="utf-8"))[0]["acronym"] == "ALA"
+
+
+def test_content_check_passes_and_lists_placeholders(env: dict[str, str]) -> None:
+    result = relais("content", "check", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "À COMPLÉTER" in result.stdout
+
+
+def test_nlu_parse_prints_rasa_json(env: dict[str, str]) -> None:
+    result = relais("nlu", "parse", "cmt créer 1 asso stp", env=env)
+    assert result.returncode == 0, result.stderr
+    parsed = json.loads(result.stdout)
+    assert set(parsed) >= {"text", "intent", "entities", "intent_ranking"}
+    assert parsed["intent"]["name"] == "how_to_create"
+    lines = relais("nlu", "parse", "-", env=env, stdin="bonjour\nabonnez-moi\n")
+    intents = [json.loads(line)["intent"]["name"] for line in lines.stdout.splitlines()]
+    assert intents == ["greet", "subscribe"]
+
+
+def test_handoffs_are_listed_for_staff(env: dict[str, str]) -> None:
+    relais("chat", "--user", "awa", env=env, stdin="je veux parler à un agent\n")
+    listed = relais("handoffs", "list", env=env)
+    assert "console:awa" in listed.stdout
+    assert "1 open request(s)" in listed.stderr
+
+
+def test_db_upgrade_on_an_empty_database(env: dict[str, str]) -> None:
+    result = relais("db", "upgrade", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "up to date" in result.stderr

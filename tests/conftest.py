@@ -1,0 +1,122 @@
+"""Shared fixtures: services built once, a fresh migrated database per test."""
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine as DatabaseEngine
+
+from bot.app import build_router
+from bot.content import load_pack
+from bot.core.engine import Engine
+from bot.core.i18n import Catalogues
+from bot.core.turn import Services
+from bot.settings import Settings
+from bot.storage.database import create_db_engine, upgrade
+from nlu import load_parser
+from tests.transcript import Chat
+
+POSTGRES_URL_VARIABLE = "RELAIS_TEST_POSTGRES_URL"
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings for tests: no tokens, a cache of the trained NLU inside the test tree."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url="sqlite://",
+        cache_dir=Path(".cache"),
+    )
+
+
+@pytest.fixture(scope="session")
+def services(settings: Settings) -> Services:
+    """Content, catalogues and NLU, built once for the whole run."""
+    return Services(
+        settings=settings,
+        pack=load_pack(settings.content_dir, settings.country),
+        nlu=load_parser(data_dir=settings.nlu_data_dir, cache_dir=settings.cache_dir / "nlu"),
+        catalogues=Catalogues(settings.locales_dir, settings.tz),
+    )
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied by each test instead of migrating again."""
+    path = tmp_path_factory.mktemp("template") / "relais.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    """The URL of a fresh, migrated SQLite database."""
+    path = tmp_path / "relais.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """A database of its own on the PostgreSQL server, migrated, dropped at the end."""
+    admin_url = os.environ.get(POSTGRES_URL_VARIABLE)
+    if not admin_url:
+        pytest.skip(f"{POSTGRES_URL_VARIABLE} is not set: the Makefile sets it")
+    name = f"relais_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def postgres_url(postgres_server_url: str) -> str:
+    """The PostgreSQL test database, emptied before each test."""
+    engine = sa.create_engine(postgres_server_url)
+    with engine.begin() as connection:
+        tables = connection.execute(
+            sa.text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'alembic_version'"
+            )
+        ).scalars()
+        names = ", ".join(f'"{table}"' for table in tables)
+        connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return postgres_server_url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Each storage test runs once on SQLite and once on PostgreSQL."""
+    name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    return str(request.getfixturevalue(name))
+
+
+@pytest.fixture
+def database(sqlite_url: str) -> Iterator[DatabaseEngine]:
+    """A fresh SQLite database engine."""
+    engine = create_db_engine(sqlite_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def engine(database: DatabaseEngine, services: Services) -> Engine:
+    """The conversation engine over a fresh database."""
+    return Engine(database=database, services=services, router=build_router())
+
+
+@pytest.fixture
+def chat(engine: Engine) -> Chat:
+    """A person talking to the bot in the terminal channel."""
+    return Chat(engine)

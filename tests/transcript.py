@@ -1,0 +1,85 @@
+"""Dialogue tests written as transcripts: what the person sends, what the bot must say."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import count
+
+from bot.core.engine import Engine
+from bot.core.messages import Channel, Incoming, Outgoing
+
+_ids = count(1)
+
+
+@dataclass
+class Chat:
+    """One person talking to the engine; keeps the last replies to press their buttons."""
+
+    engine: Engine
+    sender: str = "alice"
+    channel: Channel = Channel.CONSOLE
+    locale_hint: str | None = None
+    last: list[Outgoing] = field(default_factory=list)
+
+    def send(
+        self, text: str = "", *, payload: str | None = None, message_id: str | None = None
+    ) -> str:
+        """Send a message and return every reply's text and button labels, joined."""
+        self.last = self.engine.handle(
+            Incoming(
+                channel=self.channel,
+                sender=self.sender,
+                text=text,
+                payload=payload,
+                locale_hint=self.locale_hint,
+                message_id=message_id,
+            )
+        )
+        return self.transcript()
+
+    def press(self, label: str) -> str:
+        """Press the button of the last replies whose label starts with `label`."""
+        for reply in reversed(self.last):
+            for choice in reply.choices:
+                if choice.label.startswith(label):
+                    return self.send(payload=choice.payload)
+        offered = [choice.label for reply in self.last for choice in reply.choices]
+        msg = f"no button {label!r} among {offered}"
+        raise AssertionError(msg)
+
+    def transcript(self) -> str:
+        """Return the last replies as text, buttons in brackets."""
+        parts = []
+        for reply in self.last:
+            parts.append(reply.text)
+            parts.extend(f"[{choice.label}]" for choice in reply.choices)
+        return "\n".join(parts)
+
+    def labels(self) -> list[str]:
+        """Return the labels of the buttons of the last replies."""
+        return [choice.label for reply in self.last for choice in reply.choices]
+
+
+Step = tuple[str, str | Sequence[str]]
+
+
+def verify_dialog(chat: Chat, steps: Sequence[Step]) -> None:
+    """Play a transcript: "[Label]" presses a button, anything else is typed.
+
+    Each expectation is a fragment (or fragments) the bot's answer must contain; a fragment
+    starting with "!" must NOT appear.
+    """
+    for number, (said, expected) in enumerate(steps, 1):
+        if said.startswith("[") and said.endswith("]"):
+            answer = chat.press(said[1:-1])
+        else:
+            answer = chat.send(said)
+        fragments = [expected] if isinstance(expected, str) else list(expected)
+        for fragment in fragments:
+            if fragment.startswith("!"):
+                assert fragment[1:] not in answer, (
+                    f"step {number} ({said!r}): {fragment[1:]!r} should not be in:\n{answer}"
+                )
+            else:
+                assert fragment in answer, (
+                    f"step {number} ({said!r}): expected {fragment!r} in:\n{answer}"
+                )
