@@ -31,27 +31,27 @@ class ReviewAction(StrEnum):
     CANCEL = "cancel"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class MainMenu(Payload, prefix="menu"):
     """Show the main menu."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Help(Payload, prefix="help"):
     """Explain what can be typed anywhere, with the other topics."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Cancel(Payload, prefix="cancel"):
     """Leave the current flow."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class GuideList(Payload, prefix="guides"):
     """List the five kinds of organisation."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ShowGuide(Payload, prefix="guide"):
     """Open one part of the creation guide of an organisation type."""
 
@@ -59,12 +59,12 @@ class ShowGuide(Payload, prefix="guide"):
     section: GuideSection = GuideSection.OVERVIEW
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class StartDecision(Payload, prefix="choose"):
     """Start the decision helper."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class DecisionReply(Payload, prefix="dec"):
     """Answer one question of the decision helper."""
 
@@ -72,21 +72,21 @@ class DecisionReply(Payload, prefix="dec"):
     answer: Answer
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class StartPreregistration(Payload, prefix="prereg"):
     """Start a pre-registration, optionally for a known organisation type."""
 
     org_type: OrgType | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Consent(Payload, prefix="consent"):
     """Accept or refuse the data-protection notice."""
 
     answer: Answer
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class FieldValue(Payload, prefix="fv"):
     """Pick one of the choices offered for a form field."""
 
@@ -94,82 +94,82 @@ class FieldValue(Payload, prefix="fv"):
     value: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SkipField(Payload, prefix="skip"):
     """Leave an optional form field empty."""
 
     field: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Review(Payload, prefix="review"):
     """Confirm, edit or cancel the pre-registration summary."""
 
     action: ReviewAction
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class EditField(Payload, prefix="edit"):
     """Change one answer of the pre-registration."""
 
     field: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CheckStatus(Payload, prefix="status"):
     """Show the state of the contact's own registrations."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Subscribe(Payload, prefix="sub"):
     """Opt in to the news."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Unsubscribe(Payload, prefix="unsub"):
     """Opt out of everything."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Faq(Payload, prefix="faq"):
     """Answer a question of the FAQ."""
 
     topic: FaqTopic
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class MoreTopics(Payload, prefix="more"):
     """List the other questions the bot answers."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Handoff(Payload, prefix="human"):
     """Ask for a member of staff."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ChooseLanguage(Payload, prefix="lang"):
     """Offer the languages."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SetLanguage(Payload, prefix="setlang"):
     """Switch to a language."""
 
     locale: Locale
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ShowMyData(Payload, prefix="mydata"):
     """Show what is stored about the contact."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class DeleteMyData(Payload, prefix="delete"):
     """Ask to delete the contact's data (then confirm)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ConfirmDeletion(Payload, prefix="delok"):
     """Confirm or abandon the deletion of the contact's data."""
 

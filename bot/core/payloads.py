@@ -21,9 +21,12 @@ class PayloadError(ValueError):
 _REGISTRY: dict[str, type["Payload"]] = {}
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
 class Payload:
-    """Base of every button payload; subclasses are frozen dataclasses with a `prefix`."""
+    """Base of every button payload; subclasses are frozen dataclasses with a `prefix`.
+
+    Subclasses must not use `slots=True`: the dataclass would rebuild the class and register
+    its prefix a second time.
+    """
 
     prefix: ClassVar[str] = ""
 

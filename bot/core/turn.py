@@ -5,8 +5,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.content import ContentPack, LocalizedText
-from bot.core.i18n import Catalogues, Translator
+from bot.content import ContentPack, LocalizedText, replace_placeholders
+from bot.core.i18n import Catalogues, Translator, _
 from bot.core.messages import Choice, Incoming, Outgoing
 from bot.core.payloads import Payload
 from bot.domain import OrgType
@@ -72,8 +72,12 @@ class Turn:
         return self._parsed
 
     def local(self, text: LocalizedText) -> str:
-        """Return content text in the contact's language (French when not translated)."""
-        return text.get(self.translator.locale.value)
+        """Return content text in the contact's language, placeholders said plainly."""
+        return self.plain(text.get(self.translator.locale.value))
+
+    def plain(self, text: str) -> str:
+        """Say "to be confirmed with the DGES" where the content still has a placeholder."""
+        return replace_placeholders(text, _("à confirmer auprès de la DGES"))
 
     def say(self, text: str, choices: list[tuple[str, Payload]] | None = None) -> None:
         """Queue a reply, with buttons if given."""

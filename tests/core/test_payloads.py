@@ -52,6 +52,6 @@ def test_garbage_does_not_parse() -> None:
 def test_prefixes_are_unique() -> None:
     with pytest.raises(TypeError, match="used twice"):
 
-        @dataclass(frozen=True, slots=True)
+        @dataclass(frozen=True)
         class Clash(Payload, prefix="guide"):
             pass

@@ -179,7 +179,7 @@ class GuidanceFeature(Feature):
                     [
                         f"• {turn.local(office.name)}",
                         _("  Adresse : {address}").format(address=turn.local(office.address)),
-                        _("  Téléphone : {phone}").format(phone=office.phone),
+                        _("  Téléphone : {phone}").format(phone=turn.plain(office.phone)),
                         _("  Horaires : {hours}").format(hours=turn.local(office.hours)),
                     ]
                 )

@@ -1,0 +1,552 @@
+"""Pydantic models of a country's content pack: what every YAML file may hold."""
+
+import re
+from datetime import date
+from enum import StrEnum
+from itertools import pairwise
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from bot.content.placeholders import has_placeholder
+from bot.domain import CoopForm, FaqTopic, OrgType
+
+CONTENT_VERSION = 1
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$")]
+Count = Annotated[int, Field(strict=True, ge=0)]
+Url = Annotated[str, StringConstraints(pattern=r"^https?://\S+$")]
+
+_EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$"
+
+
+class _Model(BaseModel):
+    """Base of every content model: unknown keys are errors and loaded content is read-only."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LocalizedText(_Model):
+    """A text in French and, where written, in English and Arabic."""
+
+    fr: Text
+    en: Text | None = None
+    ar: Text | None = None
+
+    def get(self, locale: str) -> str:
+        """Return the text in a locale ("en", "en_GB", Locale.EN), French when not written."""
+        language = str(locale).replace("-", "_").split("_", 1)[0].lower()
+        translated = {"en": self.en, "ar": self.ar}.get(language)
+        return translated or self.fr
+
+    def texts(self) -> dict[str, str]:
+        """Return the written texts keyed by locale."""
+        return {key: value for key, value in self.model_dump().items() if value is not None}
+
+
+class Source(_Model):
+    """Where a statement comes from."""
+
+    title: Text
+    url: Url | None = None
+    note: Text | None = None
+
+
+Sources = Annotated[list[Source], Field(min_length=1)]
+
+
+class Fee(_Model):
+    """An amount to pay, kept as a number so the app formats it in the reader's locale."""
+
+    label: LocalizedText
+    amount: Count | None
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "XAF"
+    source_note: LocalizedText | None = None
+
+    @model_validator(mode="after")
+    def _sourced_or_marked(self) -> "Fee":
+        if self.amount is None and not has_placeholder(self.label.fr):
+            msg = "an unknown amount (amount: null) needs a [À COMPLÉTER : ...] label"
+            raise ValueError(msg)
+        if self.amount is not None and self.source_note is None:
+            msg = "a known amount needs a source_note saying where it comes from"
+            raise ValueError(msg)
+        return self
+
+
+class WhereToFile(_Model):
+    """Where the file goes, in words and as office ids of offices.yml."""
+
+    text: LocalizedText
+    offices: Annotated[list[Slug], Field(min_length=1)]
+
+
+class Variant(_Model):
+    """One legal form of an organisation type (the OHADA cooperative forms)."""
+
+    code: CoopForm
+    title: LocalizedText
+    min_founders: Annotated[int, Field(strict=True, ge=1)]
+    summary: LocalizedText
+    governance: LocalizedText
+    capital: LocalizedText
+
+
+class Procedure(_Model):
+    """How to create one kind of organisation, step by step."""
+
+    org_type: OrgType
+    title: LocalizedText
+    summary: LocalizedText
+    suits: LocalizedText
+    min_founders: Annotated[int, Field(strict=True, ge=1)] | None
+    founders_note: LocalizedText | None = None
+    steps: Annotated[list[LocalizedText], Field(min_length=1)]
+    documents: Annotated[list[LocalizedText], Field(min_length=1)]
+    fees: Annotated[list[Fee], Field(min_length=1)]
+    delays: LocalizedText
+    where_to_file: WhereToFile
+    legal_basis: LocalizedText
+    caveats: LocalizedText | None = None
+    variants: list[Variant] = Field(default_factory=list)
+    closing: LocalizedText
+    sources: Sources
+    reviewed: date
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Procedure":
+        if self.min_founders is None and self.founders_note is None:
+            msg = "min_founders: null needs a founders_note saying why the number is unknown"
+            raise ValueError(msg)
+        if "DGES" not in self.closing.fr:
+            msg = "closing must advise to check with the DGES"
+            raise ValueError(msg)
+        if self.variants and self.org_type is not OrgType.COOPERATIVE:
+            msg = f"variants are only for cooperatives, not for {self.org_type.value}"
+            raise ValueError(msg)
+        if self.org_type is OrgType.COOPERATIVE:
+            codes = [variant.code for variant in self.variants]
+            missing = [form.value for form in CoopForm if form not in codes]
+            if missing or len(codes) != len(set(codes)):
+                msg = f"variants must list each cooperative form once; missing: {missing}"
+                raise ValueError(msg)
+            smallest = min(variant.min_founders for variant in self.variants)
+            if self.min_founders != smallest:
+                msg = f"min_founders must be {smallest}, the smallest of the variants"
+                raise ValueError(msg)
+        return self
+
+    def variant(self, form: CoopForm) -> Variant | None:
+        """Return the variant of a cooperative form, if this procedure has it."""
+        return next((variant for variant in self.variants if variant.code is form), None)
+
+
+class FaqEntry(_Model):
+    """One answer of the FAQ."""
+
+    question: LocalizedText
+    answer: LocalizedText
+    sources: Sources
+    reviewed: date
+
+
+class FaqBody(_Model):
+    """The FAQ file: one entry per topic the bot answers."""
+
+    entries: dict[FaqTopic, FaqEntry]
+
+    @model_validator(mode="after")
+    def _every_topic(self) -> "FaqBody":
+        missing = [topic.value for topic in FaqTopic if topic not in self.entries]
+        if missing:
+            msg = f"entries: missing topics {', '.join(missing)}"
+            raise ValueError(msg)
+        return self
+
+
+class Office(_Model):
+    """A place a citizen goes to or contacts."""
+
+    id: Slug
+    name: LocalizedText
+    role: LocalizedText
+    address: LocalizedText
+    phone: Text
+    hours: LocalizedText
+    email: Text
+    applies_to: Annotated[list[OrgType], Field(min_length=1)]
+    province: Text | None = None
+    sources: Sources
+    reviewed: date
+
+    @field_validator("email")
+    @classmethod
+    def _email_or_placeholder(cls, value: str) -> str:
+        if not has_placeholder(value) and re.fullmatch(_EMAIL_RE, value) is None:
+            msg = "not an e-mail address nor a [À COMPLÉTER : ...] placeholder"
+            raise ValueError(msg)
+        return value
+
+
+class OfficesBody(_Model):
+    """The offices file."""
+
+    offices: Annotated[list[Office], Field(min_length=1)]
+
+    @field_validator("offices")
+    @classmethod
+    def _unique_ids(cls, offices: list[Office]) -> list[Office]:
+        ids = [office.id for office in offices]
+        duplicates = sorted({office_id for office_id in ids if ids.count(office_id) > 1})
+        if duplicates:
+            msg = f"duplicate office ids: {', '.join(duplicates)}"
+            raise ValueError(msg)
+        return offices
+
+
+class Ministry(_Model):
+    """The directorate's parent ministry, named in one place because its name keeps changing."""
+
+    name: LocalizedText
+    note: Text | None = None
+    sources: Sources
+
+
+class Directorate(_Model):
+    """The administration the bot speaks for."""
+
+    acronym: Text
+    name: LocalizedText
+    decree: LocalizedText
+    missions: Annotated[list[LocalizedText], Field(min_length=1)]
+    presence: LocalizedText
+    office: Slug
+    sources: Sources
+
+
+class DataRightCode(StrEnum):
+    """Rights a person has over their data."""
+
+    ACCESS = "access"
+    RECTIFICATION = "rectification"
+    DELETION = "deletion"
+    OBJECTION = "objection"
+
+
+class DataRight(_Model):
+    """One right over personal data, with the words to name it."""
+
+    code: DataRightCode
+    label: LocalizedText
+
+
+class DataProtection(_Model):
+    """What the bot tells before collecting personal data."""
+
+    law: LocalizedText
+    authority: LocalizedText
+    purpose: LocalizedText
+    recipients: LocalizedText
+    retention: LocalizedText
+    rights: Annotated[list[DataRight], Field(min_length=1)]
+    exercise: LocalizedText
+    sources: Sources
+
+    @field_validator("rights")
+    @classmethod
+    def _every_right(cls, rights: list[DataRight]) -> list[DataRight]:
+        codes = [right.code for right in rights]
+        missing = [code.value for code in DataRightCode if code not in codes]
+        if missing or len(codes) != len(set(codes)):
+            msg = f"rights must list each right once; missing: {missing}"
+            raise ValueError(msg)
+        return rights
+
+
+class Province(_Model):
+    """A province and its capital."""
+
+    name: Text
+    capital: Text
+
+
+class Sector(_Model):
+    """An activity sector offered in the pre-registration form."""
+
+    code: Slug
+    label: LocalizedText
+
+    @field_validator("label")
+    @classmethod
+    def _short(cls, label: LocalizedText) -> LocalizedText:
+        # Sector labels become buttons and numbered choices on small screens.
+        for locale, text in label.texts().items():
+            if len(text) > 40:
+                msg = f"{locale}: a sector label has at most 40 characters"
+                raise ValueError(msg)
+        return label
+
+
+class CountryInfo(_Model):
+    """Facts about the country and its administration that the whole app uses."""
+
+    code: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+    name: LocalizedText
+    phone_region: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+    reference_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{1,6}$")]
+    timezone: Text
+    ministry: Ministry
+    directorate: Directorate
+    data_protection: DataProtection
+    provinces: Annotated[list[Province], Field(min_length=1)]
+    sectors: Annotated[list[Sector], Field(min_length=1)]
+    sources: Sources
+    content_reviewed: date
+
+    @field_validator("phone_region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        if value not in phonenumbers.SUPPORTED_REGIONS:
+            msg = f"{value} is not a region phonenumbers knows"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            msg = f"unknown time zone {value!r}"
+            raise ValueError(msg) from error
+        return value
+
+    @field_validator("provinces")
+    @classmethod
+    def _unique_provinces(cls, provinces: list[Province]) -> list[Province]:
+        names = [p.name.casefold() for p in provinces] + [p.capital.casefold() for p in provinces]
+        if len(names) != len(set(names)):
+            msg = "province names and capitals must be unique"
+            raise ValueError(msg)
+        return provinces
+
+    @field_validator("sectors")
+    @classmethod
+    def _unique_sectors(cls, sectors: list[Sector]) -> list[Sector]:
+        codes = [sector.code for sector in sectors]
+        if len(codes) != len(set(codes)):
+            msg = "sector codes must be unique"
+            raise ValueError(msg)
+        return sectors
+
+
+class Outcome(_Model):
+    """Where the decision tree ends: the kind of organisation to create, and why."""
+
+    org_type: OrgType
+    coop_form: CoopForm | None = None
+    # False when the group cannot create it yet (too few founders): `why` says what is missing.
+    ready: bool = True
+    why: LocalizedText
+
+    @model_validator(mode="after")
+    def _form_of_cooperative(self) -> "Outcome":
+        if self.coop_form is not None and self.org_type is not OrgType.COOPERATIVE:
+            msg = "coop_form is only for org_type: cooperative"
+            raise ValueError(msg)
+        return self
+
+
+class Transition(_Model):
+    """Go to another question, or end on an outcome."""
+
+    next: Slug | None = None
+    outcome: Outcome | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> "Transition":
+        if (self.next is None) == (self.outcome is None):
+            msg = "give either next or outcome, not both nor none"
+            raise ValueError(msg)
+        return self
+
+
+class Range(Transition):
+    """A span of answers to a number question, from min to max included (no max: and more)."""
+
+    min: Count
+    max: Count | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Range":
+        if self.max is not None and self.max < self.min:
+            msg = f"max ({self.max}) is below min ({self.min})"
+            raise ValueError(msg)
+        return self
+
+    def contains(self, value: int) -> bool:
+        """Tell whether a number falls in this range."""
+        return self.min <= value and (self.max is None or value <= self.max)
+
+
+class YesNoNode(_Model):
+    """A question answered by yes or no."""
+
+    kind: Literal["yes_no"]
+    question: LocalizedText
+    help: LocalizedText | None = None
+    yes: Transition
+    no: Transition
+
+    def route(self, answer: bool) -> Transition:
+        """Return where an answer leads."""
+        return self.yes if answer else self.no
+
+    def transitions(self) -> list[tuple[str, Transition]]:
+        """Return each transition with its entry path below the node."""
+        return [("yes", self.yes), ("no", self.no)]
+
+
+class NumberNode(_Model):
+    """A question answered by a whole number, routed by contiguous ranges."""
+
+    kind: Literal["number"]
+    question: LocalizedText
+    help: LocalizedText | None = None
+    ranges: Annotated[list[Range], Field(min_length=1)]
+
+    @field_validator("ranges")
+    @classmethod
+    def _contiguous(cls, ranges: list[Range]) -> list[Range]:
+        # Every number from the first min up must land in exactly one range.
+        for index, (current, following) in enumerate(pairwise(ranges)):
+            if current.max is None:
+                msg = f"only the last range may have no max (ranges[{index}] has none)"
+                raise ValueError(msg)
+            if following.min != current.max + 1:
+                msg = f"ranges[{index + 1}] must start at {current.max + 1}: no gap, no overlap"
+                raise ValueError(msg)
+        if ranges[-1].max is not None:
+            msg = "the last range must have no max, so that every larger number is routed"
+            raise ValueError(msg)
+        return ranges
+
+    @property
+    def lowest(self) -> int:
+        """Return the smallest accepted answer."""
+        return self.ranges[0].min
+
+    def route(self, value: int) -> Transition | None:
+        """Return where a number leads, or None when it is below every range."""
+        return next((r for r in self.ranges if r.contains(value)), None)
+
+    def transitions(self) -> list[tuple[str, Transition]]:
+        """Return each transition with its entry path below the node."""
+        return [(f"ranges[{index}]", r) for index, r in enumerate(self.ranges)]
+
+
+DecisionNode = Annotated[YesNoNode | NumberNode, Field(discriminator="kind")]
+
+
+class DecisionTree(_Model):
+    """A few questions that lead to the kind of organisation that fits a group."""
+
+    start: Slug
+    nodes: Annotated[dict[Slug, DecisionNode], Field(min_length=1)]
+
+    def problems(self) -> list[tuple[str, str]]:
+        """Return (entry path, message) for every dangling, cyclic or unreachable node."""
+        found: list[tuple[str, str]] = []
+        if self.start not in self.nodes:
+            found.append(("start", f"no node named {self.start!r}"))
+        for node_id, node in self.nodes.items():
+            for path, transition in node.transitions():
+                if transition.next is not None and transition.next not in self.nodes:
+                    entry = f"nodes.{node_id}.{path}.next"
+                    found.append((entry, f"no node named {transition.next!r}"))
+        found.extend(self._cycles())
+        if self.start in self.nodes:
+            reachable = self._reachable()
+            found.extend(
+                (f"nodes.{node_id}", f"not reachable from start ({self.start})")
+                for node_id in self.nodes
+                if node_id not in reachable
+            )
+        return found
+
+    def _targets(self, node_id: str) -> list[tuple[str, str]]:
+        return [
+            (path, transition.next)
+            for path, transition in self.nodes[node_id].transitions()
+            if transition.next is not None and transition.next in self.nodes
+        ]
+
+    def _reachable(self) -> set[str]:
+        seen = {self.start}
+        stack = [self.start]
+        while stack:
+            for _, target in self._targets(stack.pop()):
+                if target not in seen:
+                    seen.add(target)
+                    stack.append(target)
+        return seen
+
+    def _cycles(self) -> list[tuple[str, str]]:
+        # Depth-first search with colours; a grey target is an edge back into the current path.
+        found: list[tuple[str, str]] = []
+        colour: dict[str, Literal["grey", "black"]] = {}
+
+        def visit(node_id: str, trail: list[str]) -> None:
+            colour[node_id] = "grey"
+            for path, target in self._targets(node_id):
+                if colour.get(target) == "grey":
+                    here = [*trail, node_id]
+                    loop = [*here[here.index(target) :], target]
+                    entry = f"nodes.{node_id}.{path}.next"
+                    found.append((entry, f"cycle {' -> '.join(loop)}"))
+                elif target not in colour:
+                    visit(target, [*trail, node_id])
+            colour[node_id] = "black"
+
+        for node_id in self.nodes:
+            if node_id not in colour:
+                visit(node_id, [])
+        return found
+
+    def outcomes(self) -> list[tuple[str, Outcome]]:
+        """Return every outcome with its entry path."""
+        return [
+            (f"nodes.{node_id}.{path}.outcome", transition.outcome)
+            for node_id, node in self.nodes.items()
+            for path, transition in node.transitions()
+            if transition.outcome is not None
+        ]
+
+
+class FileKind(StrEnum):
+    """What a content file holds, named by its `kind:` key."""
+
+    COUNTRY = "country"
+    PROCEDURE = "procedure"
+    FAQ = "faq"
+    OFFICES = "offices"
+    DECISION = "decision"
+
+
+BODY_MODELS: dict[FileKind, type[_Model]] = {
+    FileKind.COUNTRY: CountryInfo,
+    FileKind.PROCEDURE: Procedure,
+    FileKind.FAQ: FaqBody,
+    FileKind.OFFICES: OfficesBody,
+    FileKind.DECISION: DecisionTree,
+}
