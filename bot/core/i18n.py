@@ -56,11 +56,11 @@ class Translator:
 
     def format_number(self, value: int | float | Decimal) -> str:
         """Format a number with the contact's grouping and decimal signs."""
-        return str(numbers.format_decimal(value, locale=self.locale.value))
+        return _phone_safe(numbers.format_decimal(value, locale=self.locale.value))
 
     def format_amount(self, value: int | float | Decimal, currency: str) -> str:
         """Format an amount of money ("10 000 FCFA")."""
-        return str(
+        return _phone_safe(
             numbers.format_currency(value, currency, locale=self.locale.value, currency_digits=True)
         )
 
@@ -68,6 +68,11 @@ class Translator:
     def is_rtl(self) -> bool:
         """Tell whether the language is written right to left."""
         return bool(BabelLocale.parse(self.locale.value).character_order == "right-to-left")
+
+
+def _phone_safe(text: str) -> str:
+    """Use the common no-break space: old phones draw the narrow one (U+202F) as a box."""
+    return str(text).replace("\u202f", "\u00a0")
 
 
 class Catalogues:

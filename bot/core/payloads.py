@@ -8,7 +8,7 @@ import dataclasses
 import types
 import typing
 from enum import Enum
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, cast
 
 MAX_BYTES = 64
 SEPARATOR = ":"
@@ -44,7 +44,7 @@ class Payload:
     def pack(self) -> str:
         """Return the payload as a string of at most 64 bytes."""
         parts = [self.prefix]
-        for field in dataclasses.fields(self):
+        for field in dataclasses.fields(cast(Any, self)):
             value = getattr(self, field.name)
             text = "" if value is None else str(value.value if isinstance(value, Enum) else value)
             if SEPARATOR in text:
@@ -61,7 +61,7 @@ class Payload:
     def unpack(cls, packed: str) -> Self:
         """Rebuild a payload of this class from its packed form."""
         prefix, *values = packed.split(SEPARATOR)
-        fields = dataclasses.fields(cls)
+        fields = dataclasses.fields(cast(Any, cls))
         if prefix != cls.prefix or len(values) != len(fields):
             msg = f"{packed!r} is not a {cls.__name__} payload"
             raise PayloadError(msg)

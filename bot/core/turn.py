@@ -88,7 +88,7 @@ class Turn:
         """Enter a flow at a step with fresh flow data (the topic is kept)."""
         kept = {
             key: self.conversation.data[key]
-            for key in (TOPIC_KEY,)
+            for key in KEPT_KEYS
             if key in self.conversation.data
         }
         self.conversation.flow = flow

@@ -29,7 +29,7 @@ def next_reference(session: Session, *, prefix: str, year: int) -> str:
         sa.update(ReferenceCounter)
         .where(col(ReferenceCounter.prefix) == prefix, col(ReferenceCounter.year) == year)
         .values(last=ReferenceCounter.last + 1)
-        .returning(ReferenceCounter.last)
+        .returning(col(ReferenceCounter.last))
     ).scalar_one()
     return f"{prefix}-{year}-{number:05d}"
 

@@ -44,9 +44,9 @@ def test_free_text_guide_and_follow_ups(chat: Chat) -> None:
     verify_dialog(
         chat,
         [
-            ("cmt créer 1 asso stp", ["Association", "Les étapes", "Loi n°35/62", "Vérifié le"]),
+            ("cmt créer 1 asso stp", ["Créer une association", "Les étapes", "Loi n°35/62", "Vérifié le"]),
             ("et les documents ?", ["Documents à fournir", "statuts"]),
-            ("combien ça coûte ?", ["Coûts", "10 000", "FCFA", "Délais"]),
+            ("combien ça coûte ?", ["Coûts", "10\u00a0000\u00a0FCFA", "Délais"]),
             ("où déposer le dossier ?", ["Où déposer", "Adresse"]),
         ],
     )
@@ -58,7 +58,7 @@ def test_group_size_suggests_the_cooperative_form(chat: Chat) -> None:
         [
             (
                 "on est 8 agriculteurs, on veut une coopérative",
-                ["Coopérative", "Avec 8 membres", "SCOOPS"],
+                ["Créer une coopérative", "Avec 8 membres", "SCOOPS"],
             ),
             ("[Les documents]", "Documents à fournir"),
         ],
@@ -82,7 +82,7 @@ def test_decision_helper_recommends_scoops_for_eight_farmers(chat: Chat) -> None
             ("association ou coopérative ?", ["questions", "[Oui]", "[Non]"]),
             ("oui", "?"),
             ("8", ["Je vous conseille", "SCOOPS", "[Voir le guide]"]),
-            ("[Voir le guide]", ["Coopérative", "Les étapes"]),
+            ("[Voir le guide]", ["Créer une coopérative", "Les étapes"]),
         ],
     )
 

@@ -130,10 +130,8 @@ class GuidanceFeature(Feature):
             lines.append(turn.local(procedure.founders_note))
         for variant in procedure.variants:
             lines.append(
-                _("• {title} : {count} membres au minimum. {summary}").format(
-                    title=turn.local(variant.title),
-                    count=turn.translator.format_number(variant.min_founders),
-                    summary=turn.local(variant.summary),
+                _("• {title} : {summary}").format(
+                    title=turn.local(variant.title), summary=turn.local(variant.summary)
                 )
             )
         lines.append(_("Les étapes :"))

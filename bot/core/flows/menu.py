@@ -81,6 +81,8 @@ class MenuFeature(Feature):
             show_menu(turn, self._not_understood(turn))
 
     def _not_understood(self, turn: Turn) -> str:
+        if turn.incoming.payload:
+            return _("Ce bouton n'est plus valable.")
         if not turn.text:
             return _("Je ne lis que les messages écrits.")
         return _("Je n'ai pas compris votre message.")

@@ -172,8 +172,9 @@ def _parse_province(text: str, ctx: FormContext) -> str:
     if province is not None:
         return province.name
     named = ctx.nlu.parse(text).entity("province")
-    if named is not None and ctx.pack.province(named) is not None:
-        return named
+    known = ctx.pack.province(named) if named else None
+    if known is not None:
+        return known.name
     raise Invalid(_("Je ne connais pas cette province. Choisissez-la dans la liste."))
 
 
@@ -211,13 +212,7 @@ def _role_choices(ctx: FormContext) -> list[tuple[str, str]]:
 
 def _parse_phone(text: str, ctx: FormContext) -> str:
     region = ctx.pack.country.phone_region
-    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
-    hint = _("Exemple : {national} ou {international}.").format(
-        national=phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL),
-        international=phonenumbers.format_number(
-            example, phonenumbers.PhoneNumberFormat.INTERNATIONAL
-        ),
-    )
+    hint = _phone_example(region)
     if len(text) > 40:
         raise Invalid(_("Ce numéro de téléphone n'est pas valide.") + " " + hint)
     try:
@@ -227,6 +222,19 @@ def _parse_phone(text: str, ctx: FormContext) -> str:
     if not phonenumbers.is_valid_number(number):
         raise Invalid(_("Ce numéro de téléphone n'est pas valide.") + " " + hint)
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def _phone_example(region: str) -> str:
+    """Show how a valid mobile number of the region is written, in both forms."""
+    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    if example is None:
+        return ""
+    return _("Exemple : {national} ou {international}.").format(
+        national=phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL),
+        international=phonenumbers.format_number(
+            example, phonenumbers.PhoneNumberFormat.INTERNATIONAL
+        ),
+    )
 
 
 def _parse_email(text: str, ctx: FormContext) -> str:
