@@ -87,9 +87,7 @@ class Turn:
     def go(self, flow: Flow, step: str | None = None, **data: Any) -> None:
         """Enter a flow at a step with fresh flow data (the topic is kept)."""
         kept = {
-            key: self.conversation.data[key]
-            for key in KEPT_KEYS
-            if key in self.conversation.data
+            key: self.conversation.data[key] for key in KEPT_KEYS if key in self.conversation.data
         }
         self.conversation.flow = flow
         self.conversation.step = step

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session, SQLModel
@@ -21,5 +22,7 @@ def insert_ignoring_conflicts(
     else:
         msg = f"unsupported database dialect {dialect!r}"
         raise NotImplementedError(msg)
-    result = session.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    # RETURNING tells reliably whether a row went in; rowcount after ON CONFLICT does not
+    # on every driver.
+    inserted = session.execute(statement.returning(sa.literal_column("1"))).first()
+    return inserted is not None

@@ -73,7 +73,8 @@ def test_scripted_preregistration_then_export(env: dict[str, str]) -> None:
 
 
 def test_export_to_a_file(env: dict[str, str], tmp_path: Path) -> None:
-    relais("chat", env=env, stdin=SCRIPT + "\n")
+    chat = relais("chat", env=env, stdin=SCRIPT + "\n")
+    assert "GA-" in chat.stdout, chat.stdout + chat.stderr
     target = tmp_path / "out.json"
     result = relais("registrations", "export", "--format", "json", "--output", str(target), env=env)
     assert result.returncode == 0, result.stderr
@@ -83,7 +84,8 @@ def test_export_to_a_file(env: dict[str, str], tmp_path: Path) -> None:
 def test_content_check_passes_and_lists_placeholders(env: dict[str, str]) -> None:
     result = relais("content", "check", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "À COMPLÉTER" in result.stdout
+    assert "0 errors" in result.stdout
+    assert "content/ga/offices.yml" in result.stdout
 
 
 def test_nlu_parse_prints_rasa_json(env: dict[str, str]) -> None:

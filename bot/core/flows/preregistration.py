@@ -88,7 +88,7 @@ class PreregistrationFeature(Feature):
             # A button of a form that was finished or cancelled since.
             self.start(turn, None)
             return
-        step = Step(turn.conversation.step)
+        step = Step(turn.conversation.step or Step.CONSENT)
         if isinstance(payload, Consent) and step is Step.CONSENT:
             self._consent(turn, accepted=payload.answer is Answer.YES)
         elif (
@@ -112,7 +112,7 @@ class PreregistrationFeature(Feature):
 
     def on_text(self, turn: Turn) -> None:
         """Read a typed answer to the pending step."""
-        step = Step(turn.conversation.step)
+        step = Step(turn.conversation.step or Step.CONSENT)
         if step is Step.CONSENT:
             answer = yes_or_no(turn.text)
             if answer is None:
