@@ -44,7 +44,10 @@ def test_free_text_guide_and_follow_ups(chat: Chat) -> None:
     verify_dialog(
         chat,
         [
-            ("cmt créer 1 asso stp", ["Créer une association", "Les étapes", "Loi n°35/62", "Vérifié le"]),
+            (
+                "cmt créer 1 asso stp",
+                ["Créer une association", "Les étapes", "Loi n°35/62", "Vérifié le"],
+            ),
             ("et les documents ?", ["Documents à fournir", "statuts"]),
             ("combien ça coûte ?", ["Coûts", "10\u00a0000\u00a0FCFA", "Délais"]),
             ("où déposer le dossier ?", ["Où déposer", "Adresse"]),
