@@ -1,0 +1,29 @@
+"""Choose and build the NLU implementation the application uses."""
+
+import logging
+from pathlib import Path
+
+from nlu.embedded import DEFAULT_CACHE_DIR, EmbeddedParser
+from nlu.interface import NluParser
+from nlu.rasa_http import RasaHttpParser
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+def load_parser(
+    *,
+    rasa_url: str | None = None,
+    data_dir: Path | None = None,
+    cache_dir: Path | None = None,
+) -> NluParser:
+    """Return the embedded parser, or a Rasa HTTP parser that falls back to it when given a URL."""
+    embedded = EmbeddedParser.load(
+        data_dir or DEFAULT_DATA_DIR,
+        cache_dir=cache_dir if cache_dir is not None else Path.cwd() / DEFAULT_CACHE_DIR,
+    )
+    if rasa_url is None:
+        return embedded
+    logger.info("using the Rasa server at %s, with the embedded NLU as fallback", rasa_url)
+    return RasaHttpParser(rasa_url, fallback=embedded)
