@@ -1,0 +1,16 @@
+"""Channel adapters: each turns provider input into Incoming and sends Outgoing back."""
+
+from typing import TYPE_CHECKING
+
+from bot.channels.base import ChannelAdapter
+
+__all__ = ["ChannelAdapter", "build_channels"]
+
+if TYPE_CHECKING:
+    from bot.app import Relais
+
+
+def build_channels(relais: "Relais") -> list[ChannelAdapter]:
+    """Return the provider channels whose credentials are configured."""
+    adapters: list[ChannelAdapter] = []
+    return adapters

@@ -41,6 +41,26 @@ class RegistrationStatus(StrEnum):
     REJECTED = "rejected"
 
 
+class ContactKind(StrEnum):
+    """A person, or a community group that receives reminders."""
+
+    PERSON = "person"
+    GROUP = "group"
+
+
+class DeliveryStatus(StrEnum):
+    """Where an outgoing message stands, as the provider last reported it."""
+
+    PENDING = "pending"
+    QUEUED = "queued"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+    UNDELIVERED = "undelivered"
+    SKIPPED = "skipped"
+
+
 class HandoffStatus(StrEnum):
     """Whether staff have taken up a request for a person."""
 
@@ -63,8 +83,16 @@ class Contact(SQLModel, table=True):
     name: str | None = Field(default=None, max_length=120)
     locale: str | None = Field(default=None, max_length=8)
     locale_hint: str | None = Field(default=None, max_length=16)
+    kind: ContactKind = Field(
+        default=ContactKind.PERSON,
+        sa_type=enum_column(ContactKind),
+        sa_column_kwargs={"server_default": ContactKind.PERSON.value},
+    )
     created_at: datetime = _created()
     last_inbound_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Set when the provider says the contact is gone (blocked the bot, opted out, left
+    # the group): nothing is sent to it until it writes again.
+    opted_out_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Conversation(SQLModel, table=True):
@@ -154,6 +182,29 @@ class HandoffRequest(SQLModel, table=True):
     reason: str = Field(max_length=40)
     last_message: str | None = Field(default=None, max_length=500)
     created_at: datetime = _created()
+
+
+class OutboundMessage(SQLModel, table=True):
+    """One message sent (or refused) to a contact, with what the provider said of it."""
+
+    __table_args__ = (sa.Index("ix_outboundmessage_provider", "channel", "provider_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.ForeignKey("contact.id", ondelete="SET NULL"), index=True),
+    )
+    channel: Channel = Field(sa_type=enum_column(Channel))
+    provider_id: str | None = Field(default=None, max_length=64)
+    status: DeliveryStatus = Field(
+        default=DeliveryStatus.PENDING, sa_type=enum_column(DeliveryStatus)
+    )
+    error_code: str | None = Field(default=None, max_length=16)
+    error_reason: str | None = Field(default=None, max_length=200)
+    template_id: str | None = Field(default=None, max_length=64)
+    text: str | None = Field(default=None, max_length=4096)
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
 
 
 class Tally(SQLModel, table=True):

@@ -3,6 +3,8 @@
 import json
 import logging
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from html import escape
 from importlib import resources
 from string import Template
@@ -12,9 +14,10 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from bot.app import Relais
+from bot.channels import ChannelAdapter, build_channels
 from bot.core import i18n
 from bot.core.i18n import _
 from bot.core.messages import Channel, Incoming, Outgoing
@@ -28,8 +31,9 @@ MAX_BODY = 16 * 1024
 MAX_FIELD = 4096
 
 
-def create_web_app(relais: Relais) -> Starlette:
-    """Build the ASGI application around a ready Relais."""
+def create_web_app(relais: Relais, channels: list[ChannelAdapter] | None = None) -> Starlette:
+    """Build the ASGI application around a ready Relais and its provider channels."""
+    channels = build_channels(relais) if channels is None else channels
     page = Template(
         resources.files("bot.web").joinpath("static/chat.html").read_text(encoding="utf-8")
     )
@@ -87,13 +91,26 @@ def create_web_app(relais: Relais) -> Starlette:
         replies = await run_in_threadpool(relais.engine.handle, incoming)
         return JSONResponse({"replies": [_reply_json(reply) for reply in replies]})
 
-    return Starlette(
-        routes=[
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/chat", chat_page, methods=["GET"]),
-            Route("/chat/messages", chat_message, methods=["POST"]),
-        ],
-    )
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        started: list[ChannelAdapter] = []
+        try:
+            for channel in channels:
+                await channel.start()
+                started.append(channel)
+            yield
+        finally:
+            for channel in reversed(started):
+                await channel.stop()
+
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/chat", chat_page, methods=["GET"]),
+        Route("/chat/messages", chat_message, methods=["POST"]),
+    ]
+    for channel in channels:
+        routes.extend(channel.routes())
+    return Starlette(routes=routes, lifespan=lifespan)
 
 
 def _incoming(sender: str, data: Any) -> Incoming | None:

@@ -143,3 +143,16 @@ def test_deleting_a_contact_anonymises_and_cascades(db: DatabaseEngine) -> None:
         assert kept.contact_id is None and kept.name is None and kept.phone is None
         assert kept.anonymised_at is not None and kept.anonymised_at <= utcnow()
         assert kept.province == "Estuaire"
+
+
+def test_migrations_go_down_and_up_again(database_url: str) -> None:
+    from alembic import command
+
+    from bot.storage.database import alembic_config, upgrade
+
+    command.downgrade(alembic_config(database_url), "base")
+    engine = create_db_engine(database_url)
+    assert not is_up_to_date(engine)
+    upgrade(database_url)
+    assert is_up_to_date(engine)
+    engine.dispose()
