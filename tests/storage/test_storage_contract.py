@@ -156,3 +156,41 @@ def test_migrations_go_down_and_up_again(database_url: str) -> None:
     upgrade(database_url)
     assert is_up_to_date(engine)
     engine.dispose()
+
+
+def test_delivery_reports_only_move_forward(db: DatabaseEngine) -> None:
+    from bot.storage import deliveries
+    from bot.storage.models import DeliveryStatus
+
+    with new_session(db) as session:
+        deliveries.record_outbound(
+            session, channel=Channel.WHATSAPP, contact_id=None, text="hi", provider_id="SM1"
+        )
+        for status in (DeliveryStatus.READ, DeliveryStatus.SENT):
+            deliveries.update_delivery(
+                session, channel=Channel.WHATSAPP, provider_id="SM1", status=status
+            )
+        message = deliveries.update_delivery(
+            session, channel=Channel.WHATSAPP, provider_id="SM1", status=DeliveryStatus.DELIVERED
+        )
+        assert message is not None and message.status is DeliveryStatus.READ
+        assert (
+            deliveries.update_delivery(
+                session, channel=Channel.WHATSAPP, provider_id="nope", status=DeliveryStatus.READ
+            )
+            is None
+        )
+        session.commit()
+
+
+def test_opt_out_and_back(db: DatabaseEngine) -> None:
+    from bot.storage import deliveries
+
+    with new_session(db) as session:
+        contact = contacts.get_or_create_contact(session, channel=Channel.TELEGRAM, address="5")
+        assert deliveries.mark_opted_out(session, channel=Channel.TELEGRAM, address="5")
+        assert not deliveries.mark_opted_out(session, channel=Channel.TELEGRAM, address="5")
+        deliveries.clear_opt_out(session, contact_id=contact.id or 0)
+        session.commit()
+        session.refresh(contact)
+        assert contact.opted_out_at is None

@@ -1,0 +1,100 @@
+"""Outgoing messages and what providers report about them; contacts the providers say are gone."""
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from bot.core.messages import Channel
+from bot.storage.models import Contact, DeliveryStatus, OutboundMessage
+from bot.storage.types import utcnow
+
+# Provider callbacks can arrive out of order: a late "sent" must not undo "read".
+_PROGRESS = {
+    DeliveryStatus.PENDING: 0,
+    DeliveryStatus.QUEUED: 1,
+    DeliveryStatus.SENT: 2,
+    DeliveryStatus.DELIVERED: 3,
+    DeliveryStatus.READ: 4,
+    DeliveryStatus.UNDELIVERED: 5,
+    DeliveryStatus.FAILED: 5,
+    DeliveryStatus.SKIPPED: 5,
+}
+
+
+def record_outbound(
+    session: Session,
+    *,
+    channel: Channel,
+    contact_id: int | None,
+    text: str | None,
+    status: DeliveryStatus = DeliveryStatus.PENDING,
+    provider_id: str | None = None,
+    template_id: str | None = None,
+    error_code: str | None = None,
+    error_reason: str | None = None,
+) -> OutboundMessage:
+    """Record a message about to be sent, sent, or refused (with the reason)."""
+    now = utcnow()
+    message = OutboundMessage(
+        channel=channel,
+        contact_id=contact_id,
+        text=(text or "")[:4096] or None,
+        status=status,
+        provider_id=provider_id,
+        template_id=template_id,
+        error_code=error_code,
+        error_reason=(error_reason or "")[:200] or None,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
+def update_delivery(
+    session: Session,
+    *,
+    channel: Channel,
+    provider_id: str,
+    status: DeliveryStatus,
+    error_code: str | None = None,
+    error_reason: str | None = None,
+) -> OutboundMessage | None:
+    """Apply a provider's status report; None when the message is unknown."""
+    message = session.exec(
+        select(OutboundMessage).where(
+            OutboundMessage.channel == channel, OutboundMessage.provider_id == provider_id
+        )
+    ).first()
+    if message is None:
+        return None
+    if _PROGRESS[status] >= _PROGRESS[message.status]:
+        message.status = status
+    if error_code is not None:
+        message.error_code = error_code[:16]
+    if error_reason is not None:
+        message.error_reason = error_reason[:200]
+    message.updated_at = utcnow()
+    session.add(message)
+    return message
+
+
+def mark_opted_out(session: Session, *, channel: Channel, address: str) -> bool:
+    """Stop sending to a contact the provider says is gone; False when unknown."""
+    result = session.execute(
+        sa.update(Contact)
+        .where(
+            col(Contact.channel) == channel,
+            col(Contact.address) == address,
+            col(Contact.opted_out_at).is_(None),
+        )
+        .values(opted_out_at=utcnow())
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def clear_opt_out(session: Session, *, contact_id: int) -> None:
+    """Allow sending again to a contact who came back."""
+    session.execute(
+        sa.update(Contact).where(col(Contact.id) == contact_id).values(opted_out_at=None)
+    )
