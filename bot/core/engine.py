@@ -1,5 +1,6 @@
 """The conversation engine: one Incoming in, Outgoing replies out, state kept in the database."""
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Iterator
@@ -118,15 +119,7 @@ class Engine:
 def _bounded(incoming: Incoming) -> Incoming:
     if len(incoming.text) <= MAX_TEXT:
         return incoming
-    return Incoming(
-        channel=incoming.channel,
-        sender=incoming.sender,
-        text=incoming.text[:MAX_TEXT],
-        payload=incoming.payload,
-        locale_hint=incoming.locale_hint,
-        message_id=incoming.message_id,
-        profile_name=incoming.profile_name,
-    )
+    return dataclasses.replace(incoming, text=incoming.text[:MAX_TEXT])
 
 
 def _remember_choices(turn: Turn) -> None:

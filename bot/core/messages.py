@@ -19,7 +19,8 @@ class Incoming:
 
     `payload` is set when the person pressed a button (or answered a numbered choice that the
     channel resolved); `text` is what they typed. `message_id` is the provider's id, used to
-    process a provider's retries only once.
+    process a provider's retries only once. `profile_name` and `phone` are what the provider
+    knows of the sender (WhatsApp's profile name and number), offered as form answers.
     """
 
     channel: Channel
@@ -29,6 +30,7 @@ class Incoming:
     locale_hint: str | None = None
     message_id: str | None = None
     profile_name: str | None = None
+    phone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

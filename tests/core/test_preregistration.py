@@ -258,3 +258,41 @@ def test_delete_my_data_keeps_only_anonymous_counts(chat: Chat, database: Databa
         leftover = session.execute(sa.text("SELECT count(*) FROM conversation")).scalar_one()
         assert leftover == 0
     verify_dialog(chat, [("bonjour", "Bonjour"), ("où en est mon dossier ?", "pas encore")])
+
+
+def test_the_channel_s_known_number_and_name_are_offered(engine: Engine) -> None:
+    """WhatsApp knows the sender's number and profile name: one tap instead of typing."""
+    from bot.core.messages import Channel, Incoming
+
+    sender = "+24177998877"
+
+    def send(text: str = "", payload: str | None = None) -> list[str]:
+        replies = engine.handle(
+            Incoming(
+                channel=Channel.WHATSAPP,
+                sender=sender,
+                text=text,
+                payload=payload,
+                profile_name="Awa Ndong",
+                phone=sender,
+            )
+        )
+        return [choice.payload for reply in replies for choice in reply.choices]
+
+    for text in ["preinscription", "oui", "association", "Les Amies", "non", "1", "Estuaire"]:
+        send(text)
+    send("Libreville")
+    offered = send("3")
+    assert offered[0] == "fv:contact_name:@known"
+    send(payload=offered[0])
+    offered = send("Présidente")
+    assert offered[0] == "fv:phone:@known"
+    send(payload=offered[0])
+    send("non")
+    chat_summary = engine.handle(Incoming(channel=Channel.WHATSAPP, sender=sender, text="menu"))
+    assert chat_summary
+    with new_session(engine.database) as session:
+        conversation = session.exec(select(Conversation)).one()
+        answers = conversation.data["form"]["answers"]
+    assert answers["contact_name"] == "Awa Ndong"
+    assert answers["phone"] == sender

@@ -55,6 +55,8 @@ from bot.storage.types import utcnow
 from nlu import ParseResult
 
 FIELD_KEY = "field"
+# The value of the button that takes what the channel already knows (number, profile name).
+SUGGESTED = "@known"
 EDIT_WORDS = frozenset(["modifier", "corriger", "changer", "edit"])
 
 
@@ -208,6 +210,8 @@ class PreregistrationFeature(Feature):
             nlu=turn.services.nlu,
             translator=turn.translator,
             answers=dict(self._form(turn)["answers"]),
+            known_phone=turn.incoming.phone,
+            known_name=turn.contact.name,
         )
 
     def _continue(self, turn: Turn) -> None:
@@ -233,6 +237,10 @@ class PreregistrationFeature(Feature):
                 (label, FieldValue(form_field.name.value, value))
                 for label, value in form_field.choices(ctx)
             ]
+        suggestion = form_field.suggest(ctx)
+        if suggestion:
+            label = _("Utiliser : {value}").format(value=suggestion)
+            choices.insert(0, (label, FieldValue(form_field.name.value, SUGGESTED)))
         if form_field.optional:
             choices.append((_("Passer"), SkipField(form_field.name.value)))
         turn.say(text, choices)
@@ -241,11 +249,13 @@ class PreregistrationFeature(Feature):
         form_field = FIELDS_BY_NAME[FieldName(turn.data(FIELD_KEY))]
         ctx = self._context(turn)
         try:
-            if from_button and form_field.choices is not None:
+            if from_button and text == SUGGESTED:
+                value: Any = form_field.parse(form_field.suggest(ctx) or "", ctx)
+            elif from_button and form_field.choices is not None:
                 allowed = {value for _label, value in form_field.choices(ctx)}
                 if text not in allowed:
                     raise Invalid(_("Ce choix n'est plus proposé."))
-                value: Any = text
+                value = text
             else:
                 value = form_field.parse(text, ctx)
         except Invalid as invalid:

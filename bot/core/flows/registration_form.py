@@ -54,6 +54,9 @@ class FormContext:
     nlu: NluParser
     translator: Translator
     answers: Answers
+    # What the channel already knows of the sender (WhatsApp number, profile name).
+    known_phone: str | None = None
+    known_name: str | None = None
 
 
 Parser = Callable[[str, FormContext], Any]
@@ -72,6 +75,7 @@ class FormField:
     applies: Callable[[Answers], bool] = field(default=lambda answers: True)
     still_valid: Callable[[Any, FormContext], bool] = field(default=lambda value, ctx: True)
     display: Callable[[Any, FormContext], str] = field(default=lambda value, ctx: str(value))
+    suggest: Callable[[FormContext], str | None] = field(default=lambda ctx: None)
 
 
 def minimum_founders(ctx: FormContext) -> int:
@@ -348,6 +352,7 @@ FIELDS: tuple[FormField, ...] = (
         N_("Personne à contacter"),
         N_("Quel est le nom de la personne à contacter ?"),
         _text(2, 120, N_("Le nom")),
+        suggest=lambda ctx: ctx.known_name,
     ),
     FormField(
         FieldName.CONTACT_ROLE,
@@ -361,6 +366,7 @@ FIELDS: tuple[FormField, ...] = (
         N_("Téléphone"),
         N_("Quel est son numéro de téléphone ?"),
         _parse_phone,
+        suggest=lambda ctx: ctx.known_phone,
     ),
     FormField(
         FieldName.EMAIL,
