@@ -2,12 +2,13 @@
 
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.domain import Locale
+from bot.timezones import TimeZoneName
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,7 +23,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///relais.db"
     country: str = "ga"
     default_locale: Locale = Locale.FR
-    timezone: str = "Africa/Libreville"
+    timezone: TimeZoneName = "Africa/Libreville"
 
     telegram_token: str | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
@@ -49,16 +50,6 @@ class Settings(BaseSettings):
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
             return [int(part) for part in value.replace(" ", "").split(",") if part]
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as error:
-            msg = f"unknown time zone {value!r} (use an IANA name such as Africa/Libreville)"
-            raise ValueError(msg) from error
         return value
 
     @property

@@ -5,7 +5,6 @@ from datetime import date
 from enum import StrEnum
 from itertools import pairwise
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from pydantic import (
@@ -19,6 +18,7 @@ from pydantic import (
 
 from bot.content.placeholders import has_placeholder
 from bot.domain import CoopForm, FaqTopic, OrgType
+from bot.timezones import TimeZoneName
 
 CONTENT_VERSION = 1
 
@@ -304,7 +304,7 @@ class CountryInfo(_Model):
     name: LocalizedText
     phone_region: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
     reference_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{1,6}$")]
-    timezone: Text
+    timezone: TimeZoneName
     ministry: Ministry
     directorate: Directorate
     data_protection: DataProtection
@@ -319,16 +319,6 @@ class CountryInfo(_Model):
         if value not in phonenumbers.SUPPORTED_REGIONS:
             msg = f"{value} is not a region phonenumbers knows"
             raise ValueError(msg)
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as error:
-            msg = f"unknown time zone {value!r}"
-            raise ValueError(msg) from error
         return value
 
     @field_validator("provinces")

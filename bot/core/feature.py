@@ -5,7 +5,7 @@ from typing import ClassVar
 from bot.core.payloads import Payload
 from bot.core.turn import Turn
 from bot.storage.models import Flow
-from nlu import ParseResult
+from nlu import Intent, ParseResult
 
 
 class Feature:
@@ -14,7 +14,7 @@ class Feature:
     #: flows whose free text this feature reads as answers (forms, questions)
     flows: ClassVar[tuple[Flow, ...]] = ()
     #: NLU intents this feature answers when no form is waiting for an answer
-    intents: ClassVar[tuple[str, ...]] = ()
+    intents: ClassVar[tuple[Intent, ...]] = ()
     #: button payload types this feature answers
     payloads: ClassVar[tuple[type[Payload], ...]] = ()
 

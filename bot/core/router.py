@@ -13,10 +13,10 @@ from bot.core.payloads import Payload
 from bot.core.text import fold
 from bot.core.turn import OFFERED_KEY, Turn
 from bot.storage.models import Flow
+from nlu import Intent
 
 log = logging.getLogger(__name__)
 
-OUT_OF_SCOPE = "out_of_scope"
 K = TypeVar("K")
 # A typed word must be this close to a button's label to count as pressing it.
 CHOICE_MATCH_SCORE = 88
@@ -49,7 +49,7 @@ class Router:
                 capturing.on_text(turn)
             return
         result = turn.parse()
-        feature = self._by_intent.get(result.intent, self._fallback)
+        feature = self._by_intent.get(_known_intent(result.intent), self._fallback)
         feature.on_intent(turn, result)
 
     def dispatch(self, turn: Turn, action: Payload) -> None:
@@ -72,6 +72,14 @@ class Router:
                 log.info("ignoring unknown button payload %r", turn.incoming.payload[:64])
             return action
         return global_action(turn.text) or _offered_choice(turn)
+
+
+def _known_intent(name: str) -> Intent:
+    """Map an intent name (a Rasa server may return others) to the contract's intents."""
+    try:
+        return Intent(name)
+    except ValueError:
+        return Intent.OUT_OF_SCOPE
 
 
 def _offered_choice(turn: Turn) -> Payload | None:

@@ -19,7 +19,7 @@ from bot.domain import Locale
 from bot.storage import contacts
 from bot.storage.models import Flow, Topic
 from bot.storage.registrations import registrations_of
-from nlu import ParseResult
+from nlu import Intent, ParseResult
 
 TOPIC_NAMES = {
     Topic.NEWS: N_("actualités"),
@@ -33,7 +33,7 @@ class DataRightsFeature(Feature):
     """Show what is stored about the contact, and delete it for good when asked."""
 
     flows = (Flow.DATA_DELETION,)
-    intents = ("data_rights",)
+    intents = (Intent.DATA_RIGHTS,)
     payloads = (ShowMyData, DeleteMyData, ConfirmDeletion)
 
     def on_payload(self, turn: Turn, payload: Payload) -> None:

@@ -27,7 +27,7 @@ from bot.core.payloads import Payload
 from bot.core.text import first_integer
 from bot.core.turn import Turn
 from bot.storage.models import Flow
-from nlu import ParseResult
+from nlu import Intent, ParseResult
 
 NODE_KEY = "node"
 
@@ -36,7 +36,7 @@ class DecisionFeature(Feature):
     """Help someone choose between the five forms."""
 
     flows = (Flow.DECISION,)
-    intents = ("choose_structure",)
+    intents = (Intent.CHOOSE_STRUCTURE,)
     payloads = (StartDecision, DecisionReply)
 
     def on_payload(self, turn: Turn, payload: Payload) -> None:
@@ -79,8 +79,7 @@ class DecisionFeature(Feature):
             return
         answer = yes_or_no(turn.text)
         if answer is None:
-            intent = turn.parse().intent
-            answer = {"affirm": True, "deny": False}.get(intent)
+            answer = {Intent.AFFIRM.value: True, Intent.DENY.value: False}.get(turn.parse().intent)
         if answer is None:
             turn.misunderstood()
             turn.say(_("Répondez par oui ou par non."))

@@ -6,13 +6,13 @@ from bot.core.i18n import _
 from bot.core.payloads import Payload
 from bot.core.turn import Turn
 from bot.domain import FaqTopic
-from nlu import ParseResult
+from nlu import Intent, ParseResult
 
 TOPIC_OF_INTENT = {
-    "about_ess": FaqTopic.ABOUT_ESS,
-    "funding": FaqTopic.FUNDING,
-    "events": FaqTopic.EVENTS,
-    "fair_trade": FaqTopic.FAIR_TRADE,
+    Intent.ABOUT_ESS: FaqTopic.ABOUT_ESS,
+    Intent.FUNDING: FaqTopic.FUNDING,
+    Intent.EVENTS: FaqTopic.EVENTS,
+    Intent.FAIR_TRADE: FaqTopic.FAIR_TRADE,
 }
 ABOUT_DGES_WORDS = ("dges", "direction generale", "direction générale")
 
@@ -30,7 +30,7 @@ class FaqFeature(Feature):
 
     def on_intent(self, turn: Turn, result: ParseResult) -> None:
         """Answer a free-text question of the FAQ."""
-        topic = TOPIC_OF_INTENT[result.intent]
+        topic = TOPIC_OF_INTENT[Intent(result.intent)]
         if topic is FaqTopic.ABOUT_ESS and any(
             word in turn.text.casefold() for word in ABOUT_DGES_WORDS
         ):

@@ -17,7 +17,7 @@ from bot.core.text import first_integer
 from bot.core.turn import Turn
 from bot.domain import CoopForm, OrgType
 from bot.storage.models import Flow
-from nlu import ParseResult
+from nlu import EntityType, Intent, ParseResult
 
 ORG_TYPE_NAMES = {
     OrgType.ASSOCIATION: N_("Association"),
@@ -31,10 +31,10 @@ COOP_FORM_NAMES = {
     CoopForm.COOP_CA: N_("Coopérative avec conseil d'administration (COOP-CA)"),
 }
 SECTION_OF_INTENT = {
-    "ask_documents": GuideSection.DOCUMENTS,
-    "ask_cost": GuideSection.COSTS,
-    "ask_duration": GuideSection.COSTS,
-    "ask_office": GuideSection.OFFICE,
+    Intent.ASK_DOCUMENTS: GuideSection.DOCUMENTS,
+    Intent.ASK_COST: GuideSection.COSTS,
+    Intent.ASK_DURATION: GuideSection.COSTS,
+    Intent.ASK_OFFICE: GuideSection.OFFICE,
 }
 
 
@@ -53,7 +53,13 @@ def org_type_choices(
 class GuidanceFeature(Feature):
     """Explain how to create each kind of organisation, and answer follow-ups about it."""
 
-    intents = ("how_to_create", "ask_documents", "ask_cost", "ask_duration", "ask_office")
+    intents = (
+        Intent.HOW_TO_CREATE,
+        Intent.ASK_DOCUMENTS,
+        Intent.ASK_COST,
+        Intent.ASK_DURATION,
+        Intent.ASK_OFFICE,
+    )
     payloads = (GuideList, ShowGuide)
 
     def on_payload(self, turn: Turn, payload: Payload) -> None:
@@ -65,9 +71,9 @@ class GuidanceFeature(Feature):
 
     def on_intent(self, turn: Turn, result: ParseResult) -> None:
         """Answer "how do I create ...", "and the documents?", "how much?", "where?"."""
-        named = result.entity("org_type")
+        named = result.entity(EntityType.ORG_TYPE)
         org_type = OrgType(named) if named else turn.topic
-        section = SECTION_OF_INTENT.get(result.intent, GuideSection.OVERVIEW)
+        section = SECTION_OF_INTENT.get(Intent(result.intent), GuideSection.OVERVIEW)
         if org_type is None:
             if section is GuideSection.OVERVIEW:
                 self.list_guides(turn)
@@ -78,7 +84,7 @@ class GuidanceFeature(Feature):
                     [(org_type_name(kind), ShowGuide(kind, section)) for kind in OrgType],
                 )
             return
-        founders = first_integer(turn.text) if result.intent == "how_to_create" else None
+        founders = first_integer(turn.text) if result.intent == Intent.HOW_TO_CREATE else None
         self.show(turn, org_type, section, founders=founders)
 
     def list_guides(self, turn: Turn) -> None:

@@ -10,7 +10,7 @@ from bot.core.payloads import Payload
 from bot.core.turn import Turn
 from bot.domain import FaqTopic
 from bot.storage import contacts
-from nlu import ParseResult
+from nlu import Intent, ParseResult
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 class HandoffFeature(Feature):
     """Record that someone wants a member of staff, and say what happens next."""
 
-    intents = ("human_handoff",)
+    intents = (Intent.HUMAN_HANDOFF,)
     payloads = (HandoffButton,)
 
     def on_payload(self, turn: Turn, payload: Payload) -> None:

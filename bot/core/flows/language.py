@@ -10,7 +10,7 @@ from bot.core.payloads import Payload
 from bot.core.turn import Turn
 from bot.domain import Locale
 from bot.storage.models import Flow
-from nlu import ParseResult
+from nlu import EntityType, Intent, ParseResult
 
 
 def autonym(locale: Locale) -> str:
@@ -23,7 +23,7 @@ class LanguageFeature(Feature):
     """Offer the languages and remember the choice."""
 
     flows = (Flow.LANGUAGE,)
-    intents = ("change_language",)
+    intents = (Intent.CHANGE_LANGUAGE,)
     payloads = (ChooseLanguage, SetLanguage)
 
     def on_payload(self, turn: Turn, payload: Payload) -> None:
@@ -35,7 +35,7 @@ class LanguageFeature(Feature):
 
     def on_intent(self, turn: Turn, result: ParseResult) -> None:
         """Switch directly when the language is named ("english please")."""
-        named = result.entity("language")
+        named = result.entity(EntityType.LANGUAGE)
         if named:
             self.switch(turn, Locale(named))
         else:
@@ -43,7 +43,7 @@ class LanguageFeature(Feature):
 
     def on_text(self, turn: Turn) -> None:
         """Read a typed language name."""
-        named = turn.parse().entity("language")
+        named = turn.parse().entity(EntityType.LANGUAGE)
         if named:
             self.switch(turn, Locale(named))
             return

@@ -19,7 +19,7 @@ from bot.core.i18n import _
 from bot.core.payloads import Payload
 from bot.core.turn import Turn
 from bot.domain import FaqTopic
-from nlu import ParseResult
+from nlu import Intent, ParseResult
 
 
 def main_choices() -> list[tuple[str, Payload]]:
@@ -44,7 +44,15 @@ def show_menu(turn: Turn, intro: str | None = None) -> None:
 class MenuFeature(Feature):
     """Greetings, the menu, help, and the fallback for what was not understood."""
 
-    intents = ("greet", "help", "goodbye", "thanks", "out_of_scope", "affirm", "deny")
+    intents = (
+        Intent.GREET,
+        Intent.HELP,
+        Intent.GOODBYE,
+        Intent.THANKS,
+        Intent.OUT_OF_SCOPE,
+        Intent.AFFIRM,
+        Intent.DENY,
+    )
     payloads = (MainMenu, Help, MoreTopics)
 
     def on_payload(self, turn: Turn, payload: Payload) -> None:
@@ -59,7 +67,7 @@ class MenuFeature(Feature):
 
     def on_intent(self, turn: Turn, result: ParseResult) -> None:
         """Answer small talk, and anything not understood."""
-        if result.intent == "greet":
+        if result.intent == Intent.GREET:
             directorate = turn.pack.country.directorate.acronym
             show_menu(
                 turn,
@@ -68,13 +76,13 @@ class MenuFeature(Feature):
                     "l'économie sociale et solidaire."
                 ).format(directorate=directorate),
             )
-        elif result.intent == "help":
+        elif result.intent == Intent.HELP:
             self._help(turn)
-        elif result.intent == "thanks":
+        elif result.intent == Intent.THANKS:
             turn.say(
                 _("Avec plaisir ! Écrivez « menu » quand vous voulez."), [(_("Menu"), MainMenu())]
             )
-        elif result.intent == "goodbye":
+        elif result.intent == Intent.GOODBYE:
             turn.say(_("Au revoir et bonne continuation ! Écrivez-moi quand vous voulez."))
         else:
             turn.misunderstood()

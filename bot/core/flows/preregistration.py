@@ -52,7 +52,7 @@ from bot.domain import CoopForm, OrgType
 from bot.storage.models import Flow, Registration
 from bot.storage.registrations import find_duplicate, name_key, next_reference
 from bot.storage.types import utcnow
-from nlu import ParseResult
+from nlu import EntityType, Intent, ParseResult
 
 FIELD_KEY = "field"
 # The value of the button that takes what the channel already knows (number, profile name).
@@ -73,12 +73,12 @@ class PreregistrationFeature(Feature):
     """Collect, check and store the details of a new organisation."""
 
     flows = (Flow.PREREGISTRATION,)
-    intents = ("preregister",)
+    intents = (Intent.PREREGISTER,)
     payloads = (StartPreregistration, Consent, FieldValue, SkipField, Review, EditField)
 
     def on_intent(self, turn: Turn, result: ParseResult) -> None:
         """Start (or resume) when someone asks to register."""
-        named = result.entity("org_type")
+        named = result.entity(EntityType.ORG_TYPE)
         self.start(turn, OrgType(named) if named else None)
 
     def on_payload(self, turn: Turn, payload: Payload) -> None:

@@ -14,7 +14,7 @@ from bot.core.flows.guidance import COOP_FORM_NAMES, org_type_name
 from bot.core.i18n import N_, Translator, _
 from bot.core.text import first_integer, fold, has_letters, squeeze
 from bot.domain import CoopForm, OrgType
-from nlu import NluParser
+from nlu import EntityType, NluParser
 
 Answers = dict[str, Any]
 MAX_FOUNDERS = 100_000
@@ -133,7 +133,7 @@ def _org_type_choices(ctx: FormContext) -> list[tuple[str, str]]:
 
 
 def _parse_org_type(text: str, ctx: FormContext) -> str:
-    named = ctx.nlu.parse(text).entity("org_type") or _pick(text, _org_type_choices(ctx))
+    named = ctx.nlu.parse(text).entity(EntityType.ORG_TYPE) or _pick(text, _org_type_choices(ctx))
     if named is None:
         raise Invalid(_("Je n'ai pas reconnu le type d'organisation. Choisissez dans la liste."))
     return named
@@ -144,7 +144,7 @@ def _coop_form_choices(ctx: FormContext) -> list[tuple[str, str]]:
 
 
 def _parse_coop_form(text: str, ctx: FormContext) -> str:
-    named = ctx.nlu.parse(text).entity("coop_form") or _pick(text, _coop_form_choices(ctx))
+    named = ctx.nlu.parse(text).entity(EntityType.COOP_FORM) or _pick(text, _coop_form_choices(ctx))
     if named is None:
         raise Invalid(
             _(
@@ -175,7 +175,7 @@ def _parse_province(text: str, ctx: FormContext) -> str:
     province = ctx.pack.province(text)
     if province is not None:
         return province.name
-    named = ctx.nlu.parse(text).entity("province")
+    named = ctx.nlu.parse(text).entity(EntityType.PROVINCE)
     known = ctx.pack.province(named) if named else None
     if known is not None:
         return known.name

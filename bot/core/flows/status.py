@@ -8,7 +8,7 @@ from bot.core.payloads import Payload
 from bot.core.turn import Turn
 from bot.storage.models import Registration, RegistrationStatus
 from bot.storage.registrations import normalise_reference, registrations_of
-from nlu import ParseResult
+from nlu import Intent, ParseResult
 
 STATUS_NAMES = {
     RegistrationStatus.RECEIVED: N_("reçue, en attente d'examen"),
@@ -21,7 +21,7 @@ STATUS_NAMES = {
 class StatusFeature(Feature):
     """Tell people where their pre-registrations stand."""
 
-    intents = ("check_status",)
+    intents = (Intent.CHECK_STATUS,)
     payloads = (CheckStatus,)
 
     def on_payload(self, turn: Turn, payload: Payload) -> None:

@@ -7,13 +7,13 @@ from bot.core.payloads import Payload
 from bot.core.turn import Turn
 from bot.storage import contacts
 from bot.storage.models import Topic
-from nlu import ParseResult
+from nlu import Intent, ParseResult
 
 
 class SubscriptionsFeature(Feature):
     """Subscribe with an explicit request; stop with one word, at any step."""
 
-    intents = ("subscribe", "unsubscribe")
+    intents = (Intent.SUBSCRIBE, Intent.UNSUBSCRIBE)
     payloads = (Subscribe, Unsubscribe)
 
     def on_payload(self, turn: Turn, payload: Payload) -> None:
@@ -25,7 +25,7 @@ class SubscriptionsFeature(Feature):
 
     def on_intent(self, turn: Turn, result: ParseResult) -> None:
         """Answer "abonnez-moi" and "je ne veux plus recevoir vos messages"."""
-        if result.intent == "subscribe":
+        if result.intent == Intent.SUBSCRIBE:
             self.subscribe(turn)
         else:
             self.unsubscribe(turn)
