@@ -142,7 +142,7 @@ class GuidanceFeature(Feature):
             )
         lines.append(_("Les étapes :"))
         lines.extend(
-            f"{number}. {turn.local(step)}" for number, step in enumerate(procedure.steps, 1)
+            _item(f"{number}.", turn.local(step)) for number, step in enumerate(procedure.steps, 1)
         )
         lines.append(_("Base légale : {basis}").format(basis=turn.local(procedure.legal_basis)))
         if procedure.caveats is not None:
@@ -151,7 +151,7 @@ class GuidanceFeature(Feature):
         return "\n".join(lines)
 
     def _documents(self, turn: Turn, procedure: Procedure) -> str:
-        items = "\n".join(f"• {turn.local(document)}" for document in procedure.documents)
+        items = "\n".join(_item("•", turn.local(document)) for document in procedure.documents)
         return _("Documents à fournir — {title} :\n{items}").format(
             title=turn.local(procedure.title), items=items
         )
@@ -161,10 +161,10 @@ class GuidanceFeature(Feature):
         for fee in procedure.fees:
             label = turn.local(fee.label)
             if fee.amount is None:
-                lines.append(f"• {label}")
+                lines.append(_item("•", label))
             else:
                 amount = turn.translator.format_amount(fee.amount, fee.currency)
-                lines.append(f"• {label} : {amount}")
+                lines.append(_item("•", f"{label} : {amount}"))
             if fee.source_note is not None:
                 lines.append(f"  ({turn.local(fee.source_note)})")
         if not procedure.fees:
@@ -223,6 +223,12 @@ class GuidanceFeature(Feature):
             (_("Menu"), MainMenu()),
         ]
         return choices
+
+
+def _item(marker: str, text: str) -> str:
+    """Start a list item with its marker and indent its further lines under the text."""
+    indent = "\n" + " " * (len(marker) + 1)
+    return f"{marker} {indent.join(text.splitlines())}"
 
 
 def _sources_line(turn: Turn, procedure: Procedure) -> str:
