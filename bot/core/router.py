@@ -37,11 +37,19 @@ class Router:
 
     def handle(self, turn: Turn) -> None:
         """Answer one message."""
+        capturing = self._by_flow.get(turn.conversation.flow)
+        keyword = None if turn.incoming.payload else global_action(turn.text)
+        if keyword is not None:
+            flow = turn.conversation.flow
+            self.dispatch(turn, keyword)
+            if capturing is not None and turn.conversation.flow is flow:
+                # "aide" or "stop" in the middle of a form: answer, then ask again.
+                capturing.resume(turn)
+            return
         action = self._action_of(turn)
         if action is not None:
             self.dispatch(turn, action)
             return
-        capturing = self._by_flow.get(turn.conversation.flow)
         if capturing is not None:
             if is_greeting(turn.text):
                 capturing.resume(turn)
@@ -71,7 +79,7 @@ class Router:
             if action is None:
                 log.info("ignoring unknown button payload %r", turn.incoming.payload[:64])
             return action
-        return global_action(turn.text) or _offered_choice(turn)
+        return _offered_choice(turn)
 
 
 def _known_intent(name: str) -> Intent:

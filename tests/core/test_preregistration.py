@@ -296,3 +296,20 @@ def test_the_channel_s_known_number_and_name_are_offered(engine: Engine) -> None
         answers = conversation.data["form"]["answers"]
     assert answers["contact_name"] == "Awa Ndong"
     assert answers["phone"] == sender
+
+
+def test_global_words_work_in_the_middle_of_the_form(chat: Chat) -> None:
+    verify_dialog(
+        chat,
+        [
+            *FULL_FORM[:5],
+            ("aide", ["annuler", "langue"]),
+            ("JAB", "secteur"),  # the form still waits for its answer after the help
+            ("langue", "Choisissez votre langue"),
+            ("[Français]", "français"),
+            ("menu", "Que voulez-vous faire"),
+            ("[Pré-inscrire mon organisation]", ["Reprenons", "secteur"]),
+            ("stop", "aucune actualité"),
+            ("1", "province"),
+        ],
+    )
