@@ -77,7 +77,9 @@ class Turn:
 
     def plain(self, text: str) -> str:
         """Say "to be confirmed with the DGES" where the content still has a placeholder."""
-        return replace_placeholders(text, _("à confirmer auprès de la DGES"))
+        return replace_placeholders(
+            text, lambda what: _("{what} (à confirmer auprès de la DGES)").format(what=what)
+        )
 
     def say(self, text: str, choices: list[tuple[str, Payload]] | None = None) -> None:
         """Queue a reply, with buttons if given."""
