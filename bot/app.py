@@ -2,6 +2,7 @@
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.engine import Engine as DatabaseEngine
 
@@ -22,10 +23,15 @@ from bot.core.i18n import Catalogues
 from bot.core.router import Router
 from bot.core.turn import Services
 from bot.settings import Settings
-from bot.storage.database import create_db_engine, ensure_schema
+from bot.storage import contacts
+from bot.storage.database import create_db_engine, ensure_schema, new_session
+from bot.storage.types import utcnow
 from nlu import load_parser
 
 log = logging.getLogger(__name__)
+
+# Providers retry a webhook for hours at most (Telegram, Twilio); a month is ample.
+PROCESSED_MESSAGES_KEPT = timedelta(days=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +78,12 @@ def build_app(settings: Settings | None = None, *, migrate: bool = True) -> Rela
     database = create_db_engine(settings.database_url)
     if migrate:
         ensure_schema(database, settings.database_url)
+        with new_session(database) as session:
+            dropped = contacts.forget_processed_messages(
+                session, before=utcnow() - PROCESSED_MESSAGES_KEPT
+            )
+            session.commit()
+        log.debug("forgot %d old provider message ids", dropped)
     services = Services(settings=settings, pack=pack, nlu=nlu, catalogues=catalogues)
     engine = Engine(database=database, services=services, router=build_router())
     log.info(

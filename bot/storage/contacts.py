@@ -1,6 +1,7 @@
 """Contacts, their conversation state, subscriptions, handoff requests and data deletion."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -28,6 +29,14 @@ def claim_message(session: Session, *, channel: Channel, message_id: str) -> boo
         ProcessedMessage,
         {"channel": channel, "message_id": message_id, "processed_at": utcnow()},
     )
+
+
+def forget_processed_messages(session: Session, *, before: datetime) -> int:
+    """Drop message ids older than any provider retry; return how many were dropped."""
+    result = session.execute(
+        sa.delete(ProcessedMessage).where(col(ProcessedMessage.processed_at) < before)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def get_or_create_contact(session: Session, *, channel: Channel, address: str) -> Contact:

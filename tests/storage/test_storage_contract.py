@@ -194,3 +194,15 @@ def test_opt_out_and_back(db: DatabaseEngine) -> None:
         session.commit()
         session.refresh(contact)
         assert contact.opted_out_at is None
+
+
+def test_old_message_ids_are_forgotten(db: DatabaseEngine) -> None:
+    from datetime import timedelta
+
+    with new_session(db) as session:
+        contacts.claim_message(session, channel=Channel.WEB, message_id="old")
+        session.commit()
+        assert contacts.forget_processed_messages(session, before=utcnow() - timedelta(days=1)) == 0
+        assert contacts.forget_processed_messages(session, before=utcnow() + timedelta(days=1)) == 1
+        assert contacts.claim_message(session, channel=Channel.WEB, message_id="old")
+        session.commit()
