@@ -15,6 +15,7 @@ The answers live in the conversation row, so leaving (menu, another question, a 
 and coming back resumes at the same field.
 """
 
+import logging
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -53,6 +54,8 @@ from bot.storage.models import Flow, Registration
 from bot.storage.registrations import find_duplicate, name_key, next_reference
 from bot.storage.types import utcnow
 from nlu import EntityType, Intent, ParseResult
+
+log = logging.getLogger(__name__)
 
 FIELD_KEY = "field"
 # The value of the button that takes what the channel already knows (number, profile name).
@@ -356,6 +359,7 @@ class PreregistrationFeature(Feature):
             "Suivez le guide pour créer l'organisation."
         ).format(reference=reference)
         if duplicate is not None:
+            log.warning("registration %s may duplicate %s", reference, duplicate.reference)
             text += "\n\n" + _(
                 "Une organisation du même nom est déjà pré-inscrite dans cette province. Les "
                 "agents de la DGES vérifieront s'il s'agit de la même."
