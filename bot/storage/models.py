@@ -90,6 +90,7 @@ class Contact(SQLModel, table=True):
     )
     created_at: datetime = _created()
     last_inbound_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    province: str | None = Field(default=None, max_length=40)
     # Set when the provider says the contact is gone (blocked the bot, opted out, left
     # the group): nothing is sent to it until it writes again.
     opted_out_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -204,6 +205,90 @@ class OutboundMessage(SQLModel, table=True):
     template_id: str | None = Field(default=None, max_length=64)
     text: str | None = Field(default=None, max_length=4096)
     created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class CampaignState(StrEnum):
+    """The life of a campaign."""
+
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class OutboxStatus(StrEnum):
+    """Where one recipient of a campaign run stands."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+
+
+class Campaign(SQLModel, table=True):
+    """A message staff send to an audience, now, once later, or on a recurring schedule."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    messages: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)
+    # Per language: {"content_sid": "HX...", "variables": {...}} for WhatsApp outside 24 h.
+    templates: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    audience: str = Field(default="all", max_length=500)
+    schedule: str = Field(default="now", max_length=120)
+    state: CampaignState = Field(default=CampaignState.DRAFT, sa_type=enum_column(CampaignState))
+    next_run_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class CampaignRun(SQLModel, table=True):
+    """One sending of a campaign (a recurring campaign has one per occurrence)."""
+
+    __table_args__ = (sa.UniqueConstraint("campaign_id", "scheduled_for"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("campaign.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
+    scheduled_for: datetime = Field(sa_type=UTCDateTime)
+    test_address: str | None = Field(default=None, max_length=64)
+    materialised: bool = False
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = _created()
+
+
+class OutboxItem(SQLModel, table=True):
+    """One recipient of one run: the unique key is what makes every send happen once."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("run_id", "contact_id"),
+        sa.Index("ix_outboxitem_claim", "run_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(
+        sa_column=sa.Column(sa.ForeignKey("campaignrun.id", ondelete="CASCADE"), nullable=False)
+    )
+    contact_id: int | None = Field(
+        default=None, sa_column=sa.Column(sa.ForeignKey("contact.id", ondelete="SET NULL"))
+    )
+    channel: Channel = Field(sa_type=enum_column(Channel))
+    status: OutboxStatus = Field(default=OutboxStatus.PENDING, sa_type=enum_column(OutboxStatus))
+    attempts: int = 0
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    not_before: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    outbound_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.ForeignKey("outboundmessage.id", ondelete="SET NULL")),
+    )
+    error: str | None = Field(default=None, max_length=200)
     updated_at: datetime = _created()
 
 

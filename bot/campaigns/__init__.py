@@ -1,0 +1,1 @@
+"""Campaigns and reminders: schedules, audiences, and the delivery of each run exactly once."""

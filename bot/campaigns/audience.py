@@ -1,0 +1,128 @@
+"""Who a campaign reaches: an expression staff type, turned into a streamed database query.
+
+`all` (the default) is every subscriber; `groups` the community groups; both may be given.
+Filters narrow the subscribers: `channel=whatsapp`, `province=Estuaire`, `lang=fr`,
+`topic=events`, `org_type=cooperative` (from their registrations). Opted-out contacts are never
+part of an audience.
+"""
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from bot.core.messages import Channel
+from bot.domain import Locale, OrgType
+from bot.storage.models import Contact, ContactKind, Registration, Subscription, Topic
+
+BATCH = 1000
+
+
+class AudienceError(ValueError):
+    """An audience expression that cannot be understood."""
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """A parsed audience expression."""
+
+    subscribers: bool = True
+    groups: bool = False
+    channels: frozenset[Channel] = field(default_factory=frozenset)
+    provinces: frozenset[str] = field(default_factory=frozenset)
+    locales: frozenset[Locale] = field(default_factory=frozenset)
+    topics: frozenset[Topic] = field(default_factory=frozenset)
+    org_types: frozenset[OrgType] = field(default_factory=frozenset)
+
+    def where(self) -> sa.ColumnElement[bool]:
+        """Return the condition a contact must meet."""
+        reachable = col(Contact.opted_out_at).is_(None)
+        parts: list[sa.ColumnElement[bool]] = []
+        if self.subscribers:
+            parts.append(sa.and_(col(Contact.kind) == ContactKind.PERSON, *self._filters()))
+        if self.groups:
+            groups = [col(Contact.kind) == ContactKind.GROUP]
+            if self.channels:
+                groups.append(col(Contact.channel).in_(self.channels))
+            parts.append(sa.and_(*groups))
+        return sa.and_(reachable, sa.or_(*parts))
+
+    def _filters(self) -> list[sa.ColumnElement[bool]]:
+        subscribed = select(Subscription.contact_id).where(Subscription.contact_id == Contact.id)
+        if self.topics:
+            subscribed = subscribed.where(col(Subscription.topic).in_(self.topics))
+        filters: list[sa.ColumnElement[bool]] = [sa.exists(subscribed)]
+        if self.channels:
+            filters.append(col(Contact.channel).in_(self.channels))
+        if self.provinces:
+            filters.append(col(Contact.province).in_(self.provinces))
+        if self.locales:
+            filters.append(col(Contact.locale).in_([locale.value for locale in self.locales]))
+        if self.org_types:
+            registered = select(Registration.id).where(
+                Registration.contact_id == Contact.id,
+                col(Registration.org_type).in_(self.org_types),
+            )
+            filters.append(sa.exists(registered))
+        return filters
+
+
+def parse_audience(expression: str) -> Audience:
+    """Read an audience expression such as `all channel=whatsapp province=Estuaire groups`."""
+    subscribers = groups = False
+    values: dict[str, set[str]] = {}
+    for token in expression.replace(",", " ").split():
+        if token.lower() in ("all", "subscribers", "tous"):
+            subscribers = True
+            continue
+        if token.lower() in ("groups", "groupes"):
+            groups = True
+            continue
+        key, sep, value = token.partition("=")
+        if not sep or not value:
+            msg = f"cannot read {token!r}: use all, groups or key=value"
+            raise AudienceError(msg)
+        values.setdefault(key.lower(), set()).update(value.split("|"))
+    if not groups:
+        subscribers = True
+    known = {"channel", "province", "lang", "topic", "org_type"}
+    unknown = set(values) - known
+    if unknown:
+        msg = f"unknown filter {sorted(unknown)[0]!r}: use {', '.join(sorted(known))}"
+        raise AudienceError(msg)
+    try:
+        return Audience(
+            subscribers=subscribers,
+            groups=groups,
+            channels=frozenset(Channel(v) for v in values.get("channel", ())),
+            provinces=frozenset(values.get("province", ())),
+            locales=frozenset(Locale(v) for v in values.get("lang", ())),
+            topics=frozenset(Topic(v) for v in values.get("topic", ())),
+            org_types=frozenset(OrgType(v) for v in values.get("org_type", ())),
+        )
+    except ValueError as error:
+        msg = f"bad audience value: {error}"
+        raise AudienceError(msg) from error
+
+
+def audience_size(session: Session, audience: Audience) -> int:
+    """Count the contacts an audience reaches now."""
+    statement = select(sa.func.count()).select_from(Contact).where(audience.where())
+    return int(session.execute(statement).scalar_one())
+
+
+def audience_batch(
+    session: Session, audience: Audience, *, after_id: int, limit: int = BATCH
+) -> list[tuple[int, Channel]]:
+    """Return the next (contact id, channel) of an audience after a contact id.
+
+    Batches by id keep memory flat however large the audience, and let each batch be read
+    and written in one short transaction.
+    """
+    rows = session.execute(
+        select(Contact.id, Contact.channel)
+        .where(audience.where(), col(Contact.id) > after_id)
+        .order_by(col(Contact.id))
+        .limit(limit)
+    ).all()
+    return [(int(row[0]), Channel(row[1])) for row in rows]

@@ -1,0 +1,273 @@
+"""Deliver each run of a campaign to every recipient exactly once, whatever crashes happen.
+
+The outbox has one row per (run, contact) under a unique key. Rows are claimed in small
+batches through the database (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite's write lock
+elsewhere), so two dispatchers never take the same row. A claim is a lease: a dispatcher killed
+after claiming leaves rows that another takes over once the lease expires. The only window for a
+second send is between the provider's acceptance and the commit of "sent", a few milliseconds.
+"""
+
+import asyncio
+import logging
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from aiolimiter import AsyncLimiter
+from sqlalchemy.engine import Engine as DatabaseEngine
+from sqlmodel import col, select
+
+from bot.campaigns.audience import audience_batch, parse_audience
+from bot.campaigns.delivery import BulkSender, CampaignMessage, Delivery, Outcome, Recipient
+from bot.core.messages import Channel
+from bot.storage.database import new_session
+from bot.storage.models import Campaign, CampaignRun, Contact, OutboxItem, OutboxStatus
+from bot.storage.types import utcnow
+from bot.storage.upsert import insert_ignoring_conflicts
+
+log = logging.getLogger(__name__)
+
+CLAIM_BATCH = 200
+LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 5
+BACKOFF = (5.0, 30.0, 120.0, 600.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """An outbox row this dispatcher holds."""
+
+    item_id: int
+    recipient: Recipient
+
+
+Progress = Callable[[Counter[OutboxStatus], int], None]
+
+
+class Dispatcher:
+    """Materialise runs into the outbox and drain it through the channels' senders."""
+
+    def __init__(
+        self,
+        database: DatabaseEngine,
+        senders: dict[Channel, BulkSender],
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        worker: str | None = None,
+    ) -> None:
+        self._database = database
+        self._senders = senders
+        self._clock = clock
+        self._worker = worker or uuid.uuid4().hex[:12]
+        self._limiters = {
+            channel: AsyncLimiter(max(sender.rate, 1.0), 1.0) for channel, sender in senders.items()
+        }
+
+    def materialise(self, run_id: int) -> int:
+        """Write one outbox row per recipient of a run (again after a crash: no duplicate)."""
+        with new_session(self._database) as session:
+            run = session.get(CampaignRun, run_id)
+            if run is None:
+                msg = f"no campaign run {run_id}"
+                raise LookupError(msg)
+            if run.materialised:
+                return 0
+            campaign = session.get(Campaign, run.campaign_id)
+            assert campaign is not None
+            audience = parse_audience(campaign.audience)
+            session.commit()
+        added = 0
+        last_id = 0
+        while True:
+            with new_session(self._database) as session:
+                batch = audience_batch(session, audience, after_id=last_id)
+                for contact_id, channel in batch:
+                    added += insert_ignoring_conflicts(
+                        session,
+                        OutboxItem,
+                        {
+                            "run_id": run_id,
+                            "contact_id": contact_id,
+                            "channel": channel,
+                            "status": OutboxStatus.PENDING,
+                            "attempts": 0,
+                            "updated_at": utcnow(),
+                        },
+                    )
+                session.commit()
+            if not batch:
+                break
+            last_id = batch[-1][0]
+        with new_session(self._database) as session:
+            run = session.get(CampaignRun, run_id)
+            assert run is not None
+            run.materialised = True
+            session.add(run)
+            session.commit()
+        return added
+
+    def claim(self, run_id: int, limit: int = CLAIM_BATCH) -> list[Claim]:
+        """Take up to `limit` pending (or abandoned) rows of a run for this dispatcher."""
+        now = self._clock()
+        with new_session(self._database) as session:
+            ready = sa.or_(col(OutboxItem.not_before).is_(None), col(OutboxItem.not_before) <= now)
+            abandoned = sa.and_(
+                col(OutboxItem.status) == OutboxStatus.CLAIMED,
+                col(OutboxItem.claimed_at) < now - LEASE,
+            )
+            candidates = (
+                select(OutboxItem.id)
+                .where(
+                    OutboxItem.run_id == run_id,
+                    sa.or_(
+                        sa.and_(col(OutboxItem.status) == OutboxStatus.PENDING, ready), abandoned
+                    ),
+                )
+                .order_by(col(OutboxItem.id))
+                .limit(limit)
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                candidates = candidates.with_for_update(skip_locked=True)
+            ids = [int(row or 0) for row in session.exec(candidates).all()]
+            if not ids:
+                session.commit()
+                return []
+            session.execute(
+                sa.update(OutboxItem)
+                .where(col(OutboxItem.id).in_(ids))
+                .values(
+                    status=OutboxStatus.CLAIMED,
+                    claimed_by=self._worker,
+                    claimed_at=now,
+                    attempts=OutboxItem.attempts + 1,
+                    updated_at=now,
+                )
+            )
+            rows = session.execute(
+                select(OutboxItem.id, Contact)
+                .join(Contact, col(Contact.id) == col(OutboxItem.contact_id))
+                .where(col(OutboxItem.id).in_(ids))
+            ).all()
+            session.commit()
+        claims = [
+            Claim(
+                item_id=int(item_id),
+                recipient=Recipient(
+                    contact_id=contact.id or 0,
+                    channel=contact.channel,
+                    address=contact.address,
+                    kind=contact.kind,
+                    locale=contact.locale,
+                    last_inbound_at=contact.last_inbound_at,
+                ),
+            )
+            for item_id, contact in rows
+        ]
+        orphans = set(ids) - {claim.item_id for claim in claims}
+        if orphans:
+            # The contact deleted their data after the run was prepared: nothing to send.
+            self._record({item: Delivery(Outcome.SKIPPED, "contact deleted") for item in orphans})
+        return claims
+
+    async def drain(
+        self,
+        run_id: int,
+        messages: Callable[[Recipient], CampaignMessage],
+        *,
+        progress: Progress | None = None,
+        should_stop: Callable[[], bool] = lambda: False,
+    ) -> Counter[OutboxStatus]:
+        """Send every pending row of a run; return the final counts by status."""
+        total = self.counts(run_id)
+        while not should_stop():
+            claims = await asyncio.to_thread(self.claim, run_id)
+            if not claims:
+                if not self._waiting(run_id):
+                    break
+                await asyncio.sleep(1.0)
+                continue
+            results = await asyncio.gather(
+                *(self._deliver(claim, messages(claim.recipient)) for claim in claims)
+            )
+            await asyncio.to_thread(
+                self._record,
+                {claim.item_id: result for claim, result in zip(claims, results, strict=True)},
+            )
+            if progress is not None:
+                progress(self.counts(run_id), sum(total.values()))
+        return self.counts(run_id)
+
+    async def _deliver(self, claim: Claim, message: CampaignMessage) -> Delivery:
+        sender = self._senders.get(claim.recipient.channel)
+        if sender is None:
+            return Delivery(
+                Outcome.SKIPPED, f"no {claim.recipient.channel.value} channel configured"
+            )
+        async with self._limiters[claim.recipient.channel]:
+            try:
+                return await sender.deliver(claim.recipient, message)
+            except Exception as error:  # a bug in one send must not stop the run
+                log.exception("sending outbox item %s failed", claim.item_id)
+                return Delivery(Outcome.RETRY, f"unexpected error: {error}"[:200])
+
+    def _record(self, results: dict[int, Delivery]) -> None:
+        now = self._clock()
+        with new_session(self._database) as session:
+            for item_id, result in results.items():
+                item = session.get(OutboxItem, item_id)
+                if item is None:
+                    continue
+                item.error = result.reason[:200] if result.reason else None
+                item.outbound_id = result.outbound_id or item.outbound_id
+                item.updated_at = now
+                if result.outcome is Outcome.RETRY and item.attempts < MAX_ATTEMPTS:
+                    delay = result.retry_after or BACKOFF[min(item.attempts, len(BACKOFF)) - 1]
+                    item.status = OutboxStatus.PENDING
+                    item.not_before = now + timedelta(seconds=delay)
+                else:
+                    item.status = {
+                        Outcome.SENT: OutboxStatus.SENT,
+                        Outcome.SKIPPED: OutboxStatus.SKIPPED,
+                    }.get(result.outcome, OutboxStatus.FAILED)
+                session.add(item)
+            session.commit()
+
+    def _waiting(self, run_id: int) -> bool:
+        """Tell whether rows wait for a retry time or for another dispatcher's lease."""
+        with new_session(self._database) as session:
+            waiting = session.execute(
+                select(sa.func.count())
+                .select_from(OutboxItem)
+                .where(
+                    OutboxItem.run_id == run_id,
+                    col(OutboxItem.status).in_([OutboxStatus.PENDING, OutboxStatus.CLAIMED]),
+                )
+            ).scalar_one()
+        return bool(waiting)
+
+    def counts(self, run_id: int) -> Counter[OutboxStatus]:
+        """Return how many rows of a run are in each status."""
+        with new_session(self._database) as session:
+            rows = session.execute(
+                select(OutboxItem.status, sa.func.count())
+                .where(OutboxItem.run_id == run_id)
+                .group_by(col(OutboxItem.status))
+            ).all()
+        return Counter({OutboxStatus(status): int(number) for status, number in rows})
+
+    def cancel(self, run_id: int) -> int:
+        """Stop what has not been sent yet; return how many rows were cancelled."""
+        with new_session(self._database) as session:
+            result = session.execute(
+                sa.update(OutboxItem)
+                .where(
+                    col(OutboxItem.run_id) == run_id,
+                    col(OutboxItem.status) == OutboxStatus.PENDING,
+                )
+                .values(status=OutboxStatus.CANCELLED, updated_at=self._clock())
+            )
+            session.commit()
+        return int(result.rowcount)  # type: ignore[attr-defined]

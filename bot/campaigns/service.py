@@ -1,0 +1,272 @@
+"""Staff actions on campaigns, shared by the CLI, Telegram and later a web admin."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine as DatabaseEngine
+from sqlmodel import col, select
+
+from bot.campaigns.audience import audience_size, parse_audience
+from bot.campaigns.delivery import CampaignMessage, Recipient
+from bot.campaigns.schedule import parse_schedule
+from bot.domain import Locale
+from bot.storage.database import new_session
+from bot.storage.models import (
+    Campaign,
+    CampaignRun,
+    CampaignState,
+    DeliveryStatus,
+    OutboundMessage,
+    OutboxItem,
+    OutboxStatus,
+)
+from bot.storage.types import utcnow
+from bot.storage.upsert import insert_ignoring_conflicts
+
+
+class CampaignError(ValueError):
+    """A campaign request that cannot be carried out; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignStats:
+    """The figures staff follow: `relais campaign stats ID --json` prints them."""
+
+    targeted: int
+    sent: int
+    delivered: int
+    read: int
+    failed: int
+    skipped: int
+    pending: int
+
+    def as_dict(self) -> dict[str, int]:
+        """Return the figures by name."""
+        return {
+            "targeted": self.targeted,
+            "sent": self.sent,
+            "delivered": self.delivered,
+            "read": self.read,
+            "failed": self.failed,
+            "skipped": self.skipped,
+            "pending": self.pending,
+        }
+
+
+def create_campaign(
+    database: DatabaseEngine,
+    *,
+    name: str,
+    messages: dict[str, str],
+    tz: ZoneInfo,
+    audience: str = "all",
+    schedule: str = "now",
+    templates: dict[str, Any] | None = None,
+    draft: bool = False,
+    now: datetime | None = None,
+) -> tuple[Campaign, int]:
+    """Create a campaign after checking it; return it with its audience size today."""
+    if not messages.get(Locale.FR.value, "").strip():
+        msg = "a campaign needs a French message"
+        raise CampaignError(msg)
+    unknown = set(messages) - {locale.value for locale in Locale}
+    if unknown:
+        msg = f"unknown language {sorted(unknown)[0]!r}: use fr, en or ar"
+        raise CampaignError(msg)
+    parsed_audience = parse_audience(audience)
+    parsed_schedule = parse_schedule(schedule, tz)
+    moment = now or utcnow()
+    first = moment if parsed_schedule.trigger is None else parsed_schedule.next_after(moment)
+    if first is None:
+        msg = f"the schedule {schedule!r} never fires after {moment.isoformat()}"
+        raise CampaignError(msg)
+    campaign = Campaign(
+        name=name.strip()[:120],
+        messages={key: value.strip() for key, value in messages.items() if value.strip()},
+        templates=templates or {},
+        audience=audience,
+        schedule=parsed_schedule.spec,
+        state=CampaignState.DRAFT if draft else CampaignState.SCHEDULED,
+        next_run_at=first,
+        created_at=moment,
+        updated_at=moment,
+    )
+    with new_session(database) as session:
+        session.add(campaign)
+        session.commit()
+        size = audience_size(session, parsed_audience)
+    return campaign, size
+
+
+def get_campaign(database: DatabaseEngine, campaign_id: int) -> Campaign:
+    """Return a campaign or explain that it does not exist."""
+    with new_session(database) as session:
+        campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        msg = f"no campaign {campaign_id}"
+        raise CampaignError(msg)
+    return campaign
+
+
+def list_campaigns(database: DatabaseEngine) -> list[Campaign]:
+    """Return every campaign, newest first."""
+    with new_session(database) as session:
+        return list(session.exec(select(Campaign).order_by(col(Campaign.id).desc())).all())
+
+
+def size_of(database: DatabaseEngine, campaign: Campaign) -> int:
+    """Count the audience of a campaign as it is now."""
+    with new_session(database) as session:
+        return audience_size(session, parse_audience(campaign.audience))
+
+
+def enable_campaign(database: DatabaseEngine, campaign_id: int) -> Campaign:
+    """Move a draft to scheduled."""
+    return _set_state(database, campaign_id, CampaignState.SCHEDULED, {CampaignState.DRAFT})
+
+
+def cancel_campaign(database: DatabaseEngine, campaign_id: int) -> int:
+    """Cancel a campaign and whatever of its runs is not sent yet; return rows cancelled."""
+    _set_state(
+        database,
+        campaign_id,
+        CampaignState.CANCELLED,
+        {CampaignState.DRAFT, CampaignState.SCHEDULED, CampaignState.SENDING},
+    )
+    with new_session(database) as session:
+        runs = select(CampaignRun.id).where(CampaignRun.campaign_id == campaign_id)
+        result = session.execute(
+            sa.update(OutboxItem)
+            .where(
+                col(OutboxItem.run_id).in_(runs),
+                col(OutboxItem.status) == OutboxStatus.PENDING,
+            )
+            .values(status=OutboxStatus.CANCELLED, updated_at=utcnow())
+        )
+        session.commit()
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def start_run(database: DatabaseEngine, campaign_id: int, scheduled_for: datetime) -> CampaignRun:
+    """Return the run of a campaign for one occurrence, creating it once whoever asks."""
+    with new_session(database) as session:
+        insert_ignoring_conflicts(
+            session,
+            CampaignRun,
+            {
+                "campaign_id": campaign_id,
+                "scheduled_for": scheduled_for,
+                "materialised": False,
+                "created_at": utcnow(),
+            },
+        )
+        run = session.exec(
+            select(CampaignRun).where(
+                CampaignRun.campaign_id == campaign_id,
+                CampaignRun.scheduled_for == scheduled_for,
+            )
+        ).one()
+        campaign = session.get(Campaign, campaign_id)
+        assert campaign is not None
+        if campaign.state is CampaignState.SCHEDULED:
+            campaign.state = CampaignState.SENDING
+            campaign.updated_at = utcnow()
+            session.add(campaign)
+        session.commit()
+    return run
+
+
+def finish_run(database: DatabaseEngine, run: CampaignRun, tz: ZoneInfo) -> Campaign:
+    """Close a run; a recurring campaign goes back to waiting for its next occurrence."""
+    with new_session(database) as session:
+        stored = session.get(CampaignRun, run.id)
+        campaign = session.get(Campaign, run.campaign_id)
+        assert stored is not None and campaign is not None
+        stored.finished_at = utcnow()
+        session.add(stored)
+        if campaign.state is CampaignState.SENDING:
+            schedule = parse_schedule(campaign.schedule, tz)
+            following = schedule.next_after(run.scheduled_for) if schedule.recurring else None
+            campaign.next_run_at = following
+            campaign.state = CampaignState.SCHEDULED if following else CampaignState.DONE
+            campaign.updated_at = utcnow()
+            session.add(campaign)
+        session.commit()
+    return campaign
+
+
+def latest_run(database: DatabaseEngine, campaign_id: int) -> CampaignRun | None:
+    """Return the most recent run of a campaign."""
+    with new_session(database) as session:
+        return session.exec(
+            select(CampaignRun)
+            .where(CampaignRun.campaign_id == campaign_id)
+            .order_by(col(CampaignRun.id).desc())
+        ).first()
+
+
+def campaign_stats(database: DatabaseEngine, campaign_id: int) -> CampaignStats:
+    """Add up every run of a campaign, with the providers' delivery reports."""
+    with new_session(database) as session:
+        runs = select(CampaignRun.id).where(CampaignRun.campaign_id == campaign_id)
+        by_status = dict(
+            session.execute(
+                select(OutboxItem.status, sa.func.count())
+                .where(col(OutboxItem.run_id).in_(runs))
+                .group_by(col(OutboxItem.status))
+            ).all()
+        )
+        reported = dict(
+            session.execute(
+                select(OutboundMessage.status, sa.func.count())
+                .join(OutboxItem, col(OutboxItem.outbound_id) == col(OutboundMessage.id))
+                .where(col(OutboxItem.run_id).in_(runs))
+                .group_by(col(OutboundMessage.status))
+            ).all()
+        )
+    count = {OutboxStatus(key): int(value) for key, value in by_status.items()}
+    provider = {DeliveryStatus(key): int(value) for key, value in reported.items()}
+    read = provider.get(DeliveryStatus.READ, 0)
+    return CampaignStats(
+        targeted=sum(count.values()),
+        sent=count.get(OutboxStatus.SENT, 0),
+        delivered=provider.get(DeliveryStatus.DELIVERED, 0) + read,
+        read=read,
+        failed=count.get(OutboxStatus.FAILED, 0),
+        skipped=count.get(OutboxStatus.SKIPPED, 0) + count.get(OutboxStatus.CANCELLED, 0),
+        pending=count.get(OutboxStatus.PENDING, 0) + count.get(OutboxStatus.CLAIMED, 0),
+    )
+
+
+def message_for(campaign: Campaign, recipient: Recipient) -> CampaignMessage:
+    """Pick the recipient's language, or French."""
+    locale = recipient.locale if recipient.locale in campaign.messages else Locale.FR.value
+    template = campaign.templates.get(locale) or campaign.templates.get(Locale.FR.value) or {}
+    return CampaignMessage(
+        text=campaign.messages[locale],
+        template_id=template.get("content_sid"),
+        template_variables=template.get("variables"),
+    )
+
+
+def _set_state(
+    database: DatabaseEngine, campaign_id: int, state: CampaignState, allowed: set[CampaignState]
+) -> Campaign:
+    with new_session(database) as session:
+        campaign = session.get(Campaign, campaign_id)
+        if campaign is None:
+            msg = f"no campaign {campaign_id}"
+            raise CampaignError(msg)
+        if campaign.state not in allowed:
+            msg = (
+                f"campaign {campaign_id} is {campaign.state.value}: it cannot become {state.value}"
+            )
+            raise CampaignError(msg)
+        campaign.state = state
+        campaign.updated_at = utcnow()
+        session.add(campaign)
+        session.commit()
+    return campaign
