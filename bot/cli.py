@@ -4,11 +4,16 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlalchemy.engine import Engine as DatabaseEngine
 
 
 def _settings() -> Settings:
@@ -34,6 +39,9 @@ def main(verbose: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if not verbose:
+        # Migrations explain each step at INFO level: useful when debugging, noise otherwise.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 @main.command()
@@ -214,3 +222,252 @@ def handoffs_close(request_id: int) -> None:
         msg = f"no open request #{request_id}"
         raise click.ClickException(msg)
     click.echo(f"request #{request_id} closed", err=True)
+
+
+def _local_time(moment: "datetime", settings: Settings) -> str:
+    return f"{moment.astimezone(settings.tz):%Y-%m-%d %H:%M}"
+
+
+def _database(settings: Settings) -> "DatabaseEngine":
+    from bot.storage.database import create_db_engine, ensure_schema
+
+    database = create_db_engine(settings.database_url)
+    ensure_schema(database, settings.database_url)
+    return database
+
+
+@main.group()
+def contacts() -> None:
+    """Contacts and member lists."""
+
+
+@contacts.command("import")
+@click.option(
+    "--file", "path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+def contacts_import(path: Path) -> None:
+    """Import a CSV: channel,address,name,language,province,topics,consent_at."""
+    from bot.content import load_pack
+    from bot.services.contacts_import import import_contacts
+
+    settings = _settings()
+    region = load_pack(settings.content_dir, settings.country).country.phone_region
+    try:
+        report = import_contacts(_database(settings), path, phone_region=region)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    for row, reason in report.refused:
+        click.echo(f"row {row} refused: {reason}", err=True)
+    click.echo(
+        f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{len(report.refused)} refused"
+    )
+
+
+@main.group()
+def campaign() -> None:
+    """Campaigns to subscribers and community groups."""
+
+
+@campaign.command("create")
+@click.option("--name", required=True)
+@click.option("--message", required=True, help="The French text (required).")
+@click.option("--message-en", default=None)
+@click.option("--message-ar", default=None)
+@click.option(
+    "--whatsapp-template",
+    "template_sid",
+    default=None,
+    help="Content SID (HX...) for contacts outside WhatsApp's 24-hour window.",
+)
+@click.option("--template-vars", default=None, help='JSON, e.g. {"1": "14 mai"}.')
+@click.option(
+    "--audience",
+    default="all",
+    show_default=True,
+    help="all, groups, channel=, province=, lang=, topic=, org_type=",
+)
+@click.option("--at", "at", default=None, help="Local date-time, ISO (2027-05-14T09:00).")
+@click.option("--yearly", default=None, help="MM-DD, at 09:00 local time.")
+@click.option("--rule", default=None, help='e.g. "second saturday of may", "every monday at 9h".')
+@click.option("--cron", default=None, help='e.g. "0 9 * * 1" (local time).')
+@click.option("--draft", is_flag=True, help="Keep it as a draft until `relais campaign enable`.")
+def campaign_create(
+    name: str,
+    message: str,
+    message_en: str | None,
+    message_ar: str | None,
+    template_sid: str | None,
+    template_vars: str | None,
+    audience: str,
+    at: str | None,
+    yearly: str | None,
+    rule: str | None,
+    cron: str | None,
+    draft: bool,
+) -> None:
+    """Create a campaign; prints its id alone on the first line, then the audience size."""
+    from bot.campaigns.audience import AudienceError
+    from bot.campaigns.schedule import ScheduleError
+    from bot.campaigns.service import CampaignError, create_campaign
+
+    given = [
+        (kind, value)
+        for kind, value in (("at", at), ("yearly", yearly), ("rule", rule), ("cron", cron))
+        if value
+    ]
+    if len(given) > 1:
+        msg = "give at most one of --at, --yearly, --rule, --cron"
+        raise click.UsageError(msg)
+    schedule = f"{given[0][0]}:{given[0][1]}" if given else "now"
+    templates = {}
+    if template_sid:
+        try:
+            variables = json.loads(template_vars) if template_vars else {}
+        except ValueError as error:
+            msg = f"--template-vars is not JSON: {error}"
+            raise click.UsageError(msg) from error
+        templates = {"fr": {"content_sid": template_sid, "variables": variables}}
+    messages = {"fr": message, "en": message_en or "", "ar": message_ar or ""}
+    settings = _settings()
+    try:
+        created, size = create_campaign(
+            _database(settings),
+            name=name,
+            messages=messages,
+            tz=settings.tz,
+            audience=audience,
+            schedule=schedule,
+            templates=templates,
+            draft=draft,
+        )
+    except (CampaignError, ScheduleError, AudienceError) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(created.id)
+    click.echo(f"audience: {size} contact(s)")
+    if created.next_run_at is not None:
+        click.echo(f"first run: {_local_time(created.next_run_at, settings)} ({settings.timezone})")
+
+
+@campaign.command("list")
+def campaign_list() -> None:
+    """List the campaigns, newest first."""
+    from bot.campaigns.service import list_campaigns
+
+    settings = _settings()
+    for item in list_campaigns(_database(settings)):
+        when = (
+            f"{item.next_run_at.astimezone(settings.tz):%Y-%m-%d %H:%M}"
+            if item.next_run_at
+            else "-"
+        )
+        click.echo(
+            f"{item.id:>4}  {item.state.value:<9}  {when:<16}  {item.schedule:<28}  {item.name}"
+        )
+
+
+@campaign.command("show")
+@click.argument("campaign_id", type=int)
+def campaign_show(campaign_id: int) -> None:
+    """Show a campaign, its audience size now and its figures."""
+    from bot.campaigns.service import CampaignError, campaign_stats, get_campaign, size_of
+
+    settings = _settings()
+    database = _database(settings)
+    try:
+        item = get_campaign(database, campaign_id)
+    except CampaignError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"campaign {item.id}: {item.name} ({item.state.value})")
+    click.echo(f"schedule: {item.schedule}")
+    if item.next_run_at:
+        click.echo(f"next run: {_local_time(item.next_run_at, settings)} ({settings.timezone})")
+    click.echo(f"audience: {item.audience} -> {size_of(database, item)} contact(s) now")
+    for locale, text in item.messages.items():
+        click.echo(f"message [{locale}]: {text}")
+    for locale, template in item.templates.items():
+        click.echo(
+            f"whatsapp template [{locale}]: {template.get('content_sid')} "
+            f"{template.get('variables')}"
+        )
+    click.echo(
+        "figures: "
+        + ", ".join(f"{k} {v}" for k, v in campaign_stats(database, campaign_id).as_dict().items())
+    )
+
+
+@campaign.command("stats")
+@click.argument("campaign_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
+def campaign_stats_command(campaign_id: int, as_json: bool) -> None:
+    """Print targeted, sent, delivered, read, failed and skipped."""
+    from bot.campaigns.service import CampaignError, campaign_stats, get_campaign
+
+    database = _database(_settings())
+    try:
+        get_campaign(database, campaign_id)
+    except CampaignError as error:
+        raise click.ClickException(str(error)) from error
+    figures = campaign_stats(database, campaign_id).as_dict()
+    if as_json:
+        click.echo(json.dumps(figures))
+    else:
+        for key, value in figures.items():
+            click.echo(f"{key:>9}: {value}")
+
+
+@campaign.command("enable")
+@click.argument("campaign_id", type=int)
+def campaign_enable(campaign_id: int) -> None:
+    """Schedule a draft campaign."""
+    from bot.campaigns.service import CampaignError, enable_campaign
+
+    try:
+        enable_campaign(_database(_settings()), campaign_id)
+    except CampaignError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"campaign {campaign_id} scheduled", err=True)
+
+
+@campaign.command("cancel")
+@click.argument("campaign_id", type=int)
+def campaign_cancel(campaign_id: int) -> None:
+    """Cancel a campaign: nothing more of it is sent."""
+    from bot.campaigns.service import CampaignError, cancel_campaign
+
+    try:
+        stopped = cancel_campaign(_database(_settings()), campaign_id)
+    except CampaignError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"campaign {campaign_id} cancelled ({stopped} message(s) not sent)", err=True)
+
+
+@campaign.command("send")
+@click.argument("campaign_id", type=int)
+def campaign_send(campaign_id: int) -> None:
+    """Send a campaign now, in the foreground; run it again to resume after an interruption."""
+    import asyncio
+    from collections import Counter
+
+    from bot.campaigns.runner import send_campaign
+    from bot.campaigns.senders import build_senders
+    from bot.campaigns.service import CampaignError
+    from bot.storage.models import OutboxStatus
+
+    settings = _settings()
+    database = _database(settings)
+    senders = build_senders(settings, database)
+    with click.progressbar(length=1, label="sending", file=sys.stderr) as bar:
+
+        def progress(counts: Counter[OutboxStatus], total: int) -> None:
+            bar.length = max(total, 1)
+            done = total - counts[OutboxStatus.PENDING] - counts[OutboxStatus.CLAIMED]
+            bar.update(done - bar.pos)
+
+        try:
+            counts = asyncio.run(
+                send_campaign(database, campaign_id, senders, settings.tz, progress=progress)
+            )
+        except CampaignError as error:
+            raise click.ClickException(str(error)) from error
+    click.echo(", ".join(f"{status.value} {count}" for status, count in sorted(counts.items())))

@@ -73,10 +73,14 @@ def lock_conversation(session: Session, *, contact_id: int) -> Conversation:
     return session.exec(statement).one()
 
 
-def subscribe(session: Session, *, contact_id: int, topic: Topic) -> bool:
-    """Opt a contact in to a topic; False when it already was."""
+def subscribe(
+    session: Session, *, contact_id: int, topic: Topic, at: datetime | None = None
+) -> bool:
+    """Opt a contact in to a topic (at the time they consented); False when it already was."""
     return insert_ignoring_conflicts(
-        session, Subscription, {"contact_id": contact_id, "topic": topic, "created_at": utcnow()}
+        session,
+        Subscription,
+        {"contact_id": contact_id, "topic": topic, "created_at": at or utcnow()},
     )
 
 

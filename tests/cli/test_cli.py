@@ -3,12 +3,9 @@
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
+from tests.cli.conftest import relais
 
 SCRIPT = "\n".join(
     [
@@ -29,27 +26,6 @@ SCRIPT = "\n".join(
         "Confirmer",
     ]
 )
-
-
-def relais(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "RELAIS_DATABASE_URL": f"sqlite:///{tmp_path / 'relais.db'}",
-        "RELAIS_CACHE_DIR": str(Path(".cache").resolve()),
-    }
 
 
 def test_scripted_preregistration_then_export(env: dict[str, str]) -> None:

@@ -1,0 +1,51 @@
+"""Run a campaign from start to end: the one path used by `relais campaign send` and the server."""
+
+from collections import Counter
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine as DatabaseEngine
+
+from bot.campaigns import service
+from bot.campaigns.delivery import BulkSender
+from bot.campaigns.dispatcher import Dispatcher, Progress
+from bot.core.messages import Channel
+from bot.storage.models import CampaignRun, CampaignState, OutboxStatus
+from bot.storage.types import utcnow
+
+
+def pick_run(database: DatabaseEngine, campaign_id: int, now: datetime) -> CampaignRun:
+    """Resume the unfinished run of a campaign, or start one for now (or its due occurrence)."""
+    campaign = service.get_campaign(database, campaign_id)
+    if campaign.state is CampaignState.CANCELLED:
+        msg = f"campaign {campaign_id} is cancelled"
+        raise service.CampaignError(msg)
+    latest = service.latest_run(database, campaign_id)
+    if latest is not None and latest.finished_at is None:
+        return latest
+    due = campaign.next_run_at
+    scheduled_for = due if due is not None and due <= now else now
+    return service.start_run(database, campaign_id, scheduled_for)
+
+
+async def send_campaign(
+    database: DatabaseEngine,
+    campaign_id: int,
+    senders: dict[Channel, BulkSender],
+    tz: ZoneInfo,
+    *,
+    progress: Progress | None = None,
+) -> Counter[OutboxStatus]:
+    """Prepare and deliver a campaign's current run; safe to call again after a crash."""
+    run = pick_run(database, campaign_id, utcnow())
+    dispatcher = Dispatcher(database, senders)
+    dispatcher.materialise(run.id or 0)
+    campaign = service.get_campaign(database, campaign_id)
+    counts = await dispatcher.drain(
+        run.id or 0,
+        lambda recipient: service.message_for(campaign, recipient),
+        progress=progress,
+    )
+    if not counts[OutboxStatus.PENDING] and not counts[OutboxStatus.CLAIMED]:
+        service.finish_run(database, run, tz)
+    return counts

@@ -1,0 +1,114 @@
+"""Load existing member lists: `relais contacts import --file members.csv`."""
+
+import csv
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import phonenumbers
+from sqlalchemy.engine import Engine as DatabaseEngine
+
+from bot.core.messages import Channel
+from bot.domain import Locale
+from bot.storage import contacts
+from bot.storage.database import new_session
+from bot.storage.models import Topic
+
+HEADER = ("channel", "address", "name", "language", "province", "topics", "consent_at")
+
+
+@dataclass
+class ImportReport:
+    """What an import did, with the refused rows and why."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    refused: list[tuple[int, str]] = field(default_factory=list)
+
+
+def import_contacts(database: DatabaseEngine, path: Path, *, phone_region: str) -> ImportReport:
+    """Import a CSV of contacts; refused rows are reported, the others imported once."""
+    report = ImportReport()
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [name for name in HEADER if name not in (reader.fieldnames or [])]
+        if missing:
+            msg = f"{path}: missing columns {', '.join(missing)} (expected {','.join(HEADER)})"
+            raise ValueError(msg)
+        for number, row in enumerate(reader, start=2):
+            try:
+                _import_row(database, row, phone_region, report)
+            except ValueError as error:
+                report.refused.append((number, str(error)))
+    return report
+
+
+def _import_row(
+    database: DatabaseEngine, row: dict[str, str], phone_region: str, report: ImportReport
+) -> None:
+    channel, address = _address(row, phone_region)
+    consent = (row.get("consent_at") or "").strip()
+    if not consent:
+        msg = "no consent_at: contacts are imported only with their consent"
+        raise ValueError(msg)
+    try:
+        consented = datetime.fromisoformat(consent)
+    except ValueError:
+        msg = f"consent_at {consent!r} is not an ISO date-time"
+        raise ValueError(msg) from None
+    if consented.tzinfo is None:
+        consented = consented.replace(tzinfo=UTC)
+    language = (row.get("language") or "").strip().lower() or None
+    if language is not None and language not in {locale.value for locale in Locale}:
+        msg = f"language {language!r} is not fr, en or ar"
+        raise ValueError(msg)
+    try:
+        topics = [Topic(t.strip()) for t in (row.get("topics") or "").split(";") if t.strip()]
+    except ValueError:
+        msg = f"topics {row.get('topics')!r}: use {';'.join(topic.value for topic in Topic)}"
+        raise ValueError(msg) from None
+    with new_session(database) as session:
+        existing = contacts.find_contact(session, channel=channel, address=address)
+        contact = existing or contacts.get_or_create_contact(
+            session, channel=channel, address=address
+        )
+        before = (contact.name, contact.locale, contact.province)
+        contact.name = (row.get("name") or "").strip()[:120] or contact.name
+        contact.locale = language or contact.locale
+        contact.province = (row.get("province") or "").strip()[:40] or contact.province
+        session.add(contact)
+        added = [
+            contacts.subscribe(session, contact_id=contact.id or 0, topic=topic, at=consented)
+            for topic in topics or [Topic.NEWS]
+        ]
+        session.commit()
+    if existing is None:
+        report.created += 1
+    elif any(added) or before != (contact.name, contact.locale, contact.province):
+        report.updated += 1
+    else:
+        report.unchanged += 1
+
+
+def _address(row: dict[str, str], phone_region: str) -> tuple[Channel, str]:
+    raw_channel = (row.get("channel") or "").strip().lower()
+    address = (row.get("address") or "").strip()
+    if raw_channel == Channel.TELEGRAM.value:
+        if not address.lstrip("-").isdigit():
+            msg = f"telegram address {address!r} is not a chat id"
+            raise ValueError(msg)
+        return Channel.TELEGRAM, address
+    if raw_channel == Channel.WHATSAPP.value:
+        try:
+            number = phonenumbers.parse(address.removeprefix("whatsapp:"), phone_region)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            msg = f"whatsapp address {address!r} is not a valid phone number"
+            raise ValueError(msg)
+        return Channel.WHATSAPP, phonenumbers.format_number(
+            number, phonenumbers.PhoneNumberFormat.E164
+        )
+    msg = f"channel {raw_channel!r} is not telegram or whatsapp"
+    raise ValueError(msg)

@@ -1,0 +1,69 @@
+"""Staff run campaigns and import member lists from the CLI (real subprocesses)."""
+
+import json
+from pathlib import Path
+
+from tests.cli.conftest import relais
+
+MEMBERS = """channel,address,name,language,province,topics,consent_at
+whatsapp,077123456,Awa,fr,Estuaire,news;events,2026-01-10T10:00:00
+telegram,123456,Paul,en,Ngounié,fair_trade,2026-02-01T08:00:00+01:00
+whatsapp,12,Bad,fr,Estuaire,news,2026-01-10T10:00:00
+telegram,999,NoConsent,fr,Estuaire,news,
+sms,1,Wrong,fr,,news,2026-01-10
+"""
+
+
+def test_import_refuses_bad_rows_and_is_idempotent(env: dict[str, str], tmp_path: Path) -> None:
+    members = tmp_path / "members.csv"
+    members.write_text(MEMBERS, encoding="utf-8")
+    first = relais("contacts", "import", "--file", str(members), env=env)
+    assert first.returncode == 0, first.stderr
+    assert "2 created, 0 updated, 0 unchanged, 3 refused" in first.stdout
+    assert "row 4 refused: whatsapp address '12'" in first.stderr
+    assert "row 5 refused: no consent_at" in first.stderr
+    assert "row 6 refused: channel 'sms'" in first.stderr
+    again = relais("contacts", "import", "--file", str(members), env=env)
+    assert "0 created, 0 updated, 2 unchanged, 3 refused" in again.stdout
+
+
+def test_create_show_send_and_stats(env: dict[str, str], tmp_path: Path) -> None:
+    members = tmp_path / "members.csv"
+    members.write_text(MEMBERS, encoding="utf-8")
+    relais("contacts", "import", "--file", str(members), env=env)
+    created = relais(
+        "campaign", "create", "--name", "Fair trade", "--message", "Le 14 mai",
+        "--message-en", "On 14 May", "--yearly", "05-14", "--audience", "all topic=fair_trade",
+        env=env,
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    campaign_id, size = created.stdout.splitlines()[:2]
+    assert campaign_id.isdigit()
+    assert size == "audience: 1 contact(s)"
+    assert "09:00 (Africa/Libreville)" in created.stdout
+    shown = relais("campaign", "show", campaign_id, env=env)
+    assert "yearly:05-14" in shown.stdout and "message [en]: On 14 May" in shown.stdout
+
+    now = relais("campaign", "create", "--name", "News", "--message", "Bonjour", env=env)
+    now_id = now.stdout.splitlines()[0]
+    sent = relais("campaign", "send", now_id, env=env)
+    assert sent.returncode == 0, sent.stderr
+    stats = json.loads(relais("campaign", "stats", now_id, "--json", env=env).stdout)
+    assert set(stats) >= {"targeted", "sent", "delivered", "read", "failed", "skipped"}
+    assert stats["targeted"] == 2
+
+    cancelled = relais("campaign", "cancel", campaign_id, env=env)
+    assert cancelled.returncode == 0, cancelled.stderr
+    listed = relais("campaign", "list", env=env).stdout
+    assert "cancelled" in listed
+
+
+def test_bad_requests_are_explained(env: dict[str, str]) -> None:
+    bad_rule = relais(
+        "campaign", "create", "--name", "x", "--message", "y", "--rule", "whenever", env=env
+    )
+    assert bad_rule.returncode != 0 and "cannot read the rule" in bad_rule.stderr
+    no_french = relais("campaign", "create", "--name", "x", "--message", " ", env=env)
+    assert "French message" in no_french.stderr
+    unknown = relais("campaign", "show", "999", env=env)
+    assert "no campaign 999" in unknown.stderr
