@@ -5,6 +5,7 @@ from enum import StrEnum
 
 from bot.core.payloads import Payload
 from bot.domain import FaqTopic, Locale, OrgType
+from bot.storage.models import Topic
 
 
 class GuideSection(StrEnum):
@@ -122,12 +123,21 @@ class CheckStatus(Payload, prefix="status"):
 
 @dataclass(frozen=True)
 class Subscribe(Payload, prefix="sub"):
-    """Opt in to the news."""
+    """Opt in to one topic, or to all of them."""
+
+    topic: Topic | None = None
 
 
 @dataclass(frozen=True)
 class Unsubscribe(Payload, prefix="unsub"):
-    """Opt out of everything."""
+    """Opt out of one topic, or of everything."""
+
+    topic: Topic | None = None
+
+
+@dataclass(frozen=True)
+class MySubscriptions(Payload, prefix="subs"):
+    """Show the topics and let the contact pick them one by one."""
 
 
 @dataclass(frozen=True)

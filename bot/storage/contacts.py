@@ -84,6 +84,16 @@ def subscribe(
     )
 
 
+def unsubscribe(session: Session, *, contact_id: int, topic: Topic) -> bool:
+    """Opt a contact out of one topic; False when it was not subscribed to it."""
+    result = session.execute(
+        sa.delete(Subscription).where(
+            col(Subscription.contact_id) == contact_id, col(Subscription.topic) == topic
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 def unsubscribe_all(session: Session, *, contact_id: int) -> int:
     """Opt a contact out of every topic; return how many subscriptions ended."""
     result = session.execute(

@@ -162,3 +162,23 @@ def test_language_switch(chat: Chat) -> None:
             ("[Français]", "français"),
         ],
     )
+
+
+def test_topics_one_by_one(chat: Chat) -> None:
+    verify_dialog(
+        chat,
+        [
+            ("abonnez-moi", ["C'est fait", "[Choisir mes sujets]"]),
+            ("[Choisir mes sujets]", ["✓ Actualités et campagnes", "✓ Commerce équitable"]),
+            (
+                "[Arrêter : Commerce équitable]",
+                [
+                    "Vous ne recevrez plus : Commerce équitable",
+                    "✗ Commerce équitable",
+                    "✓ Événements",
+                ],
+            ),
+            ("[Recevoir : Commerce équitable]", "✓ Commerce équitable"),
+            ("stop", "vous ne recevrez plus d'actualités"),
+        ],
+    )
