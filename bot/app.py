@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy.engine import Engine as DatabaseEngine
 
+from bot.campaigns.builtin import seed_builtin_campaigns
 from bot.content import load_pack
 from bot.core.engine import Engine
 from bot.core.feature import Feature
@@ -84,6 +85,8 @@ def build_app(settings: Settings | None = None, *, migrate: bool = True) -> Rela
             )
             session.commit()
         log.debug("forgot %d old provider message ids", dropped)
+    if migrate:
+        seed_builtin_campaigns(database, catalogues, settings.tz)
     services = Services(settings=settings, pack=pack, nlu=nlu, catalogues=catalogues)
     engine = Engine(database=database, services=services, router=build_router())
     log.info(

@@ -35,9 +35,10 @@ async def send_campaign(
     tz: ZoneInfo,
     *,
     progress: Progress | None = None,
+    now: datetime | None = None,
 ) -> Counter[OutboxStatus]:
     """Prepare and deliver a campaign's current run; safe to call again after a crash."""
-    run = pick_run(database, campaign_id, utcnow())
+    run = pick_run(database, campaign_id, now or utcnow())
     dispatcher = Dispatcher(database, senders)
     dispatcher.materialise(run.id or 0)
     campaign = service.get_campaign(database, campaign_id)

@@ -17,6 +17,8 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.app import Relais
+from bot.campaigns.background import CampaignLoop
+from bot.campaigns.senders import build_senders
 from bot.channels import ChannelAdapter, build_channels
 from bot.core import i18n
 from bot.core.i18n import _
@@ -33,7 +35,15 @@ MAX_FIELD = 4096
 
 def create_web_app(relais: Relais, channels: list[ChannelAdapter] | None = None) -> Starlette:
     """Build the ASGI application around a ready Relais and its provider channels."""
-    channels = build_channels(relais) if channels is None else channels
+    if channels is None:
+        channels = [
+            *build_channels(relais),
+            CampaignLoop(
+                relais.database,
+                build_senders(relais.settings, relais.database),
+                relais.settings.tz,
+            ),
+        ]
     page = Template(
         resources.files("bot.web").joinpath("static/chat.html").read_text(encoding="utf-8")
     )
