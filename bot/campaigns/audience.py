@@ -16,6 +16,8 @@ from bot.domain import Locale, OrgType
 from bot.storage.models import Contact, ContactKind, Registration, Subscription, Topic
 
 BATCH = 1000
+# The terminal and the browser chat only answer; they cannot carry a message unasked.
+PUSH_CHANNELS = (Channel.TELEGRAM, Channel.WHATSAPP)
 
 
 class AudienceError(ValueError):
@@ -36,7 +38,9 @@ class Audience:
 
     def where(self) -> sa.ColumnElement[bool]:
         """Return the condition a contact must meet."""
-        reachable = col(Contact.opted_out_at).is_(None)
+        reachable = sa.and_(
+            col(Contact.opted_out_at).is_(None), col(Contact.channel).in_(PUSH_CHANNELS)
+        )
         parts: list[sa.ColumnElement[bool]] = []
         if self.subscribers:
             parts.append(sa.and_(col(Contact.kind) == ContactKind.PERSON, *self._filters()))

@@ -136,6 +136,11 @@ def test_opted_out_and_unsubscribed_are_never_in_the_audience(db: DatabaseEngine
     assert campaign(db, "groups")[1] == 1
     assert campaign(db, "all groups")[1] == 5
     assert campaign(db, "all channel=whatsapp")[1] == 0
+    with new_session(db) as session:
+        web = contacts.get_or_create_contact(session, channel=Channel.WEB, address="browser")
+        contacts.subscribe(session, contact_id=web.id or 0, topic=Topic.NEWS)
+        session.commit()
+    assert campaign(db)[1] == 4  # a browser chat cannot be messaged unasked
 
 
 def test_cancel_stops_what_is_not_sent(db: DatabaseEngine) -> None:
