@@ -464,10 +464,17 @@ def campaign_send(campaign_id: int) -> None:
             done = total - counts[OutboxStatus.PENDING] - counts[OutboxStatus.CLAIMED]
             bar.update(done - bar.pos)
 
+        async def send() -> "Counter[OutboxStatus]":
+            try:
+                return await send_campaign(
+                    database, campaign_id, senders, settings.tz, progress=progress
+                )
+            finally:
+                for sender in senders.values():
+                    await sender.aclose()
+
         try:
-            counts = asyncio.run(
-                send_campaign(database, campaign_id, senders, settings.tz, progress=progress)
-            )
+            counts = asyncio.run(send())
         except CampaignError as error:
             raise click.ClickException(str(error)) from error
     click.echo(", ".join(f"{status.value} {count}" for status, count in sorted(counts.items())))

@@ -63,6 +63,8 @@ class CampaignLoop:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        for sender in self._senders.values():
+            await sender.aclose()
 
     async def run_due(self) -> list[int]:
         """Send every campaign that is due now; return their ids."""

@@ -58,3 +58,7 @@ class BulkSender(Protocol):
     async def deliver(self, recipient: Recipient, message: CampaignMessage) -> Delivery:
         """Send one campaign message; never raise for provider errors, answer a Delivery."""
         ...
+
+    async def aclose(self) -> None:
+        """Release connections once the campaign work is over."""
+        ...

@@ -13,4 +13,9 @@ if TYPE_CHECKING:
 def build_channels(relais: "Relais") -> list[ChannelAdapter]:
     """Return the provider channels whose credentials are configured."""
     adapters: list[ChannelAdapter] = []
+    settings = relais.settings
+    if settings.twilio_account_sid and settings.twilio_auth_token:
+        from bot.channels.whatsapp import WhatsAppChannel
+
+        adapters.append(WhatsAppChannel(relais))
     return adapters

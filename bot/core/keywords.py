@@ -1,6 +1,6 @@
 """Words that work at every step, whatever flow the person is in, in the three languages."""
 
-from bot.core.actions import Cancel, ChooseLanguage, Help, MainMenu, Unsubscribe
+from bot.core.actions import Cancel, ChooseLanguage, Help, MainMenu, Subscribe, Unsubscribe
 from bot.core.payloads import Payload
 from bot.core.text import fold
 
@@ -19,6 +19,8 @@ _GLOBAL: dict[str, Payload] = {
     ),
 }
 _GLOBAL = {fold(word): payload for word, payload in _GLOBAL.items()}
+# WhatsApp's opt-in words, the counterpart of STOP.
+_OPT_IN = frozenset(fold(word) for word in ["start", "reprendre", "subscribe"])
 
 _GREETINGS = frozenset(
     fold(word)
@@ -41,7 +43,11 @@ _NO = frozenset(
 
 def global_action(text: str) -> Payload | None:
     """Return the action of a word that works everywhere ("menu", "aide", "stop"...)."""
-    return _GLOBAL.get(fold(text))
+    folded = fold(text)
+    if folded in _OPT_IN:
+        # Telegram sends "/start" when someone opens the bot: a greeting, not an opt-in.
+        return None if text.lstrip().startswith("/") else Subscribe()
+    return _GLOBAL.get(folded)
 
 
 def is_greeting(text: str) -> bool:

@@ -37,6 +37,9 @@ class FakeSender:
         self.sent[recipient.address] += 1
         return Delivery(Outcome.SENT)
 
+    async def aclose(self) -> None:
+        """Nothing to release."""
+
 
 @pytest.fixture
 def db(database_url: str) -> Iterator[DatabaseEngine]:

@@ -1,0 +1,584 @@
+"""Send WhatsApp messages through Twilio's REST API, within WhatsApp's rules.
+
+One path for replies and for campaigns: free-form text only inside the 24-hour window after the
+contact's last message (a template otherwise), nothing business-initiated to a contact who
+opted out, at most `RELAIS_WHATSAPP_RATE` messages per second, retries when Twilio says "too
+many requests", and every message recorded with its SID so status callbacks can update it.
+"""
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import IntEnum, StrEnum
+from typing import Any
+
+import httpx
+from sqlalchemy.engine import Engine as DatabaseEngine
+from sqlmodel import Session, select
+from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.http import HttpClient
+from twilio.http.response import Response as TwilioResponse
+from twilio.rest import Client
+
+from bot.channels.whatsapp_render import render_turn
+from bot.core import i18n
+from bot.core.i18n import Catalogues
+from bot.core.messages import Channel, Outgoing
+from bot.domain import Locale
+from bot.settings import Settings
+from bot.storage import contacts, deliveries
+from bot.storage.database import new_session
+from bot.storage.models import Contact, DeliveryStatus, OutboundMessage
+from bot.storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+TWILIO_API = "https://api.twilio.com"
+STATUS_PATH = "/webhooks/whatsapp/status"
+WINDOW = timedelta(hours=24)
+# Seconds to wait before each new attempt when Twilio says "too many requests".
+RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0)
+TIMEOUT = 15.0
+# Twilio answers in a few hundred milliseconds from Africa: sending 80 messages/s needs this
+# many calls in flight, more than the event loop's default pool has threads.
+TWILIO_CALLS_IN_FLIGHT = 48
+WHATSAPP_PREFIX = "whatsapp:"
+
+
+class TwilioError(IntEnum):
+    """The Twilio error codes the sender acts on."""
+
+    OPTED_OUT = 21610
+    OUTSIDE_WINDOW = 63016
+    CHANNEL_RATE_LIMIT = 63018
+    TOO_MANY_REQUESTS = 20429
+
+
+RATE_LIMITS = frozenset({TwilioError.CHANNEL_RATE_LIMIT, TwilioError.TOO_MANY_REQUESTS})
+
+
+class Reason(StrEnum):
+    """Why a message was not sent or failed, as recorded for staff."""
+
+    OPTED_OUT = "opted out: nothing is sent until the contact subscribes again"
+    OUTSIDE_WINDOW = "outside the 24-hour window: template needed"
+    RATE_LIMITED = "rate limited: sent again later"
+    GAVE_UP = "rate limited: gave up after several attempts"
+    UNREACHABLE = "Twilio could not be reached"
+    NOT_WHATSAPP = "not a WhatsApp contact"
+
+
+_REASON_OF_CODE: dict[int, Reason] = {
+    TwilioError.OPTED_OUT: Reason.OPTED_OUT,
+    TwilioError.OUTSIDE_WINDOW: Reason.OUTSIDE_WINDOW,
+    TwilioError.CHANNEL_RATE_LIMIT: Reason.RATE_LIMITED,
+    TwilioError.TOO_MANY_REQUESTS: Reason.RATE_LIMITED,
+}
+
+# Twilio's message statuses; the ones before "queued" in our scale count as queued.
+STATUSES = {
+    "accepted": DeliveryStatus.QUEUED,
+    "scheduled": DeliveryStatus.QUEUED,
+    "queued": DeliveryStatus.QUEUED,
+    "sending": DeliveryStatus.QUEUED,
+    "sent": DeliveryStatus.SENT,
+    "delivered": DeliveryStatus.DELIVERED,
+    "read": DeliveryStatus.READ,
+    "undelivered": DeliveryStatus.UNDELIVERED,
+    "failed": DeliveryStatus.FAILED,
+    "canceled": DeliveryStatus.FAILED,
+}
+_GONE = frozenset({DeliveryStatus.FAILED, DeliveryStatus.UNDELIVERED})
+_FINAL = _GONE | {DeliveryStatus.DELIVERED, DeliveryStatus.READ}
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """An approved WhatsApp template (Twilio Content API) and the values of its placeholders."""
+
+    content_sid: str
+    variables: Mapping[str, str] = field(default_factory=dict)
+
+    def variables_json(self) -> str:
+        """Return the placeholders the way Twilio's `ContentVariables` wants them."""
+        return json.dumps(dict(self.variables), ensure_ascii=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What became of one message: Twilio's SID and status, or why it was not sent."""
+
+    status: DeliveryStatus
+    provider_id: str | None = None
+    error_code: str | None = None
+    error_reason: str | None = None
+
+
+Item = str | Template
+
+
+@dataclass(frozen=True, slots=True)
+class _StatusReport:
+    """A status callback, read: what to record, and whether to send the message again."""
+
+    provider_id: str
+    status: DeliveryStatus
+    code: int | None
+    reason: str | None
+    recipient: str | None
+    send_again: bool
+    attempts: int
+
+
+class WhatsAppSender:
+    """Send text and templates to WhatsApp contacts and record what Twilio says of them."""
+
+    def __init__(
+        self,
+        *,
+        database: DatabaseEngine,
+        catalogues: Catalogues,
+        account_sid: str,
+        auth_token: str,
+        sender: str,
+        api_url: str = TWILIO_API,
+        status_callback: str | None = None,
+        rate: float = 80.0,
+        default_locale: Locale = Locale.FR,
+        clock: Callable[[], datetime] = utcnow,
+        retry_delays: Sequence[float] = RETRY_DELAYS,
+        timeout: float = TIMEOUT,
+    ) -> None:
+        self._database = database
+        self._catalogues = catalogues
+        self._from = sender if sender.startswith(WHATSAPP_PREFIX) else WHATSAPP_PREFIX + sender
+        self._status_callback = status_callback
+        self._default_locale = default_locale
+        self._clock = clock
+        self._retry_delays = tuple(retry_delays)
+        self._http = _TwilioHttpClient(api_url, timeout)
+        self._calls = ThreadPoolExecutor(TWILIO_CALLS_IN_FLIGHT, thread_name_prefix="twilio")
+        self._client = Client(account_sid, auth_token, http_client=self._http)
+        self._pacer = _Pacer(rate)
+        self._locks = _KeyedLocks()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        # How many times a message refused for its rate was already sent again, by new SID.
+        self._resends: dict[str, int] = {}
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, database: DatabaseEngine, catalogues: Catalogues, **options: Any
+    ) -> "WhatsAppSender":
+        """Build the sender of the configured Twilio account."""
+        if not (
+            settings.twilio_account_sid
+            and settings.twilio_auth_token
+            and settings.twilio_whatsapp_from
+        ):
+            msg = (
+                "WhatsApp needs RELAIS_TWILIO_ACCOUNT_SID, RELAIS_TWILIO_AUTH_TOKEN and "
+                "RELAIS_TWILIO_WHATSAPP_FROM (e.g. whatsapp:+14155238886)"
+            )
+            raise ValueError(msg)
+        callback = settings.public_url.rstrip("/") + STATUS_PATH if settings.public_url else None
+        options = {
+            "api_url": settings.twilio_api_url,
+            "status_callback": callback,
+            "rate": settings.whatsapp_rate,
+            "default_locale": settings.default_locale,
+            **options,
+        }
+        return cls(
+            database=database,
+            catalogues=catalogues,
+            account_sid=settings.twilio_account_sid,
+            auth_token=settings.twilio_auth_token,
+            sender=settings.twilio_whatsapp_from,
+            **options,
+        )
+
+    # -- sending
+
+    def inside_window(self, contact: Contact) -> bool:
+        """Tell whether free-form text may be sent: the contact wrote less than 24 h ago."""
+        last = contact.last_inbound_at
+        return last is not None and self._clock() - last < WINDOW
+
+    async def send(
+        self, contact: Contact, message: Outgoing | Template, *, fallback: Template | None = None
+    ) -> list[Delivery]:
+        """Send a business-initiated message (a campaign, a reminder) to one contact.
+
+        Free-form text goes out only inside the 24-hour window; outside it `fallback` (an
+        approved template) is sent instead, or nothing and the reason is recorded. Contacts who
+        opted out get nothing.
+        """
+        items: list[Item] = (
+            [message] if isinstance(message, Template) else [*self.render(contact, [message])]
+        )
+        if contact.channel != Channel.WHATSAPP:
+            return await self._skip(contact, items, Reason.NOT_WHATSAPP)
+        if contact.opted_out_at is not None:
+            return await self._skip(contact, items, Reason.OPTED_OUT)
+        if isinstance(message, Outgoing) and not self.inside_window(contact):
+            if fallback is None:
+                return await self._skip(contact, items, Reason.OUTSIDE_WINDOW)
+            items = [fallback]
+        return await self._send_items(contact, items)
+
+    async def reply(self, contact: Contact, replies: Sequence[Outgoing]) -> list[Delivery]:
+        """Answer a message the contact just sent (an answer is due even after STOP)."""
+        items: list[Item] = list(self.render(contact, replies))
+        if not self.inside_window(contact):
+            return await self._skip(contact, items, Reason.OUTSIDE_WINDOW)
+        return await self._send_items(contact, items)
+
+    def render(self, contact: Contact, replies: Sequence[Outgoing]) -> list[str]:
+        """Return the WhatsApp bodies of replies, in the contact's language."""
+        with i18n.using(self._catalogues.translator(self.locale_of(contact))):
+            return render_turn(replies)
+
+    def locale_of(self, contact: Contact) -> Locale:
+        """Return the language to write to a contact in."""
+        for candidate in (contact.locale, contact.locale_hint):
+            locale = i18n.parse_locale(candidate)
+            if locale is not None:
+                return locale
+        return self._default_locale
+
+    async def _send_items(self, contact: Contact, items: Sequence[Item]) -> list[Delivery]:
+        # One contact's messages leave one after the other, so they arrive in order.
+        async with self._locks.hold(contact.address):
+            return [await self._deliver(contact, item) for item in items]
+
+    async def _deliver(self, contact: Contact, item: Item) -> Delivery:
+        fields = {"to": WHATSAPP_PREFIX + contact.address, "from_": self._from}
+        if self._status_callback:
+            fields["status_callback"] = self._status_callback
+        if isinstance(item, Template):
+            fields |= {"content_sid": item.content_sid, "content_variables": item.variables_json()}
+        else:
+            fields["body"] = item
+        delays = iter(self._retry_delays)
+        while True:
+            await self._pacer.wait()
+            try:
+                sid, status = await asyncio.get_running_loop().run_in_executor(
+                    self._calls, self._create, fields
+                )
+            except (TwilioRestException, TwilioServiceException) as error:
+                code, http_status, message = _error_details(error)
+                delay = next(delays, None) if _retryable(code, http_status) else None
+                if delay is not None:
+                    log.warning(
+                        "Twilio error %s (HTTP %s): retrying in %.1f s", code, http_status, delay
+                    )
+                    await asyncio.sleep(delay)
+                    continue
+                return await asyncio.to_thread(self._record_error, contact, item, code, message)
+            except httpx.TransportError as error:
+                delay = next(delays, None)
+                if delay is not None:
+                    log.warning("Twilio unreachable (%s): retrying in %.1f s", error, delay)
+                    await asyncio.sleep(delay)
+                    continue
+                return await asyncio.to_thread(
+                    self._record,
+                    contact,
+                    item,
+                    Delivery(DeliveryStatus.FAILED, error_reason=Reason.UNREACHABLE),
+                )
+            delivery = Delivery(STATUSES.get(status, DeliveryStatus.QUEUED), provider_id=sid)
+            return await asyncio.to_thread(self._record, contact, item, delivery)
+
+    def _create(self, fields: dict[str, str]) -> tuple[str, str]:
+        message = self._client.messages.create(**fields)
+        return str(message.sid), str(message.status or "queued")
+
+    async def _skip(
+        self, contact: Contact, items: Sequence[Item], reason: Reason
+    ) -> list[Delivery]:
+        log.info(
+            "not sending %d WhatsApp message(s) to contact %s: %s", len(items), contact.id, reason
+        )
+        delivery = Delivery(DeliveryStatus.SKIPPED, error_reason=reason)
+        return [await asyncio.to_thread(self._record, contact, item, delivery) for item in items]
+
+    def _record(self, contact: Contact, item: Item, delivery: Delivery) -> Delivery:
+        text, template_id = _describe(item)
+        with new_session(self._database) as session:
+            deliveries.record_outbound(
+                session,
+                channel=Channel.WHATSAPP,
+                contact_id=contact.id,
+                text=text,
+                status=delivery.status,
+                provider_id=delivery.provider_id,
+                template_id=template_id,
+                error_code=delivery.error_code,
+                error_reason=delivery.error_reason,
+            )
+            session.commit()
+        return delivery
+
+    def _record_error(
+        self, contact: Contact, item: Item, code: int | None, message: str
+    ) -> Delivery:
+        reason: str = message if code is None else _REASON_OF_CODE.get(code, message)
+        if code in RATE_LIMITS:
+            reason = Reason.GAVE_UP
+        delivery = Delivery(
+            DeliveryStatus.FAILED,
+            error_code=None if code is None else str(code),
+            error_reason=reason,
+        )
+        log.warning("Twilio refused a message to contact %s: %s %s", contact.id, code, message)
+        if code == TwilioError.OPTED_OUT:
+            self._opt_out(contact.address)
+        return self._record(contact, item, delivery)
+
+    def _opt_out(self, address: str) -> None:
+        with new_session(self._database) as session:
+            deliveries.mark_opted_out(session, channel=Channel.WHATSAPP, address=address)
+            contact = contacts.find_contact(session, channel=Channel.WHATSAPP, address=address)
+            if contact is not None and contact.id is not None:
+                contacts.unsubscribe_all(session, contact_id=contact.id)
+            session.commit()
+
+    # -- status callbacks
+
+    async def on_status(
+        self, *, provider_id: str, status: str, error_code: str | None, recipient: str | None
+    ) -> None:
+        """Apply one of Twilio's status callbacks to the message it reports on."""
+        delivery_status = STATUSES.get(status.lower())
+        if delivery_status is None:
+            log.info("ignoring Twilio status %r of %s", status[:32], provider_id)
+            return
+        code = int(error_code) if error_code and error_code.isdigit() else None
+        attempts = (
+            self._resends.pop(provider_id, 0)
+            if delivery_status in _FINAL
+            else self._resends.get(provider_id, 0)
+        )
+        again = (
+            code in RATE_LIMITS and delivery_status in _GONE and attempts < len(self._retry_delays)
+        )
+        reason: str | None = _REASON_OF_CODE.get(code) if code is not None else None
+        if code in RATE_LIMITS and not again:
+            reason = Reason.GAVE_UP
+        report = _StatusReport(
+            provider_id, delivery_status, code, reason, recipient, again, attempts
+        )
+        if not await self._apply(report):
+            # Twilio can report on a message before its SID is recorded here: look once more.
+            self.spawn(self._apply_later(report))
+
+    async def _apply(self, report: _StatusReport) -> bool:
+        outcome = await asyncio.to_thread(self._apply_status, report)
+        if outcome is None:
+            return False
+        message, newly_gone = outcome
+        if report.send_again and newly_gone:
+            self.spawn(self._send_again(message, report.attempts))
+        return True
+
+    async def _apply_later(self, report: _StatusReport) -> None:
+        await asyncio.sleep(self._retry_delays[0] if self._retry_delays else 1.0)
+        if not await self._apply(report):
+            log.info("status of an unknown WhatsApp message %s", report.provider_id)
+
+    def _apply_status(self, report: _StatusReport) -> tuple[OutboundMessage, bool] | None:
+        with new_session(self._database) as session:
+            message = _find(session, report.provider_id)
+            if message is None:
+                return None
+            was_gone = message.status in _GONE
+            deliveries.update_delivery(
+                session,
+                channel=Channel.WHATSAPP,
+                provider_id=report.provider_id,
+                status=report.status,
+                error_code=None if report.code is None else str(report.code),
+                error_reason=report.reason,
+            )
+            session.commit()
+        if report.code == TwilioError.OPTED_OUT:
+            address = (report.recipient or "").removeprefix(WHATSAPP_PREFIX)
+            if address:
+                self._opt_out(address)
+        return message, report.status in _GONE and not was_gone
+
+    async def _send_again(self, message: OutboundMessage, attempts: int) -> None:
+        await asyncio.sleep(self._retry_delays[attempts])
+        contact = await asyncio.to_thread(self._contact_of, message)
+        if contact is None:
+            return
+        item: Item = (
+            Template(message.template_id, json.loads(message.text or "{}"))
+            if message.template_id
+            else message.text or ""
+        )
+        if contact.opted_out_at is not None:
+            await self._skip(contact, [item], Reason.OPTED_OUT)
+            return
+        if isinstance(item, str) and not self.inside_window(contact):
+            await self._skip(contact, [item], Reason.OUTSIDE_WINDOW)
+            return
+        for delivery in await self._send_items(contact, [item]):
+            if delivery.provider_id:
+                self._resends[delivery.provider_id] = attempts + 1
+
+    def _contact_of(self, message: OutboundMessage) -> Contact | None:
+        if message.contact_id is None:
+            return None
+        with new_session(self._database) as session:
+            return session.get(Contact, message.contact_id)
+
+    # -- background work
+
+    def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Run sending work in the background, kept until done so that `drain` can wait."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("WhatsApp sending failed", exc_info=task.exception())
+
+    async def drain(self) -> None:
+        """Wait until every message handed to `spawn` is sent (or given up)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def aclose(self, grace: float = 10.0) -> None:
+        """Finish the sending in progress (for at most `grace` s) and close connections."""
+        try:
+            await asyncio.wait_for(self.drain(), grace)
+        except TimeoutError:
+            log.warning("stopping with %d WhatsApp sends unfinished", len(self._tasks))
+            for task in list(self._tasks):
+                task.cancel()
+        await asyncio.to_thread(self._http.close)
+        self._calls.shutdown(wait=False)
+
+
+def _find(session: Session, provider_id: str) -> OutboundMessage | None:
+    return session.exec(
+        select(OutboundMessage).where(
+            OutboundMessage.channel == Channel.WHATSAPP, OutboundMessage.provider_id == provider_id
+        )
+    ).first()
+
+
+def _describe(item: Item) -> tuple[str, str | None]:
+    """Return what to record of a message: its text, or a template's values and its SID."""
+    if isinstance(item, Template):
+        return item.variables_json(), item.content_sid
+    return item, None
+
+
+def _error_details(error: Exception) -> tuple[int | None, int, str]:
+    """Return Twilio's error code, the HTTP status and the message of a REST error."""
+    code = getattr(error, "code", None)
+    status = getattr(error, "status", None)
+    message = getattr(error, "msg", None) or getattr(error, "detail", None) or str(error)
+    number = int(str(code)) if str(code).isdigit() else None
+    return number, int(str(status)) if str(status).isdigit() else 0, str(message)
+
+
+def _retryable(code: int | None, status: int) -> bool:
+    return code in RATE_LIMITS or status == 429 or status >= 500
+
+
+class _TwilioHttpClient(HttpClient):  # type: ignore[misc]
+    """Twilio's HTTP client over httpx, sending api.twilio.com requests to the configured base."""
+
+    def __init__(self, base_url: str, timeout: float) -> None:
+        super().__init__(log, False, timeout)
+        self._base = base_url.rstrip("/")
+        self._client = httpx.Client(
+            timeout=timeout,
+            limits=httpx.Limits(
+                max_connections=TWILIO_CALLS_IN_FLIGHT,
+                max_keepalive_connections=TWILIO_CALLS_IN_FLIGHT,
+            ),
+        )
+
+    def request(
+        self,
+        method: str,
+        uri: str,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,
+        allow_redirects: bool = False,
+    ) -> TwilioResponse:
+        """Make one request to Twilio's REST API."""
+        if uri.startswith(TWILIO_API):
+            uri = self._base + uri[len(TWILIO_API) :]
+        as_json = (headers or {}).get("Content-Type") == "application/json"
+        response = self._client.request(
+            method,
+            uri,
+            params=params,  # type: ignore[arg-type]
+            data=None if as_json else data,
+            json=data if as_json else None,
+            headers=headers,
+            auth=auth,
+            timeout=timeout or self.timeout,
+            follow_redirects=allow_redirects,
+        )
+        return TwilioResponse(response.status_code, response.text, response.headers)
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self._client.close()
+
+
+class _Pacer:
+    """Space messages out to stay under a rate (messages per second)."""
+
+    def __init__(self, rate: float) -> None:
+        self._interval = 1.0 / rate if rate > 0 else 0.0
+        self._next = 0.0
+
+    async def wait(self) -> None:
+        """Wait for the next free slot."""
+        now = time.monotonic()
+        slot = max(now, self._next)
+        self._next = slot + self._interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+
+class _KeyedLocks:
+    """One asyncio lock per contact, dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        """Hold the lock of `key` for the duration of the block."""
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
