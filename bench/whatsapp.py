@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.figures import percentile
 from tests.whatsapp.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, WHATSAPP_FROM, FakeTwilio
 from tests.whatsapp.phone import inbound_form, signature
 
@@ -76,12 +77,6 @@ class _Arrivals:
             event.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), min(remaining, 0.05))
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """Return a percentile of a list of numbers."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 def _free_port() -> int:
