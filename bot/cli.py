@@ -448,6 +448,7 @@ def campaign_send(campaign_id: int) -> None:
     """Send a campaign now, in the foreground; run it again to resume after an interruption."""
     import asyncio
     from collections import Counter
+    from datetime import timedelta
 
     from bot.campaigns.runner import send_campaign
     from bot.campaigns.senders import build_senders
@@ -461,13 +462,19 @@ def campaign_send(campaign_id: int) -> None:
 
         def progress(counts: Counter[OutboxStatus], total: int) -> None:
             bar.length = max(total, 1)
-            done = total - counts[OutboxStatus.PENDING] - counts[OutboxStatus.CLAIMED]
+            unfinished = (OutboxStatus.PENDING, OutboxStatus.CLAIMED, OutboxStatus.SENDING)
+            done = total - sum(counts[status] for status in unfinished)
             bar.update(done - bar.pos)
 
         async def send() -> "Counter[OutboxStatus]":
             try:
                 return await send_campaign(
-                    database, campaign_id, senders, settings.tz, progress=progress
+                    database,
+                    campaign_id,
+                    senders,
+                    settings.tz,
+                    progress=progress,
+                    lease=timedelta(seconds=settings.campaign_lease_seconds),
                 )
             finally:
                 for sender in senders.values():

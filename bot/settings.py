@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     staff_telegram_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     telegram_rate: float = 30.0
     whatsapp_rate: float = 80.0
+    # How long a campaign dispatcher holds rows before another may take them over (it died).
+    campaign_lease_seconds: float = 120.0
 
     content_dir: Path = PROJECT_ROOT / "content"
     locales_dir: Path = PROJECT_ROOT / "locales"

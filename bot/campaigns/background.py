@@ -18,6 +18,7 @@ from sqlmodel import col, select
 from starlette.routing import BaseRoute
 
 from bot.campaigns.delivery import BulkSender
+from bot.campaigns.dispatcher import LEASE
 from bot.campaigns.runner import send_campaign
 from bot.campaigns.schedule import parse_schedule
 from bot.core.messages import Channel
@@ -41,7 +42,9 @@ class CampaignLoop:
         *,
         interval: float = 30.0,
         clock: Callable[[], datetime] = utcnow,
+        lease: timedelta = LEASE,
     ) -> None:
+        self._lease = lease
         self._database = database
         self._senders = senders
         self._tz = tz
@@ -72,7 +75,12 @@ class CampaignLoop:
         for campaign_id in await asyncio.to_thread(self._due):
             log.info("sending campaign %s", campaign_id)
             counts = await send_campaign(
-                self._database, campaign_id, self._senders, self._tz, now=self._clock()
+                self._database,
+                campaign_id,
+                self._senders,
+                self._tz,
+                now=self._clock(),
+                lease=self._lease,
             )
             log.info("campaign %s: %s", campaign_id, dict(counts))
             sent.append(campaign_id)

@@ -3,8 +3,13 @@
 The outbox has one row per (run, contact) under a unique key. Rows are claimed in small
 batches through the database (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite's write lock
 elsewhere), so two dispatchers never take the same row. A claim is a lease: a dispatcher killed
-after claiming leaves rows that another takes over once the lease expires. The only window for a
-second send is between the provider's acceptance and the commit of "sent", a few milliseconds.
+after claiming leaves rows that another takes over once the lease expires.
+
+Each row is marked "sending" (committed) just before its request leaves and gets its result
+just after. A row found "sending" after its dispatcher died may or may not have reached the
+provider, which offers no way to ask: it is recorded as interrupted and not sent again, because
+a duplicate is worse than one message to check by hand. Only the few requests in flight at the
+moment of a crash can end this way.
 """
 
 import asyncio
@@ -32,6 +37,7 @@ log = logging.getLogger(__name__)
 
 CLAIM_BATCH = 200
 LEASE = timedelta(minutes=2)
+INTERRUPTED = "interrupted while sending: not sent again to avoid a duplicate"
 MAX_ATTEMPTS = 5
 BACKOFF = (5.0, 30.0, 120.0, 600.0)
 
@@ -57,8 +63,10 @@ class Dispatcher:
         *,
         clock: Callable[[], datetime] = utcnow,
         worker: str | None = None,
+        lease: timedelta = LEASE,
     ) -> None:
         self._database = database
+        self._lease = lease
         self._senders = senders
         self._clock = clock
         self._worker = worker or uuid.uuid4().hex[:12]
@@ -113,11 +121,18 @@ class Dispatcher:
         """Take up to `limit` pending (or abandoned) rows of a run for this dispatcher."""
         now = self._clock()
         with new_session(self._database) as session:
-            ready = sa.or_(col(OutboxItem.not_before).is_(None), col(OutboxItem.not_before) <= now)
-            abandoned = sa.and_(
-                col(OutboxItem.status) == OutboxStatus.CLAIMED,
-                col(OutboxItem.claimed_at) < now - LEASE,
+            expired = col(OutboxItem.claimed_at) < now - self._lease
+            session.execute(
+                sa.update(OutboxItem)
+                .where(
+                    col(OutboxItem.run_id) == run_id,
+                    col(OutboxItem.status) == OutboxStatus.SENDING,
+                    expired,
+                )
+                .values(status=OutboxStatus.FAILED, error=INTERRUPTED, updated_at=now)
             )
+            ready = sa.or_(col(OutboxItem.not_before).is_(None), col(OutboxItem.not_before) <= now)
+            abandoned = sa.and_(col(OutboxItem.status) == OutboxStatus.CLAIMED, expired)
             candidates = (
                 select(OutboxItem.id)
                 .where(
@@ -189,29 +204,38 @@ class Dispatcher:
                     break
                 await asyncio.sleep(1.0)
                 continue
-            results = await asyncio.gather(
+            await asyncio.gather(
                 *(self._deliver(claim, messages(claim.recipient)) for claim in claims)
-            )
-            await asyncio.to_thread(
-                self._record,
-                {claim.item_id: result for claim, result in zip(claims, results, strict=True)},
             )
             if progress is not None:
                 progress(self.counts(run_id), sum(total.values()))
         return self.counts(run_id)
 
-    async def _deliver(self, claim: Claim, message: CampaignMessage) -> Delivery:
+    async def _deliver(self, claim: Claim, message: CampaignMessage) -> None:
         sender = self._senders.get(claim.recipient.channel)
         if sender is None:
-            return Delivery(
-                Outcome.SKIPPED, f"no {claim.recipient.channel.value} channel configured"
+            reason = f"no {claim.recipient.channel.value} channel configured"
+            await asyncio.to_thread(
+                self._record, {claim.item_id: Delivery(Outcome.SKIPPED, reason)}
             )
+            return
         async with self._limiters[claim.recipient.channel]:
+            await asyncio.to_thread(self._mark_sending, claim.item_id)
             try:
-                return await sender.deliver(claim.recipient, message)
+                result = await sender.deliver(claim.recipient, message)
             except Exception as error:  # a bug in one send must not stop the run
                 log.exception("sending outbox item %s failed", claim.item_id)
-                return Delivery(Outcome.RETRY, f"unexpected error: {error}"[:200])
+                result = Delivery(Outcome.RETRY, f"unexpected error: {error}"[:200])
+        await asyncio.to_thread(self._record, {claim.item_id: result})
+
+    def _mark_sending(self, item_id: int) -> None:
+        with new_session(self._database) as session:
+            session.execute(
+                sa.update(OutboxItem)
+                .where(col(OutboxItem.id) == item_id)
+                .values(status=OutboxStatus.SENDING, claimed_at=self._clock())
+            )
+            session.commit()
 
     def _record(self, results: dict[int, Delivery]) -> None:
         now = self._clock()
@@ -243,7 +267,9 @@ class Dispatcher:
                 .select_from(OutboxItem)
                 .where(
                     OutboxItem.run_id == run_id,
-                    col(OutboxItem.status).in_([OutboxStatus.PENDING, OutboxStatus.CLAIMED]),
+                    col(OutboxItem.status).in_(
+                        [OutboxStatus.PENDING, OutboxStatus.CLAIMED, OutboxStatus.SENDING]
+                    ),
                 )
             ).scalar_one()
         return bool(waiting)

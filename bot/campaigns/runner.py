@@ -1,14 +1,14 @@
 """Run a campaign from start to end: the one path used by `relais campaign send` and the server."""
 
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine as DatabaseEngine
 
 from bot.campaigns import service
 from bot.campaigns.delivery import BulkSender
-from bot.campaigns.dispatcher import Dispatcher, Progress
+from bot.campaigns.dispatcher import LEASE, Dispatcher, Progress
 from bot.core.messages import Channel
 from bot.storage.models import CampaignRun, CampaignState, OutboxStatus
 from bot.storage.types import utcnow
@@ -36,10 +36,11 @@ async def send_campaign(
     *,
     progress: Progress | None = None,
     now: datetime | None = None,
+    lease: timedelta = LEASE,
 ) -> Counter[OutboxStatus]:
     """Prepare and deliver a campaign's current run; safe to call again after a crash."""
     run = pick_run(database, campaign_id, now or utcnow())
-    dispatcher = Dispatcher(database, senders)
+    dispatcher = Dispatcher(database, senders, lease=lease)
     dispatcher.materialise(run.id or 0)
     campaign = service.get_campaign(database, campaign_id)
     counts = await dispatcher.drain(
@@ -47,6 +48,7 @@ async def send_campaign(
         lambda recipient: service.message_for(campaign, recipient),
         progress=progress,
     )
-    if not counts[OutboxStatus.PENDING] and not counts[OutboxStatus.CLAIMED]:
+    unfinished = (OutboxStatus.PENDING, OutboxStatus.CLAIMED, OutboxStatus.SENDING)
+    if not any(counts[status] for status in unfinished):
         service.finish_run(database, run, tz)
     return counts

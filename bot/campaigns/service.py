@@ -237,7 +237,10 @@ def campaign_stats(database: DatabaseEngine, campaign_id: int) -> CampaignStats:
         read=read,
         failed=count.get(OutboxStatus.FAILED, 0),
         skipped=count.get(OutboxStatus.SKIPPED, 0) + count.get(OutboxStatus.CANCELLED, 0),
-        pending=count.get(OutboxStatus.PENDING, 0) + count.get(OutboxStatus.CLAIMED, 0),
+        pending=sum(
+            count.get(status, 0)
+            for status in (OutboxStatus.PENDING, OutboxStatus.CLAIMED, OutboxStatus.SENDING)
+        ),
     )
 
 

@@ -14,6 +14,10 @@ def build_channels(relais: "Relais") -> list[ChannelAdapter]:
     """Return the provider channels whose credentials are configured."""
     adapters: list[ChannelAdapter] = []
     settings = relais.settings
+    if settings.telegram_token:
+        from bot.channels.telegram import TelegramChannel
+
+        adapters.append(TelegramChannel(relais))
     if settings.twilio_account_sid and settings.twilio_auth_token:
         from bot.channels.whatsapp import WhatsAppChannel
 

@@ -223,6 +223,7 @@ class OutboxStatus(StrEnum):
 
     PENDING = "pending"
     CLAIMED = "claimed"
+    SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
     SKIPPED = "skipped"

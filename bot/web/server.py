@@ -5,6 +5,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from html import escape
 from importlib import resources
 from string import Template
@@ -42,6 +43,7 @@ def create_web_app(relais: Relais, channels: list[ChannelAdapter] | None = None)
                 relais.database,
                 build_senders(relais.settings, relais.database),
                 relais.settings.tz,
+                lease=timedelta(seconds=relais.settings.campaign_lease_seconds),
             ),
         ]
     page = Template(

@@ -58,7 +58,7 @@ def upgrade() -> None:
     sa.Column('run_id', sa.Integer(), nullable=False),
     sa.Column('contact_id', sa.Integer(), nullable=True),
     sa.Column('channel', sa.Enum('console', 'web', 'telegram', 'whatsapp', name='channel', native_enum=False, length=32), nullable=False),
-    sa.Column('status', sa.Enum('pending', 'claimed', 'sent', 'failed', 'skipped', 'cancelled', name='outboxstatus', native_enum=False, length=32), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'claimed', 'sending', 'sent', 'failed', 'skipped', 'cancelled', name='outboxstatus', native_enum=False, length=32), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('claimed_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('claimed_at', bot.storage.types.UTCDateTime(timezone=True), nullable=True),

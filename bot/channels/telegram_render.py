@@ -1,0 +1,151 @@
+"""Turn the engine's Outgoing into Telegram messages: text cut to size, choices as buttons."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.core.messages import Choice, Outgoing
+
+# Telegram counts a message's length in UTF-16 code units: an emoji counts twice.
+MAX_TEXT = 4096
+MAX_CALLBACK_DATA = 64
+# Two buttons share a row when both labels are this short ("Oui" / "Non"); longer ones would
+# be cut on a small screen.
+SHORT_LABEL = 14
+# Sent instead of an empty text, which Telegram refuses, when a reply only carries buttons.
+EMPTY_TEXT = "…"
+
+
+class CallbackDataTooLong(ValueError):
+    """A button payload does not fit Telegram's 64 bytes of callback data."""
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramMessage:
+    """One sendMessage: plain text (no parse mode, so nothing needs escaping) and buttons."""
+
+    text: str
+    keyboard: InlineKeyboardMarkup | None = None
+
+
+def render(reply: Outgoing) -> list[TelegramMessage]:
+    """Render a reply as one or more messages; the buttons go under the last one."""
+    keyboard = build_keyboard(reply.choices)
+    parts = split_text(reply.text)
+    if not parts:
+        if keyboard is None:
+            return []
+        parts = [EMPTY_TEXT]
+    messages = [TelegramMessage(part) for part in parts[:-1]]
+    messages.append(TelegramMessage(parts[-1], keyboard))
+    return messages
+
+
+def build_keyboard(choices: Sequence[Choice]) -> InlineKeyboardMarkup | None:
+    """Lay choices out one per row, or two per row when both labels are short."""
+    if not choices:
+        return None
+    rows: list[list[InlineKeyboardButton]] = []
+    pending: InlineKeyboardButton | None = None
+    for choice in choices:
+        button = InlineKeyboardButton(choice.label, callback_data=callback_data(choice))
+        if len(choice.label) > SHORT_LABEL:
+            if pending is not None:
+                rows.append([pending])
+                pending = None
+            rows.append([button])
+        elif pending is None:
+            pending = button
+        else:
+            rows.append([pending, button])
+            pending = None
+    if pending is not None:
+        rows.append([pending])
+    return InlineKeyboardMarkup(rows)
+
+
+def callback_data(choice: Choice) -> str:
+    """Return a choice's payload as callback data, refusing one Telegram would reject."""
+    size = len(choice.payload.encode())
+    if not choice.payload or size > MAX_CALLBACK_DATA:
+        msg = (
+            f"button {choice.label!r}: payload {choice.payload!r} is {size} bytes, "
+            f"Telegram takes 1 to {MAX_CALLBACK_DATA}"
+        )
+        raise CallbackDataTooLong(msg)
+    return choice.payload
+
+
+def telegram_length(text: str) -> int:
+    """Return the length of a text as Telegram counts it (UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Cut a text into messages of at most `limit`, between paragraphs where possible."""
+    text = text.strip()
+    if not text:
+        return []
+    if telegram_length(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    current = ""
+    for piece in _pieces(text, limit):
+        candidate = f"{current}{piece}" if current else piece.lstrip("\n")
+        if telegram_length(candidate.rstrip()) <= limit:
+            current = candidate
+            continue
+        if current.strip():
+            parts.append(current.strip())
+        current = piece.lstrip("\n")
+    if current.strip():
+        parts.append(current.strip())
+    return parts
+
+
+def _pieces(text: str, limit: int) -> list[str]:
+    """Split into paragraphs (then lines, then words, then characters) that each fit."""
+    pieces: list[str] = []
+    for separator in ("\n\n", "\n", " "):
+        if not pieces:
+            pieces = _split_keeping(text, separator)
+        else:
+            pieces = [
+                small
+                for piece in pieces
+                for small in (
+                    _split_keeping(piece, separator)
+                    if telegram_length(piece.strip()) > limit
+                    else [piece]
+                )
+            ]
+        if all(telegram_length(piece.strip()) <= limit for piece in pieces):
+            return pieces
+    # A single word longer than a message (a pasted URL or garbage): cut it anywhere.
+    return [
+        chunk
+        for piece in pieces
+        for chunk in (
+            _hard_cut(piece, limit) if telegram_length(piece.strip()) > limit else [piece]
+        )
+    ]
+
+
+def _split_keeping(text: str, separator: str) -> list[str]:
+    """Split a text so that each piece starts with the separator that preceded it."""
+    first, *rest = text.split(separator)
+    return [first, *(separator + piece for piece in rest)]
+
+
+def _hard_cut(text: str, limit: int) -> list[str]:
+    chunks: list[str] = []
+    start = size = 0
+    for index, char in enumerate(text):
+        width = 2 if ord(char) > 0xFFFF else 1
+        if size + width > limit:
+            chunks.append(text[start:index])
+            start, size = index, 0
+        size += width
+    chunks.append(text[start:])
+    return chunks

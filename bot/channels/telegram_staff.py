@@ -1,0 +1,109 @@
+"""What the staff commands say on Telegram: /stats, /export and /inscriptions."""
+
+import io
+from datetime import datetime
+
+from sqlalchemy.engine import Engine as DatabaseEngine
+
+from bot.core.flows.guidance import org_type_name
+from bot.core.i18n import N_, Translator, _, ngettext
+from bot.core.messages import Channel
+from bot.services.registrations import ExportFormat, export_registrations
+from bot.services.stats import Stats
+from bot.storage.models import Registration, RegistrationStatus
+
+STATUS_COUNTS = {
+    RegistrationStatus.RECEIVED: N_("reçues"),
+    RegistrationStatus.IN_REVIEW: N_("en examen"),
+    RegistrationStatus.APPROVED: N_("validées"),
+    RegistrationStatus.REJECTED: N_("non retenues"),
+}
+STATUS_NAMES = {
+    RegistrationStatus.RECEIVED: N_("reçue"),
+    RegistrationStatus.IN_REVIEW: N_("en examen"),
+    RegistrationStatus.APPROVED: N_("validée"),
+    RegistrationStatus.REJECTED: N_("non retenue"),
+}
+CHANNEL_NAMES = {
+    Channel.TELEGRAM: "Telegram",
+    Channel.WHATSAPP: "WhatsApp",
+    Channel.WEB: N_("chat web"),
+    Channel.CONSOLE: N_("terminal"),
+}
+
+
+def stats_text(stats: Stats, translator: Translator) -> str:
+    """Describe the figures for a member of staff."""
+    number = translator.format_number
+    channels = ", ".join(
+        f"{_(CHANNEL_NAMES[channel])} {number(count)}"
+        for channel, count in sorted(stats.people_by_channel.items())
+    )
+    lines = [
+        _("Relais en chiffres"),
+        "",
+        _("Personnes : {count}").format(count=number(stats.people))
+        + (f" ({channels})" if channels else ""),
+        _("Groupes actifs : {count}").format(count=number(stats.groups)),
+        _("Abonnés aux actualités : {count}").format(count=number(stats.subscribers)),
+        _("Injoignables (bot bloqué, groupe quitté) : {count}").format(
+            count=number(stats.unreachable)
+        ),
+        "",
+        _("Pré-inscriptions : {count}").format(count=number(stats.registrations)),
+    ]
+    lines += [
+        f"• {_(STATUS_COUNTS[status])} : {number(count)}"
+        for status, count in stats.registrations_by_status.items()
+    ]
+    if stats.registrations_by_province:
+        lines += ["", _("Par province :")]
+        lines += [
+            f"• {province} : {number(count)}" for province, count in stats.registrations_by_province
+        ]
+    return "\n".join(lines)
+
+
+def latest_text(registrations: list[Registration], translator: Translator) -> str:
+    """List the latest pre-registrations, one line each, newest first."""
+    if not registrations:
+        return _("Aucune pré-inscription pour l'instant.")
+    lines = [
+        ngettext(
+            "La dernière pré-inscription :",
+            "Les {count} dernières pré-inscriptions :",
+            len(registrations),
+        ).format(count=len(registrations))
+    ]
+    for registration in registrations:
+        lines.append(
+            _("• {reference} ({date}) — {kind} « {name} », {province} : {status}").format(
+                reference=registration.reference,
+                date=_short_date(registration.created_at, translator),
+                kind=org_type_name(registration.org_type),
+                name=registration.name or _("données supprimées"),
+                province=registration.province,
+                status=_(STATUS_NAMES[registration.status]),
+            )
+            + (
+                _(" — doublon possible de {reference}").format(
+                    reference=registration.possible_duplicate_of
+                )
+                if registration.possible_duplicate_of
+                else ""
+            )
+        )
+    lines += ["", _("Le fichier complet : /export")]
+    return "\n".join(lines)
+
+
+def export_csv(database: DatabaseEngine) -> tuple[bytes, int]:
+    """Return the registrations export as CSV bytes, and how many rows it holds."""
+    out = io.StringIO()
+    count = export_registrations(database, out, ExportFormat.CSV)
+    # The byte-order mark makes Excel read the accents of the names correctly.
+    return out.getvalue().encode("utf-8-sig"), count
+
+
+def _short_date(value: datetime, translator: Translator) -> str:
+    return translator.format_date(value.astimezone(translator.tz).date())

@@ -1,0 +1,82 @@
+"""Staff commands: /stats, /export, /inscriptions for the ids in RELAIS_STAFF_TELEGRAM_IDS only."""
+
+import csv
+import io
+
+from bot.core.messages import Channel
+from tests.core.test_preregistration import FULL_FORM
+from tests.telegram.conftest import STAFF_ID
+from tests.telegram.harness import Harness, TelegramUser, in_group
+from tests.transcript import Chat, verify_dialog
+
+
+def register(user: TelegramUser) -> None:
+    """Pre-register through the engine, as this Telegram user (quicker than over HTTP)."""
+    engine = user.harness.channel._relais.engine
+    chat = Chat(engine, sender=str(user.user_id), channel=Channel.TELEGRAM)
+    verify_dialog(chat, [*FULL_FORM, ("[Confirmer]", "GA-")])
+
+
+def test_staff_see_the_figures(webhook: Harness) -> None:
+    register(webhook.user(7001))
+    webhook.user(7002).send("abonnez-moi")
+    staff = webhook.user(STAFF_ID, first_name="Agent", last_name=None)
+    stats = staff.send("/stats")
+    assert "Relais en chiffres" in stats
+    assert "Personnes : 2 (Telegram 2)" in stats
+    assert "Abonnés aux actualités : 1" in stats
+    assert "Pré-inscriptions : 1" in stats
+    assert "reçues : 1" in stats
+    assert "Woleu-Ntem : 1" in stats
+
+
+def test_staff_get_the_latest_registrations(webhook: Harness) -> None:
+    staff = webhook.user(STAFF_ID)
+    assert "Aucune pré-inscription" in staff.send("/inscriptions")
+    register(webhook.user(7001))
+    latest = staff.send("/inscriptions")
+    assert "La dernière pré-inscription" in latest
+    assert "-00001" in latest and "Les Agriculteurs de Bitam" in latest
+    assert "Woleu-Ntem" in latest and "reçue" in latest
+    assert "+24177123456" not in latest
+
+
+def test_staff_get_the_export_as_a_csv_document(webhook: Harness) -> None:
+    register(webhook.user(7001))
+    webhook.user(STAFF_ID).send("/export")
+    [call] = webhook.api.calls("sendDocument")
+    assert call.ok and call.chat_id == STAFF_ID
+    filename, content = call.files["document"]
+    assert filename is not None and filename.startswith("inscriptions-")
+    assert filename.endswith(".csv")
+    assert call.params["caption"] == "1 pré-inscription"
+    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+    assert [row["name"] for row in rows] == ["Les Agriculteurs de Bitam"]
+    assert rows[0]["phone"] == "+24177123456"
+
+
+def test_anyone_else_is_refused_politely_and_nothing_leaks(webhook: Harness) -> None:
+    register(webhook.user(7001))
+    stranger = webhook.user(7002)
+    for command in ("/stats", "/export", "/inscriptions"):
+        answer = stranger.send(command)
+        assert "réservée aux agents de la DGES" in answer
+        assert "Bitam" not in answer and "Pré-inscriptions" not in answer
+    assert webhook.api.calls("sendDocument") == []
+
+
+def test_staff_commands_stay_out_of_groups(webhook: Harness) -> None:
+    register(webhook.user(7001))
+    staff = in_group(webhook.user(STAFF_ID), {"id": -4001, "type": "group", "title": "Agents"})
+    answer = staff.send("/export")
+    assert "conversation privée" in answer
+    assert "Bitam" not in staff.send("/inscriptions")
+    assert webhook.api.calls("sendDocument") == []
+
+
+def test_a_retried_staff_command_is_answered_once(webhook: Harness) -> None:
+    staff = webhook.user(STAFF_ID)
+    update = staff.update(message=staff.message("/export"))
+    staff.exchange(update)
+    staff.exchange(update)
+    assert len(webhook.api.calls("sendDocument")) == 1

@@ -1,0 +1,152 @@
+"""The core's transcripts over Telegram, by webhook and by long polling, through real HTTP."""
+
+from sqlalchemy.engine import Engine as DatabaseEngine
+from sqlmodel import select
+
+from bot.core.messages import Channel
+from bot.storage.database import new_session
+from bot.storage.models import Contact, Registration, Subscription
+from tests.core.test_preregistration import FULL_FORM
+from tests.telegram.harness import Harness, TelegramUser
+from tests.transcript import Chat, verify_dialog
+
+
+def play(user: TelegramUser, steps: list[tuple[str, str | list[str]]]) -> None:
+    """Play a core transcript as a Telegram user (who quacks like the terminal's Chat)."""
+    chat: Chat = user  # type: ignore[assignment]
+    verify_dialog(chat, steps)
+
+
+def registrations(database: DatabaseEngine) -> list[Registration]:
+    with new_session(database) as session:
+        return list(session.exec(select(Registration)).all())
+
+
+def test_start_greets_with_the_menu_as_buttons(telegram: Harness) -> None:
+    marie = telegram.user()
+    play(
+        marie,
+        [("/start", ["Bonjour", "DGES", "[Créer une organisation]", "[Parler à une personne]"])],
+    )
+    [reply] = marie.last
+    keyboard = reply.params["reply_markup"]["inline_keyboard"]
+    assert all(len(row) == 1 for row in keyboard)
+    assert {button["callback_data"] for row in keyboard for button in row} >= {"guides", "prereg:"}
+    assert "parse_mode" not in reply.params
+
+
+def test_guidance_and_follow_ups(telegram: Harness) -> None:
+    play(
+        telegram.user(),
+        [
+            ("cmt créer 1 asso stp", ["Créer une association", "Les étapes", "Loi n°35/62"]),
+            ("et les documents ?", ["Documents à fournir", "statuts"]),
+            ("combien ça coûte ?", ["Coûts", "10\u00a0000\u00a0FCFA", "Délais"]),
+            ("où déposer le dossier ?", ["Où déposer", "Adresse"]),
+            ("/menu", ["Que voulez-vous faire ?", "[Créer une organisation]"]),
+            ("[Créer une organisation]", "[Coopérative]"),
+            ("[Coopérative]", ["OHADA", "[Les documents]"]),
+            ("[Les documents]", "Documents à fournir"),
+        ],
+    )
+
+
+def test_decision_helper(telegram: Harness) -> None:
+    play(
+        telegram.user(),
+        [
+            ("association ou coopérative ?", ["questions", "[Oui]", "[Non]"]),
+            ("oui", "?"),
+            ("8", ["Je vous conseille", "SCOOPS", "[Voir le guide]"]),
+            ("[Voir le guide]", ["Créer une coopérative", "Les étapes"]),
+            ("aide moi a choisir entre asso et coop", "[Oui]"),
+            ("peut-être", ["Répondez par oui ou par non", "[Oui]"]),
+            ("/annuler", "j'arrête"),
+        ],
+    )
+
+
+def test_full_preregistration_with_errors_and_edits(
+    telegram: Harness, database: DatabaseEngine
+) -> None:
+    marie = telegram.user()
+    play(
+        marie,
+        [
+            *FULL_FORM[:8],
+            ("12345", ["doit contenir des lettres", "ville"]),
+            *FULL_FORM[8:9],
+            ("beaucoup", ["en chiffres", "membres fondateurs"]),
+            ("1", "au moins 5 membres fondateurs"),
+            *FULL_FORM[9:12],
+            ("123", ["n'est pas valide", "Exemple"]),
+            *FULL_FORM[12:],
+            ("[Modifier]", ["Que voulez-vous modifier", "[Nom]"]),
+            ("[Nom]", "Quel est le nom"),
+            (
+                "Coopérative Agricole de Bitam",
+                ["Voici votre pré-inscription", "Coopérative Agricole"],
+            ),
+            ("[Confirmer]", ["Merci", "GA-20", "-00001"]),
+        ],
+    )
+    [registration] = registrations(database)
+    assert registration.name == "Coopérative Agricole de Bitam"
+    assert registration.channel == Channel.TELEGRAM
+    assert registration.phone == "+24177123456"
+
+
+def test_the_telegram_name_is_offered_as_the_contact(telegram: Harness) -> None:
+    marie = telegram.user()
+    play(marie, FULL_FORM[:9])
+    answer = marie.send("8")
+    assert "personne à contacter" in answer
+    assert "[Utiliser : Marie Obame]" in answer
+    assert "fonction" in marie.press("Utiliser : Marie Obame")
+
+
+def test_deep_link_opens_the_preregistration(telegram: Harness) -> None:
+    play(telegram.user(), [("/start preinscription", ["Avant de commencer", "[J'accepte]"])])
+    play(telegram.user(7002), [("/start cooperative", ["Créer une coopérative", "Les étapes"])])
+    play(telegram.user(7003), [("/start nimportequoi", ["Bonjour", "[Créer une organisation]"])])
+
+
+def test_cancel_by_command_stores_nothing(telegram: Harness, database: DatabaseEngine) -> None:
+    play(
+        telegram.user(),
+        [
+            *FULL_FORM[:6],
+            ("/annuler", ["Pré-inscription annulée", "Rien n'a été enregistré"]),
+            ("/aide", ["annuler", "langue"]),
+        ],
+    )
+    assert registrations(database) == []
+
+
+def test_subscribe_and_stop(telegram: Harness, database: DatabaseEngine) -> None:
+    marie = telegram.user()
+    play(
+        marie,
+        [
+            ("abonnez-moi", ["C'est fait", "STOP"]),
+            ("abonnez moi svp", "déjà abonné"),
+            ("/stop", "vous ne recevrez plus"),
+            ("STOP", "aucune actualité"),
+        ],
+    )
+    with new_session(database) as session:
+        contact = session.exec(select(Contact)).one()
+        assert contact.address == str(marie.user_id)
+        assert contact.name == "Marie Obame"
+        assert contact.locale_hint == "fr"
+        assert session.exec(select(Subscription)).all() == []
+
+
+def test_language_command_and_english_hint(telegram: Harness) -> None:
+    play(
+        telegram.user(language_code="en"),
+        [
+            ("/langue", ["[English]", "[العربية]"]),
+            ("[English]", "English"),
+        ],
+    )
