@@ -5,7 +5,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import core, dispatcher, whatsapp
+from bench import core, dispatcher, telegram, whatsapp
 
 
 def main() -> None:
@@ -15,6 +15,7 @@ def main() -> None:
         for name, lines in (
             ("core", lambda: core.run(Path(folder))),
             ("dispatcher", lambda: dispatcher.run(Path(folder))),
+            ("telegram", telegram.run),
             ("whatsapp", whatsapp.run),
         ):
             print(f"== {name}", flush=True)

@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 
+from bench.figures import percentile
 from bot.app import build_app
 from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH
 from bot.channels.telegram_render import render
@@ -142,12 +143,6 @@ class _Load:
             f"webhook answer (POST to 200) p50 {_ms(statistics.median(self.answers))}"
         )
         return line + (f" ({self.lost} updates without their replies)" if self.lost else "")
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """Return a percentile of a list of numbers."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 def _messages_per_step(folder: Path) -> tuple[list[int], int]:
