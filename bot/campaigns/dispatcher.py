@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 CLAIM_BATCH = 200
 LEASE = timedelta(minutes=2)
+SLICES_PER_SECOND = 20
 INTERRUPTED = "interrupted while sending: not sent again to avoid a duplicate"
 MAX_ATTEMPTS = 5
 BACKOFF = (5.0, 30.0, 120.0, 600.0)
@@ -67,11 +68,15 @@ class Dispatcher:
     ) -> None:
         self._database = database
         self._lease = lease
+        self._writes = _GroupCommit(self._mark_sending, self._record)
         self._senders = senders
         self._clock = clock
         self._worker = worker or uuid.uuid4().hex[:12]
+        # Spread sends evenly (no burst of a whole second's worth): every message marked
+        # "sending" is one the provider gets at once, so few are in flight if the process dies.
         self._limiters = {
-            channel: AsyncLimiter(max(sender.rate, 1.0), 1.0) for channel, sender in senders.items()
+            channel: AsyncLimiter(max(sender.rate / SLICES_PER_SECOND, 1.0), 1 / SLICES_PER_SECOND)
+            for channel, sender in senders.items()
         }
 
     def materialise(self, run_id: int) -> int:
@@ -207,6 +212,7 @@ class Dispatcher:
             await asyncio.gather(
                 *(self._deliver(claim, messages(claim.recipient)) for claim in claims)
             )
+            await self._writes.flushed()
             if progress is not None:
                 progress(self.counts(run_id), sum(total.values()))
         return self.counts(run_id)
@@ -215,24 +221,22 @@ class Dispatcher:
         sender = self._senders.get(claim.recipient.channel)
         if sender is None:
             reason = f"no {claim.recipient.channel.value} channel configured"
-            await asyncio.to_thread(
-                self._record, {claim.item_id: Delivery(Outcome.SKIPPED, reason)}
-            )
+            self._writes.finished(claim.item_id, Delivery(Outcome.SKIPPED, reason))
             return
         async with self._limiters[claim.recipient.channel]:
-            await asyncio.to_thread(self._mark_sending, claim.item_id)
+            await self._writes.starting(claim.item_id)
             try:
                 result = await sender.deliver(claim.recipient, message)
             except Exception as error:  # a bug in one send must not stop the run
                 log.exception("sending outbox item %s failed", claim.item_id)
                 result = Delivery(Outcome.RETRY, f"unexpected error: {error}"[:200])
-        await asyncio.to_thread(self._record, {claim.item_id: result})
+        self._writes.finished(claim.item_id, result)
 
-    def _mark_sending(self, item_id: int) -> None:
+    def _mark_sending(self, item_ids: list[int]) -> None:
         with new_session(self._database) as session:
             session.execute(
                 sa.update(OutboxItem)
-                .where(col(OutboxItem.id) == item_id)
+                .where(col(OutboxItem.id).in_(item_ids))
                 .values(status=OutboxStatus.SENDING, claimed_at=self._clock())
             )
             session.commit()
@@ -240,10 +244,9 @@ class Dispatcher:
     def _record(self, results: dict[int, Delivery]) -> None:
         now = self._clock()
         with new_session(self._database) as session:
-            for item_id, result in results.items():
-                item = session.get(OutboxItem, item_id)
-                if item is None:
-                    continue
+            items = session.exec(select(OutboxItem).where(col(OutboxItem.id).in_(results)))
+            for item in items.all():
+                result = results[item.id or 0]
                 item.error = result.reason[:200] if result.reason else None
                 item.outbound_id = result.outbound_id or item.outbound_id
                 item.updated_at = now
@@ -297,3 +300,63 @@ class Dispatcher:
             )
             session.commit()
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+class _GroupCommit:
+    """Write the "sending" marks and the results of many sends in a few transactions.
+
+    A send waits until its "sending" mark is committed (so a crash never resends it); results
+    are written soon after, in batches (a crash before that only leaves rows "sending").
+    """
+
+    def __init__(
+        self,
+        mark_sending: Callable[[list[int]], None],
+        record: Callable[[dict[int, Delivery]], None],
+    ) -> None:
+        self._mark_sending = mark_sending
+        self._record = record
+        self._starting: list[tuple[int, asyncio.Future[None]]] = []
+        self._results: dict[int, Delivery] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    async def starting(self, item_id: int) -> None:
+        """Return once the row is durably marked "sending"."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._starting.append((item_id, future))
+        self._kick()
+        await future
+
+    def finished(self, item_id: int, result: Delivery) -> None:
+        """Queue a result for the next write."""
+        self._results[item_id] = result
+        self._kick()
+
+    async def flushed(self) -> None:
+        """Return once everything queued is written."""
+        while self._task is not None:
+            await self._task
+
+    def _kick(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._flush())
+
+    async def _flush(self) -> None:
+        try:
+            while self._starting or self._results:
+                starting, self._starting = self._starting, []
+                results, self._results = self._results, {}
+                try:
+                    if starting:
+                        await asyncio.to_thread(self._mark_sending, [item for item, _ in starting])
+                    if results:
+                        await asyncio.to_thread(self._record, results)
+                except Exception as error:
+                    # The sends waiting for their mark must not hang: they fail and stay claimed.
+                    for _, future in starting:
+                        future.set_exception(error)
+                    raise
+                for _, future in starting:
+                    future.set_result(None)
+        finally:
+            self._task = None
