@@ -5,7 +5,7 @@ import statistics
 import time
 from pathlib import Path
 
-from bench.figures import percentile
+from bench.common import percentile
 from bot.app import build_app
 from bot.core.messages import Channel, Incoming
 from bot.settings import Settings

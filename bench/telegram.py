@@ -9,7 +9,6 @@ the server is not saturated.
 
 import asyncio
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from bench.figures import percentile
+from bench.common import free_port, ms, percentile
 from bot.app import build_app
 from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH
 from bot.channels.telegram_render import render
@@ -138,9 +137,9 @@ class _Load:
         """Return the latencies as one line."""
         line = (
             f"POST to the first sendMessage at the Bot API "
-            f"p50 {_ms(statistics.median(self.latencies))}, "
-            f"p99 {_ms(percentile(self.latencies, 0.99))}; "
-            f"webhook answer (POST to 200) p50 {_ms(statistics.median(self.answers))}"
+            f"p50 {ms(statistics.median(self.latencies))}, "
+            f"p99 {ms(percentile(self.latencies, 0.99))}; "
+            f"webhook answer (POST to 200) p50 {ms(statistics.median(self.answers))}"
         )
         return line + (f" ({self.lost} updates without their replies)" if self.lost else "")
 
@@ -169,12 +168,6 @@ def _messages_per_step(folder: Path) -> tuple[list[int], int]:
     first = messages("2", STEADY_TEXT)
     relais.close()
     return counts, first
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _start_server(api: FakeBotApi, folder: Path, port: int) -> subprocess.Popen[bytes]:
@@ -234,10 +227,6 @@ async def _steady(load: _Load, replies: int) -> None:
     await asyncio.gather(*tasks)
 
 
-def _ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f} ms"
-
-
 def run() -> list[str]:
     """Run the Telegram benchmark and return one line per figure."""
     return asyncio.run(_run())
@@ -248,7 +237,7 @@ async def _run() -> list[str]:
     arrivals = _Arrivals(asyncio.get_running_loop())
     api.listen(arrivals.record)
     api.start()
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         steps, first = await asyncio.to_thread(_messages_per_step, folder)

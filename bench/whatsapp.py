@@ -8,7 +8,6 @@ for the reply to reach "Twilio", then writes again; many people write at once.
 import asyncio
 import contextlib
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.figures import percentile
+from bench.common import free_port, ms, percentile
 from tests.whatsapp.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, WHATSAPP_FROM, FakeTwilio
 from tests.whatsapp.phone import inbound_form, signature
 
@@ -77,12 +76,6 @@ class _Arrivals:
             event.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), min(remaining, 0.05))
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _start_server(fake: FakeTwilio, folder: Path, port: int) -> subprocess.Popen[bytes]:
@@ -144,11 +137,11 @@ class _Load:
     def figures(self) -> str:
         """Return the latencies as one line."""
         line = (
-            f"answer (POST to 200) p50 {_ms(statistics.median(self.answers))}, "
-            f"p99 {_ms(percentile(self.answers, 0.99))}; "
+            f"answer (POST to 200) p50 {ms(statistics.median(self.answers))}, "
+            f"p99 {ms(percentile(self.answers, 0.99))}; "
             f"POST to the reply's REST call at Twilio "
-            f"p50 {_ms(statistics.median(self.latencies))}, "
-            f"p99 {_ms(percentile(self.latencies, 0.99))}"
+            f"p50 {ms(statistics.median(self.latencies))}, "
+            f"p99 {ms(percentile(self.latencies, 0.99))}"
         )
         return line + (f" ({self.lost} replies missing)" if self.lost else "")
 
@@ -181,10 +174,6 @@ async def _steady(client: httpx.AsyncClient, arrivals: _Arrivals) -> _Load:
     return load
 
 
-def _ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f} ms"
-
-
 def run() -> list[str]:
     """Run the WhatsApp benchmark and return one line per figure."""
     return asyncio.run(_run())
@@ -195,7 +184,7 @@ async def _run() -> list[str]:
     arrivals = _Arrivals(asyncio.get_running_loop())
     fake.on_call = arrivals.record
     fake.start()
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     limits = httpx.Limits(max_connections=PEOPLE * 2, max_keepalive_connections=PEOPLE * 2)
     with tempfile.TemporaryDirectory() as folder:

@@ -12,8 +12,8 @@ import logging
 import os
 import re
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, TypeVar
@@ -58,6 +58,7 @@ from telegram.ext import (
 
 from bot.app import Relais
 from bot.channels import telegram_groups as groups
+from bot.channels.keyed_locks import KeyedLocks
 from bot.channels.telegram_commands import (
     GREETING,
     STAFF_COMMANDS,
@@ -753,7 +754,7 @@ class _ChatOrderedProcessor(BaseUpdateProcessor):
 
     def __init__(self, max_concurrent_updates: int) -> None:
         super().__init__(max_concurrent_updates)
-        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+        self._locks = KeyedLocks()
         self.handled = 0
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
@@ -763,24 +764,10 @@ class _ChatOrderedProcessor(BaseUpdateProcessor):
             if chat is None:
                 await coroutine
             else:
-                async with self._hold(chat.id):
+                async with self._locks.hold(chat.id):
                     await coroutine
         finally:
             self.handled += 1
-
-    @asynccontextmanager
-    async def _hold(self, key: int) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users == 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
 
     async def initialize(self) -> None:
         """Nothing to set up."""

@@ -10,9 +10,8 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
@@ -26,6 +25,7 @@ from twilio.http import HttpClient
 from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
 
+from bot.channels.keyed_locks import KeyedLocks
 from bot.channels.whatsapp_render import render_turn
 from bot.core import i18n
 from bot.core.i18n import Catalogues
@@ -166,7 +166,7 @@ class WhatsAppSender:
         self._calls = ThreadPoolExecutor(TWILIO_CALLS_IN_FLIGHT, thread_name_prefix="twilio")
         self._client = Client(account_sid, auth_token, http_client=self._http)
         self._pacer = _Pacer(rate)
-        self._locks = _KeyedLocks()
+        self._locks = KeyedLocks()
         self._tasks: set[asyncio.Task[Any]] = set()
         # How many times a message refused for its rate was already sent again, by new SID.
         self._resends: dict[str, int] = {}
@@ -560,25 +560,3 @@ class _Pacer:
         self._next = slot + self._interval
         if slot > now:
             await asyncio.sleep(slot - now)
-
-
-class _KeyedLocks:
-    """One asyncio lock per contact, dropped when nobody holds or waits for it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
-
-    @asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
-        """Hold the lock of `key` for the duration of the block."""
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users == 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
