@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 
     from sqlalchemy.engine import Engine as DatabaseEngine
 
+    from bot.campaigns.delivery import BulkSender, Delivery
+    from bot.core.messages import Channel
+
 
 def _settings() -> Settings:
     try:
@@ -442,9 +445,48 @@ def campaign_cancel(campaign_id: int) -> None:
     click.echo(f"campaign {campaign_id} cancelled ({stopped} message(s) not sent)", err=True)
 
 
+def _send_test(
+    database: "DatabaseEngine", campaign_id: int, senders: "dict[Channel, BulkSender]", to: str
+) -> None:
+    import asyncio
+
+    from bot.campaigns.runner import send_test
+    from bot.campaigns.service import CampaignError
+    from bot.core.messages import Channel
+
+    name, _, address = to.partition(":")
+    try:
+        channel = Channel(name)
+    except ValueError:
+        msg = f"--test {to!r}: use telegram:CHAT_ID or whatsapp:+241..."
+        raise click.UsageError(msg) from None
+
+    async def send() -> "Delivery":
+        try:
+            return await send_test(database, campaign_id, senders, channel=channel, address=address)
+        finally:
+            for sender in senders.values():
+                await sender.aclose()
+
+    try:
+        result = asyncio.run(send())
+    except CampaignError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        f"test to {to}: {result.outcome.value}" + (f" ({result.reason})" if result.reason else "")
+    )
+
+
 @campaign.command("send")
 @click.argument("campaign_id", type=int)
-def campaign_send(campaign_id: int) -> None:
+@click.option(
+    "--test",
+    "test_to",
+    default=None,
+    metavar="CHANNEL:ADDRESS",
+    help="Send only to this contact (telegram:CHAT_ID or whatsapp:+241...), to check it first.",
+)
+def campaign_send(campaign_id: int, test_to: str | None) -> None:
     """Send a campaign now, in the foreground; run it again to resume after an interruption."""
     import asyncio
     from collections import Counter
@@ -458,6 +500,9 @@ def campaign_send(campaign_id: int) -> None:
     settings = _settings()
     database = _database(settings)
     senders = build_senders(settings, database)
+    if test_to is not None:
+        _send_test(database, campaign_id, senders, test_to)
+        return
     with click.progressbar(length=1, label="sending", file=sys.stderr) as bar:
 
         def progress(counts: Counter[OutboxStatus], total: int) -> None:

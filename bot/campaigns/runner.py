@@ -7,9 +7,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine as DatabaseEngine
 
 from bot.campaigns import service
-from bot.campaigns.delivery import BulkSender
+from bot.campaigns.delivery import BulkSender, Delivery, Outcome, Recipient
 from bot.campaigns.dispatcher import LEASE, Dispatcher, Progress
 from bot.core.messages import Channel
+from bot.storage import contacts
+from bot.storage.database import new_session
 from bot.storage.models import CampaignRun, CampaignState, OutboxStatus
 from bot.storage.types import utcnow
 
@@ -52,3 +54,30 @@ async def send_campaign(
     if not any(counts[status] for status in unfinished):
         service.finish_run(database, run, tz)
     return counts
+
+
+async def send_test(
+    database: DatabaseEngine,
+    campaign_id: int,
+    senders: dict[Channel, BulkSender],
+    *,
+    channel: Channel,
+    address: str,
+) -> Delivery:
+    """Send a campaign to one staff contact only, outside any run, to check how it reads."""
+    campaign = service.get_campaign(database, campaign_id)
+    with new_session(database) as session:
+        contact = contacts.get_or_create_contact(session, channel=channel, address=address)
+        session.commit()
+    sender = senders.get(channel)
+    if sender is None:
+        return Delivery(Outcome.SKIPPED, f"no {channel.value} channel configured")
+    recipient = Recipient(
+        contact_id=contact.id or 0,
+        channel=channel,
+        address=address,
+        kind=contact.kind,
+        locale=contact.locale,
+        last_inbound_at=contact.last_inbound_at,
+    )
+    return await sender.deliver(recipient, service.message_for(campaign, recipient))

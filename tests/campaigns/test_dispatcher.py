@@ -168,3 +168,19 @@ def test_recurring_campaign_waits_for_its_next_occurrence(db: DatabaseEngine) ->
     after = service.finish_run(db, run, TZ)
     assert after.state == "scheduled"
     assert after.next_run_at == datetime(2028, 5, 14, 9, tzinfo=TZ)
+
+
+def test_a_test_send_reaches_one_contact_only(db: DatabaseEngine) -> None:
+    from bot.campaigns.runner import send_test
+
+    people(db, 5)
+    created, _ = campaign(db)
+    sender = FakeSender(Channel.TELEGRAM)
+    result = asyncio.run(
+        send_test(
+            db, created.id or 0, {Channel.TELEGRAM: sender}, channel=Channel.TELEGRAM, address="777"
+        )
+    )
+    assert result.outcome is Outcome.SENT
+    assert dict(sender.sent) == {"777": 1}
+    assert service.latest_run(db, created.id or 0) is None  # the real send is still to come

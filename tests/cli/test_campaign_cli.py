@@ -67,3 +67,12 @@ def test_bad_requests_are_explained(env: dict[str, str]) -> None:
     assert "French message" in no_french.stderr
     unknown = relais("campaign", "show", "999", env=env)
     assert "no campaign 999" in unknown.stderr
+
+
+def test_test_send_without_the_channel_says_so(env: dict[str, str]) -> None:
+    created = relais("campaign", "create", "--name", "x", "--message", "Bonjour", env=env)
+    campaign_id = created.stdout.splitlines()[0]
+    result = relais("campaign", "send", campaign_id, "--test", "telegram:42", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "test to telegram:42: skipped (no telegram channel configured)" in result.stdout
+    assert "not a channel" not in result.stdout
