@@ -12,6 +12,7 @@ from bot.core.engine import Engine
 from bot.core.feature import Feature
 from bot.core.flows.data_rights import DataRightsFeature
 from bot.core.flows.decision import DecisionFeature
+from bot.core.flows.events import EventsFeature
 from bot.core.flows.faq import FaqFeature
 from bot.core.flows.guidance import GuidanceFeature
 from bot.core.flows.handoff import HandoffFeature
@@ -59,6 +60,7 @@ def build_router() -> Router:
         StatusFeature(),
         SubscriptionsFeature(),
         FaqFeature(),
+        EventsFeature(),
         HandoffFeature(),
         LanguageFeature(),
         DataRightsFeature(),

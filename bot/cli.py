@@ -530,3 +530,125 @@ def campaign_send(campaign_id: int, test_to: str | None) -> None:
         except CampaignError as error:
             raise click.ClickException(str(error)) from error
     click.echo(", ".join(f"{status.value} {count}" for status, count in sorted(counts.items())))
+
+
+@main.group()
+def event() -> None:
+    """Seminars, workshops, trainings and quarterly meetings, with their reminders."""
+
+
+@event.command("create")
+@click.option(
+    "--kind",
+    type=click.Choice(["seminar", "workshop", "training", "quarterly_meeting"]),
+    required=True,
+)
+@click.option("--title", required=True, help="The French title (required).")
+@click.option("--title-en", default=None)
+@click.option("--title-ar", default=None)
+@click.option("--description", default=None)
+@click.option("--at", "at", required=True, help="Local start, ISO (2027-03-03T09:00).")
+@click.option("--place", required=True)
+@click.option("--province", default=None)
+@click.option("--capacity", type=int, default=None, help="Places; then a waiting list.")
+@click.option("--audience", default="all topic=events groups", show_default=True)
+@click.option(
+    "--reminders", default="7d,1d,2h", show_default=True, help="Before the start: d, h, m."
+)
+def event_create(
+    kind: str,
+    title: str,
+    title_en: str | None,
+    title_ar: str | None,
+    description: str | None,
+    at: str,
+    place: str,
+    province: str | None,
+    capacity: int | None,
+    audience: str,
+    reminders: str,
+) -> None:
+    """Create an event; prints its id alone on the first line."""
+    from datetime import datetime
+
+    from bot.campaigns.audience import AudienceError
+    from bot.campaigns.events import create_event, parse_offsets
+    from bot.campaigns.service import CampaignError
+    from bot.storage.models import EventKind
+
+    settings = _settings()
+    try:
+        start = datetime.fromisoformat(at)
+    except ValueError as error:
+        msg = f"--at {at!r} is not an ISO date-time (e.g. 2027-03-03T09:00)"
+        raise click.UsageError(msg) from error
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=settings.tz)
+    try:
+        created = create_event(
+            _database(settings),
+            kind=EventKind(kind),
+            title={"fr": title, "en": title_en or "", "ar": title_ar or ""},
+            description={"fr": description or ""},
+            starts_at=start,
+            place=place,
+            province=province,
+            capacity=capacity,
+            audience=audience,
+            offsets=parse_offsets(reminders),
+        )
+    except (CampaignError, AudienceError) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(created.id)
+    click.echo(f"starts: {_local_time(created.starts_at, settings)} ({settings.timezone})")
+
+
+@event.command("list")
+def event_list() -> None:
+    """List the events with their registrations."""
+    from bot.campaigns.events import list_events
+
+    settings = _settings()
+    for item, registered, waiting in list_events(_database(settings)):
+        places = f"{registered}/{item.capacity}" if item.capacity else str(registered)
+        click.echo(
+            f"{item.id:>4}  {item.state.value:<9}  {_local_time(item.starts_at, settings)}  "
+            f"{places:>7} registered, {waiting} waiting  {item.title['fr']} ({item.place})"
+        )
+
+
+@event.command("move")
+@click.argument("event_id", type=int)
+@click.option("--at", "at", required=True, help="New local start, ISO.")
+def event_move(event_id: int, at: str) -> None:
+    """Change the start of an event; its reminders move with it."""
+    from datetime import datetime
+
+    from bot.campaigns.events import move_event
+    from bot.campaigns.service import CampaignError
+
+    settings = _settings()
+    start = datetime.fromisoformat(at)
+    start = start if start.tzinfo else start.replace(tzinfo=settings.tz)
+    try:
+        move_event(_database(settings), event_id, start)
+    except CampaignError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"event {event_id} now starts {_local_time(start, settings)}", err=True)
+
+
+@event.command("cancel")
+@click.argument("event_id", type=int)
+def event_cancel(event_id: int) -> None:
+    """Cancel an event; the people registered are told."""
+    from bot.campaigns.events import cancel_event
+    from bot.campaigns.service import CampaignError
+    from bot.core.i18n import Catalogues
+
+    settings = _settings()
+    catalogues = Catalogues(settings.locales_dir, settings.tz)
+    try:
+        notice = cancel_event(_database(settings), event_id, catalogues, settings.tz)
+    except CampaignError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"event {event_id} cancelled; attendees told by campaign {notice}", err=True)

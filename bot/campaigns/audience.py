@@ -2,7 +2,8 @@
 
 `all` (the default) is every subscriber; `groups` the community groups; both may be given.
 Filters narrow the subscribers: `channel=whatsapp`, `province=Estuaire`, `lang=fr`,
-`topic=events`, `org_type=cooperative` (from their registrations). Opted-out contacts are never
+`topic=events`, `org_type=cooperative` (from their registrations). `attendees=ID` adds the people
+registered for (or waiting for) an event, `contact=ID` one contact. Opted-out contacts are never
 part of an audience.
 """
 
@@ -13,7 +14,15 @@ from sqlmodel import Session, col, select
 
 from bot.core.messages import Channel
 from bot.domain import Locale, OrgType
-from bot.storage.models import Contact, ContactKind, Registration, Subscription, Topic
+from bot.storage.models import (
+    AttendanceStatus,
+    Contact,
+    ContactKind,
+    EventAttendance,
+    Registration,
+    Subscription,
+    Topic,
+)
 
 BATCH = 1000
 # The terminal and the browser chat only answer; they cannot carry a message unasked.
@@ -35,6 +44,8 @@ class Audience:
     locales: frozenset[Locale] = field(default_factory=frozenset)
     topics: frozenset[Topic] = field(default_factory=frozenset)
     org_types: frozenset[OrgType] = field(default_factory=frozenset)
+    attendees_of: frozenset[int] = field(default_factory=frozenset)
+    contact_ids: frozenset[int] = field(default_factory=frozenset)
 
     def where(self) -> sa.ColumnElement[bool]:
         """Return the condition a contact must meet."""
@@ -49,6 +60,17 @@ class Audience:
             if self.channels:
                 groups.append(col(Contact.channel).in_(self.channels))
             parts.append(sa.and_(*groups))
+        if self.attendees_of:
+            attending = select(EventAttendance.contact_id).where(
+                EventAttendance.contact_id == Contact.id,
+                col(EventAttendance.event_id).in_(self.attendees_of),
+                col(EventAttendance.status).in_(
+                    [AttendanceStatus.REGISTERED, AttendanceStatus.WAITING]
+                ),
+            )
+            parts.append(sa.exists(attending))
+        if self.contact_ids:
+            parts.append(col(Contact.id).in_(self.contact_ids))
         return sa.and_(reachable, sa.or_(*parts))
 
     def _filters(self) -> list[sa.ColumnElement[bool]]:
@@ -87,9 +109,9 @@ def parse_audience(expression: str) -> Audience:
             msg = f"cannot read {token!r}: use all, groups or key=value"
             raise AudienceError(msg)
         values.setdefault(key.lower(), set()).update(value.split("|"))
-    if not groups:
+    if not (groups or "attendees" in values or "contact" in values):
         subscribers = True
-    known = {"channel", "province", "lang", "topic", "org_type"}
+    known = {"channel", "province", "lang", "topic", "org_type", "attendees", "contact"}
     unknown = set(values) - known
     if unknown:
         msg = f"unknown filter {sorted(unknown)[0]!r}: use {', '.join(sorted(known))}"
@@ -103,6 +125,8 @@ def parse_audience(expression: str) -> Audience:
             locales=frozenset(Locale(v) for v in values.get("lang", ())),
             topics=frozenset(Topic(v) for v in values.get("topic", ())),
             org_types=frozenset(OrgType(v) for v in values.get("org_type", ())),
+            attendees_of=frozenset(int(v) for v in values.get("attendees", ())),
+            contact_ids=frozenset(int(v) for v in values.get("contact", ())),
         )
     except ValueError as error:
         msg = f"bad audience value: {error}"

@@ -19,8 +19,10 @@ from starlette.routing import BaseRoute
 
 from bot.campaigns.delivery import BulkSender
 from bot.campaigns.dispatcher import LEASE
+from bot.campaigns.events import send_due_reminders
 from bot.campaigns.runner import send_campaign
 from bot.campaigns.schedule import parse_schedule
+from bot.core.i18n import Catalogues
 from bot.core.messages import Channel
 from bot.storage.database import new_session
 from bot.storage.models import Campaign, CampaignState
@@ -43,8 +45,10 @@ class CampaignLoop:
         interval: float = 30.0,
         clock: Callable[[], datetime] = utcnow,
         lease: timedelta = LEASE,
+        catalogues: Catalogues | None = None,
     ) -> None:
         self._lease = lease
+        self._catalogues = catalogues
         self._database = database
         self._senders = senders
         self._tz = tz
@@ -72,6 +76,10 @@ class CampaignLoop:
     async def run_due(self) -> list[int]:
         """Send every campaign that is due now; return their ids."""
         sent = []
+        if self._catalogues is not None:
+            await asyncio.to_thread(
+                send_due_reminders, self._database, self._catalogues, self._tz, self._clock()
+            )
         for campaign_id in await asyncio.to_thread(self._due):
             log.info("sending campaign %s", campaign_id)
             counts = await send_campaign(

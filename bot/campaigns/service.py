@@ -69,6 +69,35 @@ def create_campaign(
     now: datetime | None = None,
 ) -> tuple[Campaign, int]:
     """Create a campaign after checking it; return it with its audience size today."""
+    campaign = new_campaign(
+        name=name,
+        messages=messages,
+        tz=tz,
+        audience=audience,
+        schedule=schedule,
+        templates=templates,
+        draft=draft,
+        now=now,
+    )
+    with new_session(database) as session:
+        session.add(campaign)
+        session.commit()
+        size = audience_size(session, parse_audience(audience))
+    return campaign, size
+
+
+def new_campaign(
+    *,
+    name: str,
+    messages: dict[str, str],
+    tz: ZoneInfo,
+    audience: str = "all",
+    schedule: str = "now",
+    templates: dict[str, Any] | None = None,
+    draft: bool = False,
+    now: datetime | None = None,
+) -> Campaign:
+    """Check and build a campaign, for the caller to add to its own transaction."""
     if not messages.get(Locale.FR.value, "").strip():
         msg = "a campaign needs a French message"
         raise CampaignError(msg)
@@ -76,14 +105,14 @@ def create_campaign(
     if unknown:
         msg = f"unknown language {sorted(unknown)[0]!r}: use fr, en or ar"
         raise CampaignError(msg)
-    parsed_audience = parse_audience(audience)
+    parse_audience(audience)
     parsed_schedule = parse_schedule(schedule, tz)
     moment = now or utcnow()
     first = moment if parsed_schedule.trigger is None else parsed_schedule.next_after(moment)
     if first is None:
         msg = f"the schedule {schedule!r} never fires after {moment.isoformat()}"
         raise CampaignError(msg)
-    campaign = Campaign(
+    return Campaign(
         name=name.strip()[:120],
         messages={key: value.strip() for key, value in messages.items() if value.strip()},
         templates=templates or {},
@@ -94,11 +123,6 @@ def create_campaign(
         created_at=moment,
         updated_at=moment,
     )
-    with new_session(database) as session:
-        session.add(campaign)
-        session.commit()
-        size = audience_size(session, parsed_audience)
-    return campaign, size
 
 
 def get_campaign(database: DatabaseEngine, campaign_id: int) -> Campaign:

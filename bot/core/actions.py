@@ -153,6 +153,25 @@ class MoreTopics(Payload, prefix="more"):
 
 
 @dataclass(frozen=True)
+class UpcomingEvents(Payload, prefix="events"):
+    """List the next events."""
+
+
+@dataclass(frozen=True)
+class JoinEvent(Payload, prefix="join"):
+    """Register for an event."""
+
+    event_id: int
+
+
+@dataclass(frozen=True)
+class LeaveEvent(Payload, prefix="leave"):
+    """Give up a place (or a place on the waiting list) at an event."""
+
+    event_id: int
+
+
+@dataclass(frozen=True)
 class Handoff(Payload, prefix="human"):
     """Ask for a member of staff."""
 

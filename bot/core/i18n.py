@@ -49,9 +49,16 @@ class Translator:
         return str(dates.format_date(value, format="long", locale=self.locale.value))
 
     def format_datetime(self, value: datetime) -> str:
-        """Format an instant in the configured time zone."""
-        return str(
-            dates.format_datetime(value, format="medium", tzinfo=self.tz, locale=self.locale.value)
+        """Format an instant in the configured time zone ("vendredi 4 décembre 2026, 09:30")."""
+        babel_locale = BabelLocale.parse(self.locale.value)
+        # The locale's own way of joining a full date and a short time (no seconds, no zone).
+        pattern = (
+            str(babel_locale.datetime_formats["long"])
+            .replace("{1}", babel_locale.date_formats["full"].pattern)
+            .replace("{0}", babel_locale.time_formats["short"].pattern)
+        )
+        return _phone_safe(
+            dates.format_datetime(value, pattern, tzinfo=self.tz, locale=self.locale.value)
         )
 
     def format_number(self, value: int | float | Decimal) -> str:

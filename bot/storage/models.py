@@ -293,6 +293,85 @@ class OutboxItem(SQLModel, table=True):
     updated_at: datetime = _created()
 
 
+class EventKind(StrEnum):
+    """What kind of gathering an event is."""
+
+    SEMINAR = "seminar"
+    WORKSHOP = "workshop"
+    TRAINING = "training"
+    QUARTERLY_MEETING = "quarterly_meeting"
+
+
+class EventState(StrEnum):
+    """Whether an event still takes place."""
+
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class AttendanceStatus(StrEnum):
+    """A contact's place at an event."""
+
+    REGISTERED = "registered"
+    WAITING = "waiting"
+    CANCELLED = "cancelled"
+
+
+class Event(SQLModel, table=True):
+    """A seminar, workshop, training or meeting people can register for."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: EventKind = Field(sa_type=enum_column(EventKind))
+    title: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)
+    description: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)
+    starts_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    place: str = Field(max_length=200)
+    province: str | None = Field(default=None, max_length=40)
+    capacity: int | None = None
+    audience: str = Field(default="all topic=events groups", max_length=500)
+    # Minutes before the start at which reminders go out.
+    reminder_offsets: list[int] = Field(default_factory=list, sa_type=sa.JSON)
+    state: EventState = Field(default=EventState.SCHEDULED, sa_type=enum_column(EventState))
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class EventAttendance(SQLModel, table=True):
+    """A contact registered for an event, or waiting for a place."""
+
+    __table_args__ = (sa.UniqueConstraint("event_id", "contact_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(
+        sa_column=sa.Column(sa.ForeignKey("event.id", ondelete="CASCADE"), nullable=False)
+    )
+    contact_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("contact.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    status: AttendanceStatus = Field(sa_type=enum_column(AttendanceStatus))
+    created_at: datetime = _created()
+
+
+class EventReminder(SQLModel, table=True):
+    """One reminder of an event; `done_at` is set once sent (as a campaign) or dropped."""
+
+    __table_args__ = (sa.UniqueConstraint("event_id", "offset_minutes"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(
+        sa_column=sa.Column(sa.ForeignKey("event.id", ondelete="CASCADE"), nullable=False)
+    )
+    offset_minutes: int
+    due_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    campaign_id: int | None = Field(
+        default=None, sa_column=sa.Column(sa.ForeignKey("campaign.id", ondelete="SET NULL"))
+    )
+    dropped: bool = False
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 class Tally(SQLModel, table=True):
     """An anonymous running count kept after personal data is deleted."""
 

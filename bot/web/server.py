@@ -44,6 +44,7 @@ def create_web_app(relais: Relais, channels: list[ChannelAdapter] | None = None)
                 build_senders(relais.settings, relais.database),
                 relais.settings.tz,
                 lease=timedelta(seconds=relais.settings.campaign_lease_seconds),
+                catalogues=relais.engine.services.catalogues,
             ),
         ]
     page = Template(

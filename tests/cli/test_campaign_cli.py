@@ -76,3 +76,22 @@ def test_test_send_without_the_channel_says_so(env: dict[str, str]) -> None:
     assert result.returncode == 0, result.stderr
     assert "test to telegram:42: skipped (no telegram channel configured)" in result.stdout
     assert "not a channel" not in result.stdout
+
+
+def test_events_from_the_cli(env: dict[str, str]) -> None:
+    created = relais(
+        "event", "create", "--kind", "training", "--title", "Formation coopératives",
+        "--at", "2030-03-03T09:00", "--place", "Oyem", "--capacity", "20", env=env,
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    event_id = created.stdout.splitlines()[0]
+    assert "2030-03-03 09:00 (Africa/Libreville)" in created.stdout
+    moved = relais("event", "move", event_id, "--at", "2030-03-10T09:00", env=env)
+    assert moved.returncode == 0, moved.stderr
+    listed = relais("event", "list", env=env).stdout
+    assert "2030-03-10 09:00" in listed and "0/20 registered" in listed
+    cancelled = relais("event", "cancel", event_id, env=env)
+    assert cancelled.returncode == 0, cancelled.stderr
+    assert "cancelled" in relais("event", "list", env=env).stdout
+    again = relais("event", "cancel", event_id, env=env)
+    assert again.returncode != 0 and f"no scheduled event {event_id}" in again.stderr

@@ -11,7 +11,6 @@ from nlu import Intent, ParseResult
 TOPIC_OF_INTENT = {
     Intent.ABOUT_ESS: FaqTopic.ABOUT_ESS,
     Intent.FUNDING: FaqTopic.FUNDING,
-    Intent.EVENTS: FaqTopic.EVENTS,
     Intent.FAIR_TRADE: FaqTopic.FAIR_TRADE,
 }
 ABOUT_DGES_WORDS = ("dges", "direction generale", "direction générale")

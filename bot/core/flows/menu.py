@@ -13,6 +13,7 @@ from bot.core.actions import (
     StartDecision,
     StartPreregistration,
     Subscribe,
+    UpcomingEvents,
 )
 from bot.core.feature import Feature
 from bot.core.i18n import _
@@ -118,7 +119,7 @@ class MenuFeature(Feature):
                 (_("La DGES"), Faq(FaqTopic.ABOUT_DGES)),
                 (_("Où déposer un dossier"), Faq(FaqTopic.WHERE_TO_FILE)),
                 (_("Financements"), Faq(FaqTopic.FUNDING)),
-                (_("Événements et formations"), Faq(FaqTopic.EVENTS)),
+                (_("Événements et formations"), UpcomingEvents()),
                 (_("Commerce équitable"), Faq(FaqTopic.FAIR_TRADE)),
                 (_("Mes données"), ShowMyData()),
                 (_("Langue"), ChooseLanguage()),
