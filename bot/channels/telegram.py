@@ -59,6 +59,7 @@ from telegram.ext import (
 from bot.app import Relais
 from bot.channels import telegram_groups as groups
 from bot.channels.keyed_locks import KeyedLocks
+from bot.channels.telegram_broadcast import Broadcasts, is_broadcast_button, parse_button
 from bot.channels.telegram_commands import (
     GREETING,
     STAFF_COMMANDS,
@@ -143,6 +144,7 @@ class TelegramChannel:
             )
             raise ValueError(msg)
         self._staff = frozenset(settings.staff_telegram_ids)
+        self._broadcasts = Broadcasts(relais.database, settings)
         self._typing_after = typing_after
         self._processor = _ChatOrderedProcessor(MAX_CONCURRENT_UPDATES)
         builder = (
@@ -386,6 +388,9 @@ class TelegramChannel:
         if chat is None or not query.data:
             await _answer(query)
             return
+        if is_broadcast_button(query.data):
+            await asyncio.gather(_answer(query), self._on_broadcast_button(update, query.data))
+            return
         # Answered at once so the client stops spinning; the choice is shown in place.
         await asyncio.gather(
             _answer(query),
@@ -490,6 +495,12 @@ class TelegramChannel:
         if await self._once(update, _noop) is None:
             return
         log.info("staff command /%s from Telegram user %s", name, user.id)
+        if name == "diffusion":
+            text = message.text.partition(" ")[2]
+            with i18n.using(translator):
+                reply = await asyncio.to_thread(self._broadcasts.compose, text)
+            await self._deliver(chat.id, [reply])
+            return
         if name == "export":
             await self._send_export(chat, translator)
             return
@@ -505,6 +516,29 @@ class TelegramChannel:
             with i18n.using(translator):
                 text = latest_text(latest, translator)
         await self._deliver(chat.id, [Outgoing(text)])
+
+    async def _on_broadcast_button(self, update: Update, data: str) -> None:
+        chat, user = update.effective_chat, update.effective_user
+        step = parse_button(data)
+        if chat is None or user is None or user.id not in self._staff or step is None:
+            return
+        if await self._once(update, _noop) is None:
+            return
+        campaign_id, action = step
+        translator = self._translator(user.language_code)
+        with i18n.using(translator):
+            if action == "cancel":
+                reply = await asyncio.to_thread(self._broadcasts.cancel, campaign_id)
+            elif action == "send":
+
+                async def report(text: str) -> None:
+                    await self._deliver(chat.id, [Outgoing(text)])
+
+                await self._deliver(chat.id, [Outgoing(_("Envoi commencé…"))])
+                reply = await self._broadcasts.send(campaign_id, report)
+            else:
+                reply = await asyncio.to_thread(self._broadcasts.choose, campaign_id, action)
+        await self._deliver(chat.id, [reply])
 
     async def _send_export(self, chat: Chat, translator: Translator) -> None:
         data, count = await asyncio.to_thread(export_csv, self._relais.database)

@@ -35,7 +35,7 @@ WORD_COMMANDS = {
     "cancel": "annuler",
     "stop": "stop",
 }
-STAFF_COMMANDS = ("stats", "inscriptions", "export")
+STAFF_COMMANDS = ("stats", "inscriptions", "export", "diffusion")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +59,7 @@ STAFF_MENU = (
     MenuEntry("stats", "stats", N_("Chiffres (agents)")),
     MenuEntry("inscriptions", "inscriptions", N_("Dernières pré-inscriptions (agents)")),
     MenuEntry("export", "export", N_("Fichier CSV des pré-inscriptions (agents)")),
+    MenuEntry("diffusion", "diffusion", N_("Envoyer un message aux abonnés (agents)")),
 )
 
 

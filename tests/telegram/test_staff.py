@@ -80,3 +80,25 @@ def test_a_retried_staff_command_is_answered_once(webhook: Harness) -> None:
     staff.exchange(update)
     staff.exchange(update)
     assert len(webhook.api.calls("sendDocument")) == 1
+
+
+def test_staff_broadcast_with_preview_audience_and_counts(webhook: Harness) -> None:
+    webhook.user(7001).send("abonnez-moi")
+    webhook.user(7002).send("abonnez-moi")
+    staff = webhook.user(STAFF_ID)
+    preview = staff.send("/diffusion Formation coopératives le 3 mars à Oyem")
+    assert "Aperçu du message" in preview and "Formation coopératives le 3 mars" in preview
+    assert "[Abonnés (2)]" in preview and "[Groupes (0)]" in preview
+    confirm = staff.press("Abonnés (2)")
+    assert "2 destinataire(s)" in confirm and "[Envoyer]" in confirm
+    done = staff.press("Envoyer")
+    assert "Diffusion terminée : 2 envoyé(s), 0 en échec" in done
+    for chat_id in (7001, 7002):
+        texts = [call.params["text"] for call in webhook.api.sent(chat_id)]
+        assert texts.count("Formation coopératives le 3 mars à Oyem") == 1
+
+
+def test_only_staff_can_broadcast(webhook: Harness) -> None:
+    stranger = webhook.user(7003)
+    assert "réservée aux agents" in stranger.send("/diffusion Bonjour")
+    assert "Bonjour" not in stranger.send(payload="diff:1:send")

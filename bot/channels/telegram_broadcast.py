@@ -1,0 +1,176 @@
+"""The staff's `/diffusion`: compose, pick the audience, see its size and a preview, confirm.
+
+```mermaid
+stateDiagram-v2
+    [*] --> draft: /diffusion TEXT (a draft campaign)
+    draft --> chosen: audience button (size shown)
+    chosen --> sending: "Envoyer"
+    draft --> [*]: "Annuler"
+    chosen --> [*]: "Annuler"
+    sending --> [*]: final counts
+```
+The buttons carry `diff:<campaign id>:<step>`; the campaign itself is the state, in the
+database, so a restart between two presses loses nothing.
+"""
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.engine import Engine as DatabaseEngine
+
+from bot.campaigns import service
+from bot.campaigns.runner import send_campaign
+from bot.campaigns.senders import build_senders
+from bot.core.i18n import _
+from bot.core.messages import Choice, Outgoing
+from bot.settings import Settings
+from bot.storage.database import new_session
+from bot.storage.models import Campaign, CampaignState, OutboxStatus
+
+PREFIX = "diff"
+AUDIENCES = {"all": "all", "groups": "groups", "both": "all groups"}
+SEND, CANCEL = "send", "cancel"
+PROGRESS_EVERY = 2.0
+
+
+def is_broadcast_button(data: str) -> bool:
+    """Tell whether a button press belongs to a /diffusion."""
+    return data.startswith(PREFIX + ":")
+
+
+class Broadcasts:
+    """The steps of a /diffusion, each answering with the next message to show (translated)."""
+
+    def __init__(self, database: DatabaseEngine, settings: Settings) -> None:
+        self._database = database
+        self._settings = settings
+
+    def compose(self, text: str) -> Outgoing:
+        """Turn the text into a draft and ask for the audience."""
+        if not text.strip():
+            return Outgoing(
+                _(
+                    "Écrivez le message après la commande, par exemple : "
+                    "/diffusion Formation le 3 mars à Oyem."
+                )
+            )
+        campaign, _size = service.create_campaign(
+            self._database,
+            name=_("Diffusion Telegram"),
+            messages={"fr": text.strip()},
+            tz=self._settings.tz,
+            draft=True,
+        )
+        labels = {
+            "all": _("Abonnés"),
+            "groups": _("Groupes"),
+            "both": _("Abonnés et groupes"),
+        }
+        choices = []
+        for key, expression in AUDIENCES.items():
+            campaign.audience = expression
+            size = service.size_of(self._database, campaign)
+            choices.append(Choice(f"{labels[key]} ({size})", f"{PREFIX}:{campaign.id}:{key}"))
+        choices.append(Choice(_("Annuler"), f"{PREFIX}:{campaign.id}:{CANCEL}"))
+        preview = _("Aperçu du message :\n\n{text}\n\nÀ qui l'envoyer ?").format(text=text.strip())
+        return Outgoing(preview, tuple(choices))
+
+    def choose(self, campaign_id: int, key: str) -> Outgoing:
+        """Set the audience and ask for confirmation, with its size."""
+        campaign = self._draft(campaign_id)
+        if campaign is None:
+            return Outgoing(_("Cette diffusion n'est plus en préparation."))
+        with new_session(self._database) as session:
+            stored = session.get(Campaign, campaign_id)
+            assert stored is not None
+            stored.audience = AUDIENCES[key]
+            session.add(stored)
+            session.commit()
+            campaign = stored
+        size = service.size_of(self._database, campaign)
+        text = _("{count} destinataire(s). Envoyer maintenant ?\n\n{text}").format(
+            count=size, text=campaign.messages["fr"]
+        )
+        return Outgoing(
+            text,
+            (
+                Choice(_("Envoyer"), f"{PREFIX}:{campaign_id}:{SEND}"),
+                Choice(_("Annuler"), f"{PREFIX}:{campaign_id}:{CANCEL}"),
+            ),
+        )
+
+    def cancel(self, campaign_id: int) -> Outgoing:
+        """Drop the draft."""
+        if self._draft(campaign_id) is not None:
+            service.cancel_campaign(self._database, campaign_id)
+        return Outgoing(_("Diffusion annulée : rien n'a été envoyé."))
+
+    async def send(
+        self, campaign_id: int, report: Callable[[str], Coroutine[Any, Any, None]]
+    ) -> Outgoing:
+        """Send the campaign, reporting progress now and then; answer the final counts."""
+        if self._draft(campaign_id) is None:
+            return Outgoing(_("Cette diffusion n'est plus en préparation."))
+        service.enable_campaign(self._database, campaign_id)
+        senders = build_senders(self._settings, self._database)
+        last = [0.0]
+        pending: set[asyncio.Task[None]] = set()
+
+        def progress(counts: Counter[OutboxStatus], total: int) -> None:
+            now = time.monotonic()
+            if now - last[0] < PROGRESS_EVERY:
+                return
+            last[0] = now
+            waiting = sum(
+                counts[s]
+                for s in (OutboxStatus.PENDING, OutboxStatus.CLAIMED, OutboxStatus.SENDING)
+            )
+            task = asyncio.create_task(
+                report(
+                    _("Envoi en cours : {done} sur {total}.").format(
+                        done=total - waiting, total=total
+                    )
+                )
+            )
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+
+        try:
+            await send_campaign(
+                self._database,
+                campaign_id,
+                senders,
+                self._settings.tz,
+                progress=progress,
+                lease=timedelta(seconds=self._settings.campaign_lease_seconds),
+            )
+        finally:
+            for sender in senders.values():
+                await sender.aclose()
+            await asyncio.gather(*pending, return_exceptions=True)
+        stats = service.campaign_stats(self._database, campaign_id)
+        return Outgoing(
+            _(
+                "Diffusion terminée : {sent} envoyé(s), {failed} en échec, {skipped} non "
+                "envoyé(s) (arrêt, fenêtre de 24 h…)."
+            ).format(sent=stats.sent, failed=stats.failed, skipped=stats.skipped)
+        )
+
+    def _draft(self, campaign_id: int) -> Campaign | None:
+        with new_session(self._database) as session:
+            campaign = session.get(Campaign, campaign_id)
+        return campaign if campaign is not None and campaign.state is CampaignState.DRAFT else None
+
+
+def parse_button(data: str) -> tuple[int, str] | None:
+    """Read `diff:<id>:<step>`; None for anything else."""
+    parts = data.split(":")
+    if len(parts) != 3 or parts[0] != PREFIX or not parts[1].isdigit():
+        return None
+    if parts[2] not in {*AUDIENCES, SEND, CANCEL}:
+        return None
+    return int(parts[1]), parts[2]
