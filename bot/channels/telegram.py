@@ -69,7 +69,13 @@ from bot.channels.telegram_commands import (
     deep_link,
 )
 from bot.channels.telegram_render import MAX_TEXT, TelegramMessage, render, telegram_length
-from bot.channels.telegram_staff import export_csv, latest_text, stats_text
+from bot.channels.telegram_staff import (
+    campaigns_text,
+    events_text,
+    export_csv,
+    latest_text,
+    stats_text,
+)
 from bot.core import i18n
 from bot.core.i18n import Translator, _
 from bot.core.messages import Channel, Incoming, Outgoing
@@ -509,6 +515,14 @@ class TelegramChannel:
             stats = await asyncio.to_thread(collect_stats, database)
             with i18n.using(translator):
                 text = stats_text(stats, translator)
+        elif name in ("campagnes", "evenements"):
+            describe = campaigns_text if name == "campagnes" else events_text
+
+            def staff_list() -> str:
+                with i18n.using(translator):
+                    return describe(database, translator)
+
+            text = await asyncio.to_thread(staff_list)
         else:
             latest = await asyncio.to_thread(
                 latest_registrations, database, limit=LATEST_REGISTRATIONS

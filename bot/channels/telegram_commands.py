@@ -35,7 +35,7 @@ WORD_COMMANDS = {
     "cancel": "annuler",
     "stop": "stop",
 }
-STAFF_COMMANDS = ("stats", "inscriptions", "export", "diffusion")
+STAFF_COMMANDS = ("stats", "inscriptions", "export", "diffusion", "campagnes", "evenements")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +60,8 @@ STAFF_MENU = (
     MenuEntry("inscriptions", "inscriptions", N_("Dernières pré-inscriptions (agents)")),
     MenuEntry("export", "export", N_("Fichier CSV des pré-inscriptions (agents)")),
     MenuEntry("diffusion", "diffusion", N_("Envoyer un message aux abonnés (agents)")),
+    MenuEntry("campagnes", "campagnes", N_("Suivre les campagnes (agents)")),
+    MenuEntry("evenements", "evenements", N_("Suivre les événements (agents)")),
 )
 
 

@@ -107,3 +107,60 @@ def export_csv(database: DatabaseEngine) -> tuple[bytes, int]:
 
 def _short_date(value: datetime, translator: Translator) -> str:
     return translator.format_date(value.astimezone(translator.tz).date())
+
+
+def campaigns_text(database: DatabaseEngine, translator: Translator, *, limit: int = 8) -> str:
+    """Describe the latest campaigns with their figures (call inside `i18n.using`)."""
+    from bot.campaigns.service import campaign_stats, list_campaigns
+
+    campaigns = list_campaigns(database)[:limit]
+    if not campaigns:
+        return _("Aucune campagne pour le moment.")
+    lines = [_("Les dernières campagnes :")]
+    for campaign in campaigns:
+        stats = campaign_stats(database, campaign.id or 0)
+        when = translator.format_datetime(campaign.next_run_at) if campaign.next_run_at else "—"
+        lines.append(
+            _(
+                "• n°{id} {name} ({state}, prochain envoi : {when}) : {sent} envoyés sur "
+                "{targeted}, {delivered} reçus, {read} lus, {failed} en échec"
+            ).format(
+                id=campaign.id,
+                name=campaign.name,
+                state=campaign.state.value,
+                when=when,
+                sent=stats.sent,
+                targeted=stats.targeted,
+                delivered=stats.delivered,
+                read=stats.read,
+                failed=stats.failed,
+            )
+        )
+    return "\n".join(lines)
+
+
+def events_text(database: DatabaseEngine, translator: Translator) -> str:
+    """Describe the events with their registrations (call inside `i18n.using`)."""
+    from bot.campaigns.events import list_events
+
+    listed = list_events(database)
+    if not listed:
+        return _("Aucun événement pour le moment.")
+    lines = [_("Les événements :")]
+    for event, registered, waiting in listed:
+        places = f"{registered}/{event.capacity}" if event.capacity else str(registered)
+        lines.append(
+            _(
+                "• n°{id} {title}, {date}, {place} ({state}) : {places} inscrits, "
+                "{waiting} en attente"
+            ).format(
+                id=event.id,
+                title=event.title.get("fr", ""),
+                date=translator.format_datetime(event.starts_at),
+                place=event.place,
+                state=event.state.value,
+                places=places,
+                waiting=waiting,
+            )
+        )
+    return "\n".join(lines)

@@ -102,3 +102,27 @@ def test_only_staff_can_broadcast(webhook: Harness) -> None:
     stranger = webhook.user(7003)
     assert "réservée aux agents" in stranger.send("/diffusion Bonjour")
     assert "Bonjour" not in stranger.send(payload="diff:1:send")
+
+
+def test_staff_follow_campaigns_and_events(webhook: Harness) -> None:
+    from datetime import timedelta
+
+    from bot.campaigns import events
+    from bot.storage.models import EventKind
+    from bot.storage.types import utcnow
+
+    database = webhook.channel._relais.database
+    staff = webhook.user(STAFF_ID)
+    assert "Aucune campagne" in staff.send("/campagnes")
+    staff.send("/diffusion Bonjour")
+    assert "Diffusion Telegram (draft" in staff.send("/campagnes")
+    events.create_event(
+        database,
+        kind=EventKind.TRAINING,
+        title={"fr": "Formation"},
+        starts_at=utcnow() + timedelta(days=3),
+        place="Oyem",
+        capacity=10,
+    )
+    assert "Formation" in staff.send("/evenements") and "0/10 inscrits" in staff.send("/evenements")
+    assert "réservée aux agents" in webhook.user(7004).send("/campagnes")

@@ -252,7 +252,15 @@ def test_webhook_mode_registers_the_webhook_and_the_commands(webhook: Harness) -
     assert lists[(None, None)] == french
     assert lists[("en", None)] == ["start", "menu", "help", "language", "cancel", "stop"]
     assert lists[("ar", None)] == french
-    assert lists[(None, STAFF_ID)] == [*french, "stats", "inscriptions", "export", "diffusion"]
+    assert lists[(None, STAFF_ID)] == [
+        *french,
+        "stats",
+        "inscriptions",
+        "export",
+        "diffusion",
+        "campagnes",
+        "evenements",
+    ]
     assert isinstance(webhook.channel._application.bot.rate_limiter, AIORateLimiter)
 
 
