@@ -21,7 +21,7 @@ from bot.campaigns.delivery import BulkSender
 from bot.campaigns.dispatcher import LEASE
 from bot.campaigns.events import send_due_reminders
 from bot.campaigns.runner import send_campaign
-from bot.campaigns.schedule import parse_schedule
+from bot.campaigns.service import advance
 from bot.core.i18n import Catalogues
 from bot.core.messages import Channel
 from bot.storage.database import new_session
@@ -123,13 +123,9 @@ class CampaignLoop:
         return due
 
     def _skip_missed(self, campaign: Campaign, now: datetime) -> None:
-        schedule = parse_schedule(campaign.schedule, self._tz)
-        following = schedule.next_after(now) if schedule.recurring else None
         log.warning(
             "campaign %s missed its run of %s while the server was down: skipped",
             campaign.id,
             campaign.next_run_at,
         )
-        campaign.next_run_at = following
-        campaign.state = CampaignState.SCHEDULED if following else CampaignState.DONE
-        campaign.updated_at = now
+        advance(campaign, after=now, tz=self._tz)

@@ -168,10 +168,12 @@ def _outbound_id(database: DatabaseEngine, provider_id: str | None) -> int | Non
         ).first()
 
 
-def build_senders(settings: Settings, database: DatabaseEngine) -> dict[Channel, BulkSender]:
+def build_senders(
+    settings: Settings, database: DatabaseEngine, catalogues: Catalogues | None = None
+) -> dict[Channel, BulkSender]:
     """Return a bulk sender for each channel whose credentials are configured."""
     senders: dict[Channel, BulkSender] = {}
-    catalogues = Catalogues(settings.locales_dir, settings.tz)
+    catalogues = catalogues or Catalogues(settings.locales_dir, settings.tz)
     if settings.telegram_token:
         senders[Channel.TELEGRAM] = TelegramCampaigns(settings, database)
     if settings.twilio_account_sid and settings.twilio_auth_token:

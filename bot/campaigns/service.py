@@ -212,14 +212,19 @@ def finish_run(database: DatabaseEngine, run: CampaignRun, tz: ZoneInfo) -> Camp
         stored.finished_at = utcnow()
         session.add(stored)
         if campaign.state is CampaignState.SENDING:
-            schedule = parse_schedule(campaign.schedule, tz)
-            following = schedule.next_after(run.scheduled_for) if schedule.recurring else None
-            campaign.next_run_at = following
-            campaign.state = CampaignState.SCHEDULED if following else CampaignState.DONE
-            campaign.updated_at = utcnow()
+            advance(campaign, after=run.scheduled_for, tz=tz)
             session.add(campaign)
         session.commit()
     return campaign
+
+
+def advance(campaign: Campaign, *, after: datetime, tz: ZoneInfo) -> None:
+    """Move a campaign to its next occurrence after a moment, or mark it done if none."""
+    schedule = parse_schedule(campaign.schedule, tz)
+    following = schedule.next_after(after) if schedule.recurring else None
+    campaign.next_run_at = following
+    campaign.state = CampaignState.SCHEDULED if following else CampaignState.DONE
+    campaign.updated_at = utcnow()
 
 
 def latest_run(database: DatabaseEngine, campaign_id: int) -> CampaignRun | None:

@@ -41,7 +41,7 @@ def create_web_app(relais: Relais, channels: list[ChannelAdapter] | None = None)
             *build_channels(relais),
             CampaignLoop(
                 relais.database,
-                build_senders(relais.settings, relais.database),
+                build_senders(relais.settings, relais.database, relais.engine.services.catalogues),
                 relais.settings.tz,
                 lease=timedelta(seconds=relais.settings.campaign_lease_seconds),
                 catalogues=relais.engine.services.catalogues,
