@@ -7,7 +7,8 @@ from pathlib import Path
 
 from bench.common import percentile
 from bot.app import build_app
-from bot.core.messages import Channel, Incoming
+from bot.core.messages import Incoming
+from bot.domain import Channel
 from bot.settings import Settings
 
 UTTERANCES = [

@@ -11,10 +11,10 @@ from sqlalchemy.engine import Engine as DatabaseEngine
 from bot.campaigns import service
 from bot.campaigns.delivery import CampaignMessage, Delivery, Outcome, Recipient
 from bot.campaigns.dispatcher import Dispatcher
-from bot.core.messages import Channel
+from bot.domain import Channel, Topic
 from bot.settings import Settings
 from bot.storage.database import create_db_engine, new_session, upgrade
-from bot.storage.models import Contact, Subscription, Topic
+from bot.storage.models import Contact, Subscription
 from bot.storage.types import utcnow
 
 

@@ -26,7 +26,8 @@ from bench.common import free_port, ms, percentile
 from bot.app import build_app
 from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH
 from bot.channels.telegram_render import render
-from bot.core.messages import Channel, Incoming
+from bot.core.messages import Incoming
+from bot.domain import Channel
 from bot.settings import Settings
 from tests.telegram.fake_api import TOKEN, Call, FakeBotApi
 

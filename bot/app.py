@@ -1,12 +1,19 @@
-"""The application factory: settings in, a ready engine out. Nothing is built at import."""
+"""The application builder: settings in, the engine, channels, senders and campaign loop out.
+
+This is the one place that knows every layer; nothing below imports it. Heavy channel
+libraries (python-telegram-bot, twilio) are imported only when their channel is configured.
+"""
 
 import logging
-from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.engine import Engine as DatabaseEngine
 
+from bot.campaigns.background import CampaignLoop
 from bot.campaigns.builtin import seed_builtin_campaigns
+from bot.campaigns.delivery import BulkSender
+from bot.campaigns.events import CampaignNotices
+from bot.channels.base import ChannelAdapter
 from bot.content import load_pack
 from bot.core.engine import Engine
 from bot.core.feature import Feature
@@ -24,6 +31,7 @@ from bot.core.flows.subscriptions import SubscriptionsFeature
 from bot.core.i18n import Catalogues
 from bot.core.router import Router
 from bot.core.turn import Services
+from bot.domain import Channel
 from bot.settings import Settings
 from bot.storage import contacts
 from bot.storage.database import create_db_engine, ensure_schema, new_session
@@ -36,13 +44,38 @@ log = logging.getLogger(__name__)
 PROCESSED_MESSAGES_KEPT = timedelta(days=30)
 
 
-@dataclass(frozen=True, slots=True)
 class Relais:
-    """Everything a front door (console, web, Telegram, WhatsApp, CLI) needs."""
+    """Everything a front door (console, web, Telegram, WhatsApp, CLI) needs, built once."""
 
-    settings: Settings
-    database: DatabaseEngine
-    engine: Engine
+    def __init__(self, *, settings: Settings, database: DatabaseEngine, engine: Engine) -> None:
+        self.settings = settings
+        self.database = database
+        self.engine = engine
+        self._adapters: list[ChannelAdapter] | None = None
+
+    @property
+    def catalogues(self) -> Catalogues:
+        """Return the loaded translations."""
+        return self.engine.services.catalogues
+
+    def new_bulk_senders(self) -> dict[Channel, BulkSender]:
+        """Return fresh campaign senders of every configured channel (the caller closes them)."""
+        return build_bulk_senders(self.settings, self.database, self.catalogues)
+
+    def adapters(self) -> list[ChannelAdapter]:
+        """Return the configured channels and the campaign loop, built on first use."""
+        if self._adapters is None:
+            self._adapters = [
+                *build_channels(self),
+                CampaignLoop(
+                    self.database,
+                    self.new_bulk_senders(),
+                    self.settings.tz,
+                    lease=timedelta(seconds=self.settings.campaign_lease_seconds),
+                    catalogues=self.catalogues,
+                ),
+            ]
+        return self._adapters
 
     def close(self) -> None:
         """Release the database connections."""
@@ -68,16 +101,57 @@ def build_router() -> Router:
     return Router(features, fallback=menu)
 
 
+def build_services(settings: Settings, catalogues: Catalogues | None = None) -> Services:
+    """Load the content pack, the catalogues and the NLU model."""
+    catalogues = catalogues or Catalogues(settings.locales_dir, settings.tz)
+    return Services(
+        settings=settings,
+        pack=load_pack(settings.content_dir, settings.country),
+        nlu=load_parser(
+            rasa_url=settings.rasa_url,
+            data_dir=settings.nlu_data_dir,
+            cache_dir=settings.cache_dir / "nlu",
+        ),
+        catalogues=catalogues,
+        notices=CampaignNotices(catalogues, settings.tz),
+    )
+
+
+def build_bulk_senders(
+    settings: Settings, database: DatabaseEngine, catalogues: Catalogues
+) -> dict[Channel, BulkSender]:
+    """Return a campaign sender for each channel whose credentials are configured."""
+    senders: dict[Channel, BulkSender] = {}
+    if settings.telegram_enabled:
+        from bot.channels import telegram_bulk
+
+        senders[Channel.TELEGRAM] = telegram_bulk.build_bulk_sender(settings, database)
+    if settings.whatsapp_enabled:
+        from bot.channels import whatsapp_bulk
+
+        senders[Channel.WHATSAPP] = whatsapp_bulk.build_bulk_sender(settings, database, catalogues)
+    return senders
+
+
+def build_channels(relais: Relais) -> list[ChannelAdapter]:
+    """Return the provider channels whose credentials are configured."""
+    adapters: list[ChannelAdapter] = []
+    if relais.settings.telegram_enabled:
+        from bot.channels.telegram import TelegramChannel
+
+        adapters.append(TelegramChannel(relais))
+    if relais.settings.whatsapp_enabled:
+        from bot.channels.whatsapp import WhatsAppChannel
+
+        adapters.append(WhatsAppChannel(relais))
+    return adapters
+
+
 def build_app(settings: Settings | None = None, *, migrate: bool = True) -> Relais:
     """Load content, catalogues and NLU, open the database, and build the engine."""
     settings = settings or Settings()
-    pack = load_pack(settings.content_dir, settings.country)
-    catalogues = Catalogues(settings.locales_dir, settings.tz)
-    nlu = load_parser(
-        rasa_url=settings.rasa_url,
-        data_dir=settings.nlu_data_dir,
-        cache_dir=settings.cache_dir / "nlu",
-    )
+    settings.check()
+    services = build_services(settings)
     database = create_db_engine(settings.database_url)
     if migrate:
         ensure_schema(database, settings.database_url)
@@ -87,9 +161,7 @@ def build_app(settings: Settings | None = None, *, migrate: bool = True) -> Rela
             )
             session.commit()
         log.debug("forgot %d old provider message ids", dropped)
-    if migrate:
-        seed_builtin_campaigns(database, catalogues, settings.tz)
-    services = Services(settings=settings, pack=pack, nlu=nlu, catalogues=catalogues)
+        seed_builtin_campaigns(database, services.catalogues, settings.tz)
     engine = Engine(database=database, services=services, router=build_router())
     log.info(
         "Relais ready: country %s, database %s", settings.country, database.url.render_as_string()

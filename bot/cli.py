@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine as DatabaseEngine
 
     from bot.campaigns.delivery import BulkSender, Delivery
-    from bot.core.messages import Channel
+    from bot.domain import Channel
 
 
 def _settings() -> Settings:
@@ -452,7 +452,7 @@ def _send_test(
 
     from bot.campaigns.runner import send_test
     from bot.campaigns.service import CampaignError
-    from bot.core.messages import Channel
+    from bot.domain import Channel
 
     name, _, address = to.partition(":")
     try:
@@ -492,14 +492,15 @@ def campaign_send(campaign_id: int, test_to: str | None) -> None:
     from collections import Counter
     from datetime import timedelta
 
+    from bot.app import build_bulk_senders
     from bot.campaigns.runner import send_campaign
-    from bot.campaigns.senders import build_senders
     from bot.campaigns.service import CampaignError
-    from bot.storage.models import OutboxStatus
+    from bot.core.i18n import Catalogues
+    from bot.domain import OutboxStatus
 
     settings = _settings()
     database = _database(settings)
-    senders = build_senders(settings, database)
+    senders = build_bulk_senders(settings, database, Catalogues(settings.locales_dir, settings.tz))
     if test_to is not None:
         _send_test(database, campaign_id, senders, test_to)
         return
@@ -574,7 +575,7 @@ def event_create(
     from bot.campaigns.audience import AudienceError
     from bot.campaigns.events import create_event, parse_offsets
     from bot.campaigns.service import CampaignError
-    from bot.storage.models import EventKind
+    from bot.domain import EventKind
 
     settings = _settings()
     try:

@@ -1,4 +1,4 @@
-"""Vocabulary shared by the content pack, the NLU and the conversation engine."""
+"""The vocabulary every layer shares: channels, flows, topics, kinds and states, by value."""
 
 from enum import StrEnum
 
@@ -39,3 +39,114 @@ class FaqTopic(StrEnum):
     WHERE_TO_FILE = "where_to_file"
     DATA_PROTECTION = "data_protection"
     HANDOFF = "handoff"
+
+
+class Channel(StrEnum):
+    """Where a conversation takes place."""
+
+    CONSOLE = "console"
+    WEB = "web"
+    TELEGRAM = "telegram"
+    WHATSAPP = "whatsapp"
+
+
+class Flow(StrEnum):
+    """Which conversation a contact is in."""
+
+    IDLE = "idle"
+    GUIDE = "guide"
+    DECISION = "decision"
+    PREREGISTRATION = "preregistration"
+    LANGUAGE = "language"
+    DATA_DELETION = "data_deletion"
+    HANDOFF = "handoff"
+
+
+class Topic(StrEnum):
+    """What a subscriber wants to hear about."""
+
+    NEWS = "news"
+    EVENTS = "events"
+    FAIR_TRADE = "fair_trade"
+
+
+class RegistrationStatus(StrEnum):
+    """Where a pre-registration stands in the directorate's review."""
+
+    RECEIVED = "received"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class ContactKind(StrEnum):
+    """A person, or a community group that receives reminders."""
+
+    PERSON = "person"
+    GROUP = "group"
+
+
+class DeliveryStatus(StrEnum):
+    """Where an outgoing message stands, as the provider last reported it."""
+
+    PENDING = "pending"
+    QUEUED = "queued"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+    UNDELIVERED = "undelivered"
+    SKIPPED = "skipped"
+
+
+class HandoffStatus(StrEnum):
+    """Whether staff have taken up a request for a person."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class CampaignState(StrEnum):
+    """The life of a campaign."""
+
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class OutboxStatus(StrEnum):
+    """Where one recipient of a campaign run stands."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+
+
+class EventKind(StrEnum):
+    """What kind of gathering an event is."""
+
+    SEMINAR = "seminar"
+    WORKSHOP = "workshop"
+    TRAINING = "training"
+    QUARTERLY_MEETING = "quarterly_meeting"
+
+
+class EventState(StrEnum):
+    """Whether an event still takes place."""
+
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class AttendanceStatus(StrEnum):
+    """A contact's place at an event."""
+
+    REGISTERED = "registered"
+    WAITING = "waiting"
+    CANCELLED = "cancelled"

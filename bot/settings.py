@@ -1,16 +1,24 @@
 """Typed settings read from the environment (prefix RELAIS_) and a `.env` file."""
 
+import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Self
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.domain import Locale
+from bot.errors import RelaisError
 from bot.timezones import TimeZoneName
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Telegram refuses any other secret token.
+WEBHOOK_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+class SettingsError(RelaisError, ValueError):
+    """Settings that cannot run together; the message names the variable to change."""
 
 
 class Settings(BaseSettings):
@@ -25,13 +33,13 @@ class Settings(BaseSettings):
     default_locale: Locale = Locale.FR
     timezone: TimeZoneName = "Africa/Libreville"
 
-    telegram_token: str | None = None
+    telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
-    telegram_webhook_secret: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
     public_url: str | None = None
 
     twilio_account_sid: str | None = None
-    twilio_auth_token: str | None = None
+    twilio_auth_token: SecretStr | None = None
     twilio_whatsapp_from: str | None = None
     twilio_api_url: str = "https://api.twilio.com"
 
@@ -53,6 +61,52 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [int(part) for part in value.replace(" ", "").split(",") if part]
         return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        self.check()
+        return self
+
+    def check(self) -> None:
+        """Refuse settings that cannot work together (also after `model_copy`, which skips it)."""
+        secret = self.secret("telegram_webhook_secret")
+        if secret is not None and not WEBHOOK_SECRET_PATTERN.fullmatch(secret):
+            msg = (
+                "RELAIS_TELEGRAM_WEBHOOK_SECRET must be 1 to 256 characters among A-Z, a-z, "
+                "0-9, _ and - (Telegram refuses any other)"
+            )
+            raise SettingsError(msg)
+        if self.whatsapp_enabled and not self.public_url:
+            msg = (
+                "WhatsApp needs RELAIS_PUBLIC_URL, the public HTTPS address Twilio calls: "
+                "Twilio's signatures are computed on it, so without it every webhook would be "
+                "refused. Set it, e.g. RELAIS_PUBLIC_URL=https://relais.example.org"
+            )
+            raise SettingsError(msg)
+        if self.whatsapp_enabled and not self.twilio_whatsapp_from:
+            msg = (
+                "WhatsApp needs RELAIS_TWILIO_WHATSAPP_FROM, the sender "
+                "(e.g. whatsapp:+14155238886)"
+            )
+            raise SettingsError(msg)
+
+    def secret(self, name: str) -> str | None:
+        """Return a secret setting's value, or None when it is not set (or empty)."""
+        value = getattr(self, name)
+        if value is None:
+            return None
+        plain = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        return plain or None
+
+    @property
+    def telegram_enabled(self) -> bool:
+        """Tell whether a Telegram token is set."""
+        return self.secret("telegram_token") is not None
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        """Tell whether the Twilio credentials are set."""
+        return bool(self.twilio_account_sid) and self.secret("twilio_auth_token") is not None
 
     @property
     def tz(self) -> ZoneInfo:

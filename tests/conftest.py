@@ -10,14 +10,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine as DatabaseEngine
 
-from bot.app import build_router
-from bot.content import load_pack
+from bot.app import build_router, build_services
 from bot.core.engine import Engine
-from bot.core.i18n import Catalogues
 from bot.core.turn import Services
 from bot.settings import Settings
 from bot.storage.database import create_db_engine, upgrade
-from nlu import load_parser
 from tests.transcript import Chat
 
 POSTGRES_URL_VARIABLE = "RELAIS_TEST_POSTGRES_URL"
@@ -36,12 +33,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest.fixture(scope="session")
 def services(settings: Settings) -> Services:
     """Content, catalogues and NLU, built once for the whole run."""
-    return Services(
-        settings=settings,
-        pack=load_pack(settings.content_dir, settings.country),
-        nlu=load_parser(data_dir=settings.nlu_data_dir, cache_dir=settings.cache_dir / "nlu"),
-        catalogues=Catalogues(settings.locales_dir, settings.tz),
-    )
+    return build_services(settings)
 
 
 @pytest.fixture(scope="session")

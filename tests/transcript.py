@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 from itertools import count
 
 from bot.core.engine import Engine
-from bot.core.messages import Channel, Incoming, Outgoing
+from bot.core.messages import Incoming, Outgoing
+from bot.domain import Channel
 
 _ids = count(1)
 

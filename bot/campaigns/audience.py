@@ -12,17 +12,8 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from bot.core.messages import Channel
-from bot.domain import Locale, OrgType
-from bot.storage.models import (
-    AttendanceStatus,
-    Contact,
-    ContactKind,
-    EventAttendance,
-    Registration,
-    Subscription,
-    Topic,
-)
+from bot.domain import AttendanceStatus, Channel, ContactKind, Locale, OrgType, Topic
+from bot.storage.models import Contact, EventAttendance, Registration, Subscription
 
 BATCH = 1000
 # The terminal and the browser chat only answer; they cannot carry a message unasked.

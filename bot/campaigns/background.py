@@ -23,9 +23,9 @@ from bot.campaigns.events import send_due_reminders
 from bot.campaigns.runner import send_campaign
 from bot.campaigns.service import advance
 from bot.core.i18n import Catalogues
-from bot.core.messages import Channel
+from bot.domain import CampaignState, Channel
 from bot.storage.database import new_session
-from bot.storage.models import Campaign, CampaignState
+from bot.storage.models import Campaign
 from bot.storage.types import utcnow
 
 log = logging.getLogger(__name__)

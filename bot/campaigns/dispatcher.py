@@ -27,9 +27,9 @@ from sqlmodel import col, select
 
 from bot.campaigns.audience import audience_batch, parse_audience
 from bot.campaigns.delivery import BulkSender, CampaignMessage, Delivery, Outcome, Recipient
-from bot.core.messages import Channel
+from bot.domain import Channel, OutboxStatus
 from bot.storage.database import new_session
-from bot.storage.models import Campaign, CampaignRun, Contact, OutboxItem, OutboxStatus
+from bot.storage.models import Campaign, CampaignRun, Contact, OutboxItem
 from bot.storage.types import utcnow
 from bot.storage.upsert import insert_ignoring_conflicts
 

@@ -7,7 +7,6 @@ and its attendees, sent by the same dispatcher as every campaign; one missed whi
 was down goes out late if the event has not started, and is dropped otherwise.
 """
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,28 +18,14 @@ from bot.campaigns.audience import parse_audience
 from bot.campaigns.service import CampaignError, create_campaign, new_campaign
 from bot.core import i18n
 from bot.core.i18n import N_, Catalogues
-from bot.domain import Locale
+from bot.domain import AttendanceStatus, EventKind, EventState, Locale
+from bot.storage import events as seats
 from bot.storage.database import new_session
-from bot.storage.models import (
-    AttendanceStatus,
-    Event,
-    EventAttendance,
-    EventKind,
-    EventReminder,
-    EventState,
-)
+from bot.storage.models import Event, EventReminder
 from bot.storage.types import utcnow
 from bot.storage.upsert import insert_ignoring_conflicts
 
 DEFAULT_OFFSETS = (7 * 24 * 60, 24 * 60, 2 * 60)
-
-
-@dataclass(frozen=True, slots=True)
-class Seat:
-    """Where a registration landed."""
-
-    status: AttendanceStatus
-    position: int | None = None
 
 
 def parse_offsets(text: str) -> list[int]:
@@ -104,7 +89,7 @@ def create_event(
 def move_event(database: DatabaseEngine, event_id: int, starts_at: datetime) -> Event:
     """Change the start of an event; its reminders not sent yet move with it."""
     with new_session(database) as session:
-        event = _scheduled(session, event_id)
+        event = seats.scheduled_event(session, event_id)
         event.starts_at = starts_at
         event.updated_at = utcnow()
         session.add(event)
@@ -123,7 +108,7 @@ def cancel_event(
 ) -> int | None:
     """Cancel an event and tell its attendees; return the id of the campaign that tells them."""
     with new_session(database) as session:
-        event = _scheduled(session, event_id)
+        event = seats.scheduled_event(session, event_id)
         event.state = EventState.CANCELLED
         event.updated_at = utcnow()
         session.add(event)
@@ -149,93 +134,6 @@ def cancel_event(
     return campaign.id
 
 
-def upcoming(
-    session: Session, *, now: datetime, province: str | None, limit: int = 5
-) -> list[Event]:
-    """Return the next events, those in the contact's province first."""
-    events = session.exec(
-        select(Event)
-        .where(col(Event.state) == EventState.SCHEDULED, col(Event.starts_at) > now)
-        .order_by(col(Event.starts_at))
-        .limit(50)
-    ).all()
-    nearby = sorted(events, key=lambda event: (event.province != province, event.starts_at))
-    return nearby[:limit]
-
-
-def register(session: Session, *, event_id: int, contact_id: int) -> Seat:
-    """Give a contact a place, or a place on the waiting list once the event is full."""
-    event = _scheduled(session, event_id)
-    existing = session.exec(
-        select(EventAttendance).where(
-            EventAttendance.event_id == event_id, EventAttendance.contact_id == contact_id
-        )
-    ).first()
-    if existing is not None and existing.status is not AttendanceStatus.CANCELLED:
-        return _seat(session, existing)
-    # Lock the event row so two last registrations cannot both take the last seat.
-    if session.get_bind().dialect.name == "postgresql":
-        session.exec(select(Event).where(Event.id == event_id).with_for_update()).one()
-    taken = _count(session, event_id, AttendanceStatus.REGISTERED)
-    full = event.capacity is not None and taken >= event.capacity
-    status = AttendanceStatus.WAITING if full else AttendanceStatus.REGISTERED
-    if existing is None:
-        existing = EventAttendance(event_id=event_id, contact_id=contact_id, status=status)
-    else:
-        existing.status, existing.created_at = status, utcnow()
-    session.add(existing)
-    session.flush()
-    return _seat(session, existing)
-
-
-def unregister(session: Session, *, event_id: int, contact_id: int) -> int | None:
-    """Give up a place; return the contact moved up from the waiting list, if any."""
-    attendance = session.exec(
-        select(EventAttendance).where(
-            EventAttendance.event_id == event_id, EventAttendance.contact_id == contact_id
-        )
-    ).first()
-    if attendance is None or attendance.status is AttendanceStatus.CANCELLED:
-        return None
-    freed = attendance.status is AttendanceStatus.REGISTERED
-    attendance.status = AttendanceStatus.CANCELLED
-    session.add(attendance)
-    session.flush()
-    if not freed:
-        return None
-    first_waiting = session.exec(
-        select(EventAttendance)
-        .where(
-            EventAttendance.event_id == event_id,
-            EventAttendance.status == AttendanceStatus.WAITING,
-        )
-        .order_by(col(EventAttendance.created_at), col(EventAttendance.id))
-    ).first()
-    if first_waiting is None:
-        return None
-    first_waiting.status = AttendanceStatus.REGISTERED
-    session.add(first_waiting)
-    return first_waiting.contact_id
-
-
-def my_events(
-    session: Session, *, contact_id: int, now: datetime
-) -> list[tuple[Event, AttendanceStatus]]:
-    """Return the upcoming events a contact registered or waits for."""
-    rows = session.exec(
-        select(Event, EventAttendance)
-        .join(EventAttendance, col(EventAttendance.event_id) == col(Event.id))
-        .where(
-            EventAttendance.contact_id == contact_id,
-            col(EventAttendance.status) != AttendanceStatus.CANCELLED,
-            col(Event.starts_at) > now,
-            col(Event.state) == EventState.SCHEDULED,
-        )
-        .order_by(col(Event.starts_at))
-    ).all()
-    return [(event, attendance.status) for event, attendance in rows]
-
-
 def list_events(database: DatabaseEngine) -> list[tuple[Event, int, int]]:
     """Return every event with its registered and waiting counts, soonest first."""
     with new_session(database) as session:
@@ -243,8 +141,8 @@ def list_events(database: DatabaseEngine) -> list[tuple[Event, int, int]]:
         return [
             (
                 event,
-                _count(session, event.id or 0, AttendanceStatus.REGISTERED),
-                _count(session, event.id or 0, AttendanceStatus.WAITING),
+                seats.count_attendance(session, event.id or 0, AttendanceStatus.REGISTERED),
+                seats.count_attendance(session, event.id or 0, AttendanceStatus.WAITING),
             )
             for event in events
         ]
@@ -295,29 +193,29 @@ def send_due_reminders(
     return created
 
 
-def tell_moved_up(
-    session: Session, catalogues: Catalogues, tz: ZoneInfo, event: Event, contact_id: int
-) -> None:
-    """Tell a contact from the waiting list that a place is theirs (sent by the dispatcher)."""
-    messages = _messages(
-        catalogues,
-        tz,
-        event,
-        N_("Une place s'est libérée : vous êtes inscrit(e) à « {title} », le {date}."),
-    )
-    session.add(
-        new_campaign(
-            name=f"event {event.id} place",
-            messages=messages,
-            tz=tz,
-            audience=f"contact={contact_id}",
+class CampaignNotices:
+    """The core's notices to other contacts, queued as one-off campaigns for the dispatcher."""
+
+    def __init__(self, catalogues: Catalogues, tz: ZoneInfo) -> None:
+        self._catalogues = catalogues
+        self._tz = tz
+
+    def place_freed(self, session: Session, event: Event, contact_id: int) -> None:
+        """Tell a contact from the waiting list that a place is theirs."""
+        messages = _messages(
+            self._catalogues,
+            self._tz,
+            event,
+            N_("Une place s'est libérée : vous êtes inscrit(e) à « {title} », le {date}."),
         )
-    )
-
-
-def event_title(event: Event, locale: str) -> str:
-    """Return the event's title in a language, or in French."""
-    return event.title.get(locale) or event.title[Locale.FR.value]
+        session.add(
+            new_campaign(
+                name=f"event {event.id} place",
+                messages=messages,
+                tz=self._tz,
+                audience=f"contact={contact_id}",
+            )
+        )
 
 
 def _messages(catalogues: Catalogues, tz: ZoneInfo, event: Event, template: str) -> dict[str, str]:
@@ -326,7 +224,7 @@ def _messages(catalogues: Catalogues, tz: ZoneInfo, event: Event, template: str)
     for locale in Locale:
         with i18n.using(catalogues.translator(locale)) as translator:
             messages[locale.value] = translator.gettext(template).format(
-                title=event_title(event, locale.value),
+                title=seats.event_title(event, locale.value),
                 date=translator.format_datetime(event.starts_at),
                 place=event.place,
             )
@@ -345,36 +243,3 @@ def _plan_reminders(session: Session, event: Event) -> None:
                 "dropped": False,
             },
         )
-
-
-def _scheduled(session: Session, event_id: int) -> Event:
-    event = session.get(Event, event_id)
-    if event is None or event.state is not EventState.SCHEDULED:
-        msg = f"no scheduled event {event_id}"
-        raise CampaignError(msg)
-    return event
-
-
-def _count(session: Session, event_id: int, status: AttendanceStatus) -> int:
-    return int(
-        session.execute(
-            select(sa.func.count())
-            .select_from(EventAttendance)
-            .where(EventAttendance.event_id == event_id, EventAttendance.status == status)
-        ).scalar_one()
-    )
-
-
-def _seat(session: Session, attendance: EventAttendance) -> Seat:
-    if attendance.status is not AttendanceStatus.WAITING:
-        return Seat(attendance.status)
-    ahead = session.execute(
-        select(sa.func.count())
-        .select_from(EventAttendance)
-        .where(
-            EventAttendance.event_id == attendance.event_id,
-            EventAttendance.status == AttendanceStatus.WAITING,
-            col(EventAttendance.id) < (attendance.id or 0),
-        )
-    ).scalar_one()
-    return Seat(AttendanceStatus.WAITING, int(ahead) + 1)

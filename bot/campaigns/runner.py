@@ -9,10 +9,10 @@ from sqlalchemy.engine import Engine as DatabaseEngine
 from bot.campaigns import service
 from bot.campaigns.delivery import BulkSender, Delivery, Outcome, Recipient
 from bot.campaigns.dispatcher import LEASE, Dispatcher, Progress
-from bot.core.messages import Channel
+from bot.domain import CampaignState, Channel, OutboxStatus
 from bot.storage import contacts
 from bot.storage.database import new_session
-from bot.storage.models import CampaignRun, CampaignState, OutboxStatus
+from bot.storage.models import CampaignRun
 from bot.storage.types import utcnow
 
 

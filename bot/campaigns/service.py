@@ -12,17 +12,9 @@ from sqlmodel import col, select
 from bot.campaigns.audience import audience_size, parse_audience
 from bot.campaigns.delivery import CampaignMessage, Recipient
 from bot.campaigns.schedule import parse_schedule
-from bot.domain import Locale
+from bot.domain import CampaignState, DeliveryStatus, Locale, OutboxStatus
 from bot.storage.database import new_session
-from bot.storage.models import (
-    Campaign,
-    CampaignRun,
-    CampaignState,
-    DeliveryStatus,
-    OutboundMessage,
-    OutboxItem,
-    OutboxStatus,
-)
+from bot.storage.models import Campaign, CampaignRun, OutboundMessage, OutboxItem
 from bot.storage.types import utcnow
 from bot.storage.upsert import insert_ignoring_conflicts
 

@@ -1,8 +1,14 @@
-"""What every messaging channel plugged into the server provides."""
+"""What every messaging channel plugged into the server provides, and what it is given."""
 
 from typing import Protocol
 
+from sqlalchemy.engine import Engine as DatabaseEngine
 from starlette.routing import BaseRoute
+
+from bot.campaigns.delivery import BulkSender
+from bot.core.engine import Engine
+from bot.domain import Channel
+from bot.settings import Settings
 
 
 class ChannelAdapter(Protocol):
@@ -18,4 +24,27 @@ class ChannelAdapter(Protocol):
 
     async def stop(self) -> None:
         """Stop background work and release connections."""
+        ...
+
+
+class Runtime(Protocol):
+    """What the application builder hands a channel: settings, database, engine, senders."""
+
+    @property
+    def settings(self) -> Settings:
+        """Return the deployment's settings."""
+        ...
+
+    @property
+    def database(self) -> DatabaseEngine:
+        """Return the database connections."""
+        ...
+
+    @property
+    def engine(self) -> Engine:
+        """Return the conversation engine."""
+        ...
+
+    def new_bulk_senders(self) -> dict[Channel, BulkSender]:
+        """Return fresh campaign senders of every configured channel (the caller closes them)."""
         ...

@@ -4,7 +4,8 @@ from collections.abc import Callable, Iterable
 from typing import TextIO
 
 from bot.core.engine import Engine
-from bot.core.messages import Channel, Incoming, Outgoing
+from bot.core.messages import Incoming, Outgoing
+from bot.domain import Channel
 
 
 def render(reply: Outgoing) -> str:

@@ -9,8 +9,6 @@ those of one chat in order; the synchronous engine runs in worker threads.
 import asyncio
 import json
 import logging
-import os
-import re
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
@@ -56,8 +54,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app import Relais
 from bot.channels import telegram_groups as groups
+from bot.channels.base import Runtime
 from bot.channels.keyed_locks import KeyedLocks
 from bot.channels.telegram_broadcast import Broadcasts, is_broadcast_button, parse_button
 from bot.channels.telegram_commands import (
@@ -68,7 +66,13 @@ from bot.channels.telegram_commands import (
     command_name,
     deep_link,
 )
-from bot.channels.telegram_render import MAX_TEXT, TelegramMessage, render, telegram_length
+from bot.channels.telegram_render import (
+    MAX_TEXT,
+    TelegramMessage,
+    render,
+    telegram_length,
+    use_timedelta_periods,
+)
 from bot.channels.telegram_staff import (
     campaigns_text,
     events_text,
@@ -78,12 +82,12 @@ from bot.channels.telegram_staff import (
 )
 from bot.core import i18n
 from bot.core.i18n import Translator, _
-from bot.core.messages import Channel, Incoming, Outgoing
-from bot.domain import Locale
+from bot.core.messages import Incoming, Outgoing
+from bot.domain import Channel, DeliveryStatus, Locale
 from bot.services.stats import collect_stats, latest_registrations
+from bot.settings import SettingsError
 from bot.storage import contacts, deliveries
 from bot.storage.database import new_session
-from bot.storage.models import DeliveryStatus
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +95,6 @@ T = TypeVar("T")
 
 WEBHOOK_PATH = "/webhooks/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 ALLOWED_UPDATES = [
     Update.MESSAGE,
     Update.EDITED_MESSAGE,
@@ -134,28 +137,24 @@ class _Delivery:
 class TelegramChannel:
     """The Telegram front door, as a ChannelAdapter of the web server."""
 
-    def __init__(self, relais: Relais, *, typing_after: float = TYPING_AFTER) -> None:
+    def __init__(self, relais: Runtime, *, typing_after: float = TYPING_AFTER) -> None:
         settings = relais.settings
-        if not settings.telegram_token:
+        settings.check()
+        token = settings.secret("telegram_token")
+        if token is None:
             msg = "the Telegram channel needs RELAIS_TELEGRAM_TOKEN"
-            raise ValueError(msg)
+            raise SettingsError(msg)
         self._relais = relais
         self._catalogues = relais.engine.services.catalogues
         self._default_locale = settings.default_locale
-        self._secret = settings.telegram_webhook_secret or None
-        if self._secret is not None and not SECRET_PATTERN.fullmatch(self._secret):
-            msg = (
-                "RELAIS_TELEGRAM_WEBHOOK_SECRET must be 1 to 256 characters among A-Z, a-z, "
-                "0-9, _ and - (Telegram refuses any other)"
-            )
-            raise ValueError(msg)
+        self._secret = settings.secret("telegram_webhook_secret")
         self._staff = frozenset(settings.staff_telegram_ids)
-        self._broadcasts = Broadcasts(relais.database, settings)
+        self._broadcasts = Broadcasts(relais)
         self._typing_after = typing_after
         self._processor = _ChatOrderedProcessor(MAX_CONCURRENT_UPDATES)
         builder = (
             Application.builder()
-            .token(settings.telegram_token)
+            .token(token)
             .base_url(settings.telegram_api_url)
             .rate_limiter(
                 AIORateLimiter(
@@ -175,8 +174,7 @@ class TelegramChannel:
         self._ready = False
         # httpx logs every request URL at INFO, and Bot API URLs carry the token.
         logging.getLogger("httpx").setLevel(logging.WARNING)
-        # Opt in to PTB 23's time periods (timedelta): the deprecated int form warns on each 429.
-        os.environ.setdefault("PTB_TIMEDELTA", "true")
+        use_timedelta_periods()
 
     @property
     def webhook_mode(self) -> bool:

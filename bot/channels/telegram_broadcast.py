@@ -20,16 +20,14 @@ from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.engine import Engine as DatabaseEngine
-
 from bot.campaigns import service
 from bot.campaigns.runner import send_campaign
-from bot.campaigns.senders import build_senders
+from bot.channels.base import Runtime
 from bot.core.i18n import _
 from bot.core.messages import Choice, Outgoing
-from bot.settings import Settings
+from bot.domain import CampaignState, OutboxStatus
 from bot.storage.database import new_session
-from bot.storage.models import Campaign, CampaignState, OutboxStatus
+from bot.storage.models import Campaign
 
 PREFIX = "diff"
 AUDIENCES = {"all": "all", "groups": "groups", "both": "all groups"}
@@ -45,9 +43,10 @@ def is_broadcast_button(data: str) -> bool:
 class Broadcasts:
     """The steps of a /diffusion, each answering with the next message to show (translated)."""
 
-    def __init__(self, database: DatabaseEngine, settings: Settings) -> None:
-        self._database = database
-        self._settings = settings
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+        self._database = runtime.database
+        self._settings = runtime.settings
 
     def compose(self, text: str) -> Outgoing:
         """Turn the text into a draft and ask for the audience."""
@@ -116,7 +115,7 @@ class Broadcasts:
         if self._draft(campaign_id) is None:
             return Outgoing(_("Cette diffusion n'est plus en préparation."))
         service.enable_campaign(self._database, campaign_id)
-        senders = build_senders(self._settings, self._database)
+        senders = self._runtime.new_bulk_senders()
         last = [0.0]
         pending: set[asyncio.Task[None]] = set()
 

@@ -5,17 +5,9 @@ from sqlmodel import Session, col, select
 from telegram import Message, MessageEntity
 
 from bot.core.i18n import _
-from bot.core.messages import Channel
+from bot.domain import Channel, ContactKind, Topic
 from bot.storage import contacts
-from bot.storage.models import (
-    Contact,
-    ContactKind,
-    HandoffRequest,
-    OutboundMessage,
-    Registration,
-    Subscription,
-    Topic,
-)
+from bot.storage.models import Contact, HandoffRequest, OutboundMessage, Registration, Subscription
 from bot.storage.types import utcnow
 from bot.storage.upsert import insert_ignoring_conflicts
 

@@ -1,5 +1,6 @@
 """Turn the engine's Outgoing into Telegram messages: text cut to size, choices as buttons."""
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -149,3 +150,8 @@ def _hard_cut(text: str, limit: int) -> list[str]:
         size += width
     chunks.append(text[start:])
     return chunks
+
+
+def use_timedelta_periods() -> None:
+    """Opt in to PTB 23's time periods (timedelta): the deprecated int form warns on each 429."""
+    os.environ.setdefault("PTB_TIMEDELTA", "true")

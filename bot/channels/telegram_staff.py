@@ -7,10 +7,10 @@ from sqlalchemy.engine import Engine as DatabaseEngine
 
 from bot.core.flows.guidance import org_type_name
 from bot.core.i18n import N_, Translator, _, ngettext
-from bot.core.messages import Channel
+from bot.domain import Channel, RegistrationStatus
 from bot.services.registrations import ExportFormat, export_registrations
 from bot.services.stats import Stats
-from bot.storage.models import Registration, RegistrationStatus
+from bot.storage.models import Registration
 
 STATUS_COUNTS = {
     RegistrationStatus.RECEIVED: N_("reçues"),

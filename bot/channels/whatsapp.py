@@ -10,7 +10,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
 from sqlmodel import Session
@@ -21,19 +20,19 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 from twilio.request_validator import RequestValidator
 
+from bot.channels.base import Runtime
 from bot.channels.whatsapp_sender import STATUS_PATH, WHATSAPP_PREFIX, WhatsAppSender
 from bot.core import i18n, payloads
 from bot.core.actions import Unsubscribe
 from bot.core.i18n import _
 from bot.core.keywords import global_action
-from bot.core.messages import Channel, Incoming, Outgoing
+from bot.core.messages import Incoming, Outgoing
+from bot.domain import Channel
+from bot.settings import SettingsError
 from bot.storage import contacts, deliveries
 from bot.storage.database import new_session
 from bot.storage.models import Contact
 from bot.storage.types import utcnow
-
-if TYPE_CHECKING:
-    from bot.app import Relais
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +43,6 @@ MAX_FORM = 64 * 1024
 MAX_FIELDS = 200
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 _E164 = re.compile(r"\+[1-9]\d{6,14}")
-
-
-class WhatsAppConfigError(RuntimeError):
-    """WhatsApp is enabled but cannot run safely with the settings given."""
 
 
 class Unreadable(StrEnum):
@@ -113,29 +108,24 @@ def sender_of(form: Mapping[str, str]) -> str | None:
 class WhatsAppChannel:
     """The WhatsApp channel: Twilio's webhooks and the sender of the replies."""
 
-    def __init__(self, relais: "Relais", *, sender: WhatsAppSender | None = None) -> None:
+    def __init__(self, relais: Runtime, *, sender: WhatsAppSender | None = None) -> None:
         settings = relais.settings
-        if not settings.public_url:
+        settings.check()
+        auth_token = settings.secret("twilio_auth_token")
+        if not settings.public_url or auth_token is None:
             msg = (
-                "WhatsApp is enabled (RELAIS_TWILIO_ACCOUNT_SID) but RELAIS_PUBLIC_URL is not set: "
-                "Twilio's signatures cannot be checked without the public URL Twilio calls, "
-                "e.g. RELAIS_PUBLIC_URL=https://relais.example.org"
+                "WhatsApp needs RELAIS_TWILIO_ACCOUNT_SID, RELAIS_TWILIO_AUTH_TOKEN and "
+                "RELAIS_PUBLIC_URL"
             )
-            raise WhatsAppConfigError(msg)
-        if not settings.twilio_auth_token:
-            msg = "WhatsApp needs RELAIS_TWILIO_AUTH_TOKEN to check Twilio's signatures"
-            raise WhatsAppConfigError(msg)
+            raise SettingsError(msg)
         self._public_url = settings.public_url.rstrip("/")
-        self._validator = RequestValidator(settings.twilio_auth_token)
+        self._validator = RequestValidator(auth_token)
         self._engine = relais.engine
         self._database = relais.database
         self._catalogues = relais.engine.services.catalogues
-        try:
-            self.sender = sender or WhatsAppSender.from_settings(
-                settings, relais.database, self._catalogues
-            )
-        except ValueError as error:
-            raise WhatsAppConfigError(str(error)) from error
+        self.sender = sender or WhatsAppSender.from_settings(
+            settings, relais.database, self._catalogues
+        )
 
     def routes(self) -> list[BaseRoute]:
         """Return Twilio's inbound-message and status-callback webhooks."""

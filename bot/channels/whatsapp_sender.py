@@ -29,12 +29,12 @@ from bot.channels.keyed_locks import KeyedLocks
 from bot.channels.whatsapp_render import render_turn
 from bot.core import i18n
 from bot.core.i18n import Catalogues
-from bot.core.messages import Channel, Outgoing
-from bot.domain import Locale
-from bot.settings import Settings
+from bot.core.messages import Outgoing
+from bot.domain import Channel, DeliveryStatus, Locale
+from bot.settings import Settings, SettingsError
 from bot.storage import contacts, deliveries
 from bot.storage.database import new_session
-from bot.storage.models import Contact, DeliveryStatus, OutboundMessage
+from bot.storage.models import Contact, OutboundMessage
 from bot.storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -176,16 +176,14 @@ class WhatsAppSender:
         cls, settings: Settings, database: DatabaseEngine, catalogues: Catalogues, **options: Any
     ) -> "WhatsAppSender":
         """Build the sender of the configured Twilio account."""
-        if not (
-            settings.twilio_account_sid
-            and settings.twilio_auth_token
-            and settings.twilio_whatsapp_from
-        ):
+        settings.check()
+        auth_token = settings.secret("twilio_auth_token")
+        if not (settings.twilio_account_sid and auth_token and settings.twilio_whatsapp_from):
             msg = (
                 "WhatsApp needs RELAIS_TWILIO_ACCOUNT_SID, RELAIS_TWILIO_AUTH_TOKEN and "
                 "RELAIS_TWILIO_WHATSAPP_FROM (e.g. whatsapp:+14155238886)"
             )
-            raise ValueError(msg)
+            raise SettingsError(msg)
         callback = settings.public_url.rstrip("/") + STATUS_PATH if settings.public_url else None
         options = {
             "api_url": settings.twilio_api_url,
@@ -198,7 +196,7 @@ class WhatsAppSender:
             database=database,
             catalogues=catalogues,
             account_sid=settings.twilio_account_sid,
-            auth_token=settings.twilio_auth_token,
+            auth_token=auth_token,
             sender=settings.twilio_whatsapp_from,
             **options,
         )

@@ -4,8 +4,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.core.payloads import Payload
-from bot.domain import FaqTopic, Locale, OrgType
-from bot.storage.models import Topic
+from bot.domain import FaqTopic, Locale, OrgType, Topic
 
 
 class GuideSection(StrEnum):

@@ -4,7 +4,7 @@ from typing import ClassVar
 
 from bot.core.payloads import Payload
 from bot.core.turn import Turn
-from bot.storage.models import Flow
+from bot.domain import Flow
 from nlu import Intent, ParseResult
 
 

@@ -1,16 +1,8 @@
 """The channel-neutral messages the engine receives and returns."""
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 
-
-class Channel(StrEnum):
-    """Where a conversation takes place."""
-
-    CONSOLE = "console"
-    WEB = "web"
-    TELEGRAM = "telegram"
-    WHATSAPP = "whatsapp"
+from bot.domain import Channel
 
 
 @dataclass(frozen=True, slots=True)

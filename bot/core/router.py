@@ -12,7 +12,7 @@ from bot.core.keywords import global_action, is_greeting
 from bot.core.payloads import Payload
 from bot.core.text import fold
 from bot.core.turn import OFFERED_KEY, Turn
-from bot.storage.models import Flow
+from bot.domain import Flow
 from nlu import Intent
 
 log = logging.getLogger(__name__)

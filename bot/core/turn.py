@@ -1,7 +1,7 @@
 """What a feature sees while it handles one incoming message."""
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import Session
 
@@ -9,9 +9,9 @@ from bot.content import ContentPack, LocalizedText, replace_placeholders
 from bot.core.i18n import Catalogues, Translator, _
 from bot.core.messages import Choice, Incoming, Outgoing
 from bot.core.payloads import Payload
-from bot.domain import OrgType
+from bot.domain import Flow, OrgType
 from bot.settings import Settings
-from bot.storage.models import Contact, Conversation, Flow
+from bot.storage.models import Contact, Conversation, Event
 from bot.storage.types import utcnow
 from nlu import NluParser, ParseResult
 
@@ -24,6 +24,14 @@ FORM_KEY = "form"
 KEPT_KEYS = (TOPIC_KEY, FORM_KEY)
 
 
+class Notices(Protocol):
+    """Messages a turn queues for other contacts, in the turn's own transaction."""
+
+    def place_freed(self, session: Session, event: Event, contact_id: int) -> None:
+        """Tell a contact from an event's waiting list that a place is now theirs."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Services:
     """What every turn may use, built once at start-up."""
@@ -32,6 +40,7 @@ class Services:
     pack: ContentPack
     nlu: NluParser
     catalogues: Catalogues
+    notices: Notices
 
 
 @dataclass(slots=True)

@@ -8,11 +8,9 @@ from pathlib import Path
 import phonenumbers
 from sqlalchemy.engine import Engine as DatabaseEngine
 
-from bot.core.messages import Channel
-from bot.domain import Locale
+from bot.domain import Channel, Locale, Topic
 from bot.storage import contacts
 from bot.storage.database import new_session
-from bot.storage.models import Topic
 
 HEADER = ("channel", "address", "name", "language", "province", "topics", "consent_at")
 

@@ -6,9 +6,9 @@ from datetime import datetime
 from sqlalchemy.engine import Engine as DatabaseEngine
 from sqlmodel import col, select
 
-from bot.core.messages import Channel
+from bot.domain import Channel, HandoffStatus
 from bot.storage.database import new_session
-from bot.storage.models import Contact, HandoffRequest, HandoffStatus
+from bot.storage.models import Contact, HandoffRequest
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,9 +6,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine as DatabaseEngine
 from sqlmodel import col, select
 
-from bot.core.messages import Channel
+from bot.domain import Channel, ContactKind, RegistrationStatus
 from bot.storage.database import new_session
-from bot.storage.models import Contact, ContactKind, Registration, RegistrationStatus, Subscription
+from bot.storage.models import Contact, Registration, Subscription
 
 
 @dataclass(frozen=True, slots=True)

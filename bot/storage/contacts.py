@@ -6,17 +6,15 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from bot.core.messages import Channel
+from bot.domain import Channel, HandoffStatus, Topic
 from bot.storage.models import (
     Contact,
     Conversation,
     HandoffRequest,
-    HandoffStatus,
     ProcessedMessage,
     Registration,
     Subscription,
     Tally,
-    Topic,
 )
 from bot.storage.types import utcnow
 from bot.storage.upsert import insert_ignoring_conflicts

@@ -3,8 +3,8 @@
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from bot.core.messages import Channel
-from bot.storage.models import Contact, DeliveryStatus, OutboundMessage
+from bot.domain import Channel, DeliveryStatus
+from bot.storage.models import Contact, OutboundMessage
 from bot.storage.types import utcnow
 
 # Provider callbacks can arrive out of order: a late "sent" must not undo "read".

@@ -1,71 +1,28 @@
 """Database tables. Every datetime is aware UTC; every state is an enum stored by value."""
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from bot.core.messages import Channel
-from bot.domain import CoopForm, OrgType
+from bot.domain import (
+    AttendanceStatus,
+    CampaignState,
+    Channel,
+    ContactKind,
+    CoopForm,
+    DeliveryStatus,
+    EventKind,
+    EventState,
+    Flow,
+    HandoffStatus,
+    OrgType,
+    OutboxStatus,
+    RegistrationStatus,
+    Topic,
+)
 from bot.storage.types import UTCDateTime, enum_column, utcnow
-
-
-class Flow(StrEnum):
-    """Which conversation a contact is in."""
-
-    IDLE = "idle"
-    GUIDE = "guide"
-    DECISION = "decision"
-    PREREGISTRATION = "preregistration"
-    LANGUAGE = "language"
-    DATA_DELETION = "data_deletion"
-    HANDOFF = "handoff"
-
-
-class Topic(StrEnum):
-    """What a subscriber wants to hear about."""
-
-    NEWS = "news"
-    EVENTS = "events"
-    FAIR_TRADE = "fair_trade"
-
-
-class RegistrationStatus(StrEnum):
-    """Where a pre-registration stands in the directorate's review."""
-
-    RECEIVED = "received"
-    IN_REVIEW = "in_review"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-
-
-class ContactKind(StrEnum):
-    """A person, or a community group that receives reminders."""
-
-    PERSON = "person"
-    GROUP = "group"
-
-
-class DeliveryStatus(StrEnum):
-    """Where an outgoing message stands, as the provider last reported it."""
-
-    PENDING = "pending"
-    QUEUED = "queued"
-    SENT = "sent"
-    DELIVERED = "delivered"
-    READ = "read"
-    FAILED = "failed"
-    UNDELIVERED = "undelivered"
-    SKIPPED = "skipped"
-
-
-class HandoffStatus(StrEnum):
-    """Whether staff have taken up a request for a person."""
-
-    OPEN = "open"
-    CLOSED = "closed"
 
 
 def _created() -> Any:
@@ -208,28 +165,6 @@ class OutboundMessage(SQLModel, table=True):
     updated_at: datetime = _created()
 
 
-class CampaignState(StrEnum):
-    """The life of a campaign."""
-
-    DRAFT = "draft"
-    SCHEDULED = "scheduled"
-    SENDING = "sending"
-    DONE = "done"
-    CANCELLED = "cancelled"
-
-
-class OutboxStatus(StrEnum):
-    """Where one recipient of a campaign run stands."""
-
-    PENDING = "pending"
-    CLAIMED = "claimed"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
-    SKIPPED = "skipped"
-    CANCELLED = "cancelled"
-
-
 class Campaign(SQLModel, table=True):
     """A message staff send to an audience, now, once later, or on a recurring schedule."""
 
@@ -291,30 +226,6 @@ class OutboxItem(SQLModel, table=True):
     )
     error: str | None = Field(default=None, max_length=200)
     updated_at: datetime = _created()
-
-
-class EventKind(StrEnum):
-    """What kind of gathering an event is."""
-
-    SEMINAR = "seminar"
-    WORKSHOP = "workshop"
-    TRAINING = "training"
-    QUARTERLY_MEETING = "quarterly_meeting"
-
-
-class EventState(StrEnum):
-    """Whether an event still takes place."""
-
-    SCHEDULED = "scheduled"
-    CANCELLED = "cancelled"
-
-
-class AttendanceStatus(StrEnum):
-    """A contact's place at an event."""
-
-    REGISTERED = "registered"
-    WAITING = "waiting"
-    CANCELLED = "cancelled"
 
 
 class Event(SQLModel, table=True):

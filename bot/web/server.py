@@ -5,7 +5,6 @@ import logging
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from html import escape
 from importlib import resources
 from string import Template
@@ -18,13 +17,11 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.app import Relais
-from bot.campaigns.background import CampaignLoop
-from bot.campaigns.senders import build_senders
-from bot.channels import ChannelAdapter, build_channels
+from bot.channels import ChannelAdapter
 from bot.core import i18n
 from bot.core.i18n import _
-from bot.core.messages import Channel, Incoming, Outgoing
-from bot.domain import Locale
+from bot.core.messages import Incoming, Outgoing
+from bot.domain import Channel, Locale
 from bot.storage.database import check_connection
 
 log = logging.getLogger(__name__)
@@ -37,16 +34,7 @@ MAX_FIELD = 4096
 def create_web_app(relais: Relais, channels: list[ChannelAdapter] | None = None) -> Starlette:
     """Build the ASGI application around a ready Relais and its provider channels."""
     if channels is None:
-        channels = [
-            *build_channels(relais),
-            CampaignLoop(
-                relais.database,
-                build_senders(relais.settings, relais.database, relais.engine.services.catalogues),
-                relais.settings.tz,
-                lease=timedelta(seconds=relais.settings.campaign_lease_seconds),
-                catalogues=relais.engine.services.catalogues,
-            ),
-        ]
+        channels = relais.adapters()
     page = Template(
         resources.files("bot.web").joinpath("static/chat.html").read_text(encoding="utf-8")
     )

@@ -11,10 +11,10 @@ from bot.campaigns import service
 from bot.campaigns.background import CampaignLoop
 from bot.campaigns.builtin import seed_builtin_campaigns
 from bot.core.i18n import Catalogues
-from bot.core.messages import Channel
+from bot.domain import CampaignState, Channel
 from bot.settings import Settings
 from bot.storage.database import new_session
-from bot.storage.models import Campaign, CampaignState
+from bot.storage.models import Campaign
 from tests.campaigns.test_dispatcher import FakeSender, people
 
 TZ = ZoneInfo("Africa/Libreville")

@@ -12,10 +12,10 @@ from sqlalchemy.engine import Engine as DatabaseEngine
 from bot.campaigns import service
 from bot.campaigns.delivery import CampaignMessage, Delivery, Outcome, Recipient
 from bot.campaigns.dispatcher import LEASE, Dispatcher
-from bot.core.messages import Channel
+from bot.domain import Channel, ContactKind, OutboxStatus, Topic
 from bot.storage import contacts
 from bot.storage.database import create_db_engine, new_session
-from bot.storage.models import Campaign, ContactKind, OutboxStatus, Topic
+from bot.storage.models import Campaign
 from bot.storage.types import utcnow
 
 TZ = ZoneInfo("Africa/Libreville")

@@ -11,10 +11,10 @@ from bot.campaigns import events
 from bot.campaigns.background import CampaignLoop
 from bot.core.engine import Engine
 from bot.core.i18n import Catalogues
-from bot.core.messages import Channel
+from bot.domain import Channel, EventKind
 from bot.settings import Settings
 from bot.storage.database import new_session
-from bot.storage.models import Campaign, EventKind, EventReminder
+from bot.storage.models import Campaign, EventReminder
 from bot.storage.types import utcnow
 from tests.campaigns.test_dispatcher import FakeSender
 from tests.transcript import Chat, verify_dialog
@@ -85,8 +85,8 @@ def test_due_reminders_go_out_and_late_ones_are_dropped(
 
     people(database, 3)
     with new_session(database) as session:
+        from bot.domain import Topic
         from bot.storage import contacts
-        from bot.storage.models import Topic
 
         for contact_id in (1, 2, 3):
             contacts.subscribe(session, contact_id=contact_id, topic=Topic.EVENTS)

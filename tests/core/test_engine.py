@@ -7,8 +7,9 @@ from sqlmodel import select
 
 from bot.app import build_router
 from bot.core.engine import Engine
-from bot.core.messages import Channel, Incoming
+from bot.core.messages import Incoming
 from bot.core.turn import Services
+from bot.domain import Channel
 from bot.storage.database import create_db_engine, new_session
 from bot.storage.models import Conversation, Subscription
 from tests.transcript import Chat

@@ -262,7 +262,8 @@ def test_delete_my_data_keeps_only_anonymous_counts(chat: Chat, database: Databa
 
 def test_the_channel_s_known_number_and_name_are_offered(engine: Engine) -> None:
     """WhatsApp knows the sender's number and profile name: one tap instead of typing."""
-    from bot.core.messages import Channel, Incoming
+    from bot.core.messages import Incoming
+    from bot.domain import Channel
 
     sender = "+24177998877"
 

@@ -7,11 +7,10 @@ import pytest
 from sqlalchemy.engine import Engine as DatabaseEngine
 from sqlmodel import select
 
-from bot.core.messages import Channel
-from bot.domain import OrgType
+from bot.domain import Channel, OrgType, Topic
 from bot.storage import contacts, registrations
 from bot.storage.database import create_db_engine, is_up_to_date, new_session
-from bot.storage.models import Contact, HandoffRequest, Registration, Subscription, Topic
+from bot.storage.models import Contact, HandoffRequest, Registration, Subscription
 from bot.storage.types import utcnow
 
 
@@ -159,8 +158,8 @@ def test_migrations_go_down_and_up_again(database_url: str) -> None:
 
 
 def test_delivery_reports_only_move_forward(db: DatabaseEngine) -> None:
+    from bot.domain import DeliveryStatus
     from bot.storage import deliveries
-    from bot.storage.models import DeliveryStatus
 
     with new_session(db) as session:
         deliveries.record_outbound(

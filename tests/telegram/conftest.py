@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 
 import pytest
+from pydantic import SecretStr
 
 from bot.app import Relais
 from bot.core.engine import Engine
@@ -35,9 +36,9 @@ def telegram_settings(settings: Settings, api: FakeBotApi, *, webhook: bool) -> 
     """The test settings with Telegram enabled, pointed at the fake Bot API."""
     return settings.model_copy(
         update={
-            "telegram_token": TOKEN,
+            "telegram_token": SecretStr(TOKEN),
             "telegram_api_url": api.base_url,
-            "telegram_webhook_secret": SECRET if webhook else None,
+            "telegram_webhook_secret": SecretStr(SECRET) if webhook else None,
             "public_url": PUBLIC_URL,
             "staff_telegram_ids": [STAFF_ID],
             # Telegram's 30 messages/s would make the tests wait: the limiter is tested apart.

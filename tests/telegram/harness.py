@@ -86,7 +86,7 @@ def serve(relais: Relais, api: FakeBotApi, **options: Any) -> Iterator[Harness]:
     server = ServerThread(create_web_app(relais, channels=[channel]), lifespan="on")
     with server.running():
         wait_until(lambda: channel.ready, timeout=10)
-        secret = relais.settings.telegram_webhook_secret
+        secret = relais.settings.secret("telegram_webhook_secret")
         yield Harness(api, channel, server, secret, loops[0])
 
 

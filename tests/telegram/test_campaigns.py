@@ -4,13 +4,13 @@ import asyncio
 
 from bot.campaigns import service
 from bot.campaigns.dispatcher import Dispatcher
-from bot.campaigns.senders import TelegramCampaigns
+from bot.channels.telegram_bulk import TelegramCampaigns
 from bot.core.engine import Engine
-from bot.core.messages import Channel
+from bot.domain import Channel, ContactKind, OutboxStatus, Topic
 from bot.settings import Settings
 from bot.storage import contacts
 from bot.storage.database import new_session
-from bot.storage.models import Contact, ContactKind, OutboxStatus, Topic
+from bot.storage.models import Contact
 from tests.telegram.conftest import telegram_settings
 from tests.telegram.fake_api import FakeBotApi
 

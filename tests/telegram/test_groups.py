@@ -5,8 +5,9 @@ from typing import Any
 from sqlalchemy.engine import Engine as DatabaseEngine
 from sqlmodel import select
 
+from bot.domain import ContactKind, Topic
 from bot.storage.database import new_session
-from bot.storage.models import Contact, ContactKind, Subscription, Topic
+from bot.storage.models import Contact, Subscription
 from tests.telegram.fake_api import BOT_ID, BOT_USERNAME
 from tests.telegram.harness import Harness, TelegramUser, in_group, mention
 

@@ -3,7 +3,7 @@
 import csv
 import io
 
-from bot.core.messages import Channel
+from bot.domain import Channel
 from tests.core.test_preregistration import FULL_FORM
 from tests.telegram.conftest import STAFF_ID
 from tests.telegram.harness import Harness, TelegramUser, in_group
@@ -108,7 +108,7 @@ def test_staff_follow_campaigns_and_events(webhook: Harness) -> None:
     from datetime import timedelta
 
     from bot.campaigns import events
-    from bot.storage.models import EventKind
+    from bot.domain import EventKind
     from bot.storage.types import utcnow
 
     database = webhook.channel._relais.database

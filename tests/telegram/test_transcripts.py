@@ -3,7 +3,7 @@
 from sqlalchemy.engine import Engine as DatabaseEngine
 from sqlmodel import select
 
-from bot.core.messages import Channel
+from bot.domain import Channel
 from bot.storage.database import new_session
 from bot.storage.models import Contact, Registration, Subscription
 from tests.core.test_preregistration import FULL_FORM

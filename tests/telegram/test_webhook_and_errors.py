@@ -5,6 +5,7 @@ import time
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from sqlalchemy.engine import Engine as DatabaseEngine
 from sqlmodel import select
 from telegram.ext import AIORateLimiter
@@ -13,9 +14,10 @@ from bot.app import Relais
 from bot.channels.telegram import TelegramChannel
 from bot.core.engine import Engine
 from bot.core.messages import Outgoing
+from bot.domain import DeliveryStatus
 from bot.settings import Settings
 from bot.storage.database import new_session
-from bot.storage.models import Contact, DeliveryStatus, OutboundMessage, ProcessedMessage
+from bot.storage.models import Contact, OutboundMessage, ProcessedMessage
 from bot.web.server import create_web_app
 from tests.telegram.conftest import PUBLIC_URL, SECRET, STAFF_ID, relais_for, telegram_settings
 from tests.telegram.fake_api import DEACTIVATED, FakeBotApi, ServerThread, wait_until
@@ -291,7 +293,7 @@ def test_a_wrong_token_keeps_the_server_up(
     engine: Engine, settings: Settings, api: FakeBotApi, caplog: pytest.LogCaptureFixture
 ) -> None:
     wrong = telegram_settings(settings, api, webhook=True).model_copy(
-        update={"telegram_token": "1:wrong"}
+        update={"telegram_token": SecretStr("1:wrong")}
     )
     relais = relais_for(engine, wrong)
     channel = TelegramChannel(relais)
@@ -317,7 +319,7 @@ def test_a_secret_telegram_would_refuse_is_refused_at_start_up(
     engine: Engine, settings: Settings, api: FakeBotApi
 ) -> None:
     bad = telegram_settings(settings, api, webhook=True).model_copy(
-        update={"telegram_webhook_secret": "pas de secret avec des espaces"}
+        update={"telegram_webhook_secret": SecretStr("pas de secret avec des espaces")}
     )
     with pytest.raises(ValueError, match="RELAIS_TELEGRAM_WEBHOOK_SECRET"):
         TelegramChannel(relais_for(engine, bad))

@@ -5,6 +5,7 @@ from datetime import datetime
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from bot.app import Relais
 from bot.channels.whatsapp import WhatsAppChannel
@@ -49,7 +50,7 @@ def wa_settings(settings: Settings, twilio: FakeTwilio) -> Settings:
         update={
             "public_url": PUBLIC_URL,
             "twilio_account_sid": ACCOUNT_SID,
-            "twilio_auth_token": AUTH_TOKEN,
+            "twilio_auth_token": SecretStr(AUTH_TOKEN),
             "twilio_whatsapp_from": WHATSAPP_FROM,
             "twilio_api_url": twilio.url,
             "whatsapp_rate": 1000.0,

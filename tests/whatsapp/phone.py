@@ -12,7 +12,8 @@ import httpx
 from twilio.request_validator import RequestValidator
 
 from bot.channels.whatsapp import WhatsAppChannel
-from bot.core.messages import Channel, Choice, Outgoing
+from bot.core.messages import Choice, Outgoing
+from bot.domain import Channel
 from tests.transcript import Chat
 from tests.whatsapp.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, WHATSAPP_FROM, FakeTwilio
 

@@ -13,10 +13,10 @@ from sqlmodel import select
 
 from bot.campaigns import service
 from bot.campaigns.dispatcher import INTERRUPTED
-from bot.core.messages import Channel
+from bot.domain import Channel, OutboxStatus, Topic
 from bot.storage import contacts
 from bot.storage.database import create_db_engine, new_session, upgrade
-from bot.storage.models import Contact, OutboxItem, OutboxStatus, Topic
+from bot.storage.models import Contact, OutboxItem
 from bot.storage.types import utcnow
 from tests.whatsapp.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, WHATSAPP_FROM, FakeTwilio
 from tests.whatsapp.phone import PUBLIC_URL

@@ -5,11 +5,10 @@ from datetime import timedelta
 from bot.app import Relais
 from bot.campaigns import service
 from bot.campaigns.dispatcher import Dispatcher
-from bot.campaigns.senders import WhatsAppCampaigns
-from bot.core.messages import Channel
+from bot.channels.whatsapp_bulk import WhatsAppCampaigns
+from bot.domain import Channel, OutboxStatus, Topic
 from bot.storage import contacts, deliveries
 from bot.storage.database import new_session
-from bot.storage.models import OutboxStatus, Topic
 from bot.storage.types import utcnow
 from tests.whatsapp.fake_twilio import FakeTwilio
 

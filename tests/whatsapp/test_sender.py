@@ -11,10 +11,11 @@ from bot.app import Relais
 from bot.channels.whatsapp import WhatsAppChannel
 from bot.channels.whatsapp_render import MAX_BODY, body_length
 from bot.channels.whatsapp_sender import Template, WhatsAppSender
-from bot.core.messages import Channel, Outgoing
+from bot.core.messages import Outgoing
+from bot.domain import Channel, DeliveryStatus, Topic
 from bot.storage import contacts
 from bot.storage.database import new_session
-from bot.storage.models import Contact, DeliveryStatus, OutboundMessage, Topic
+from bot.storage.models import Contact, OutboundMessage
 from bot.storage.types import utcnow
 from tests.whatsapp.conftest import FAST_RETRIES, Clock
 from tests.whatsapp.fake_twilio import FakeTwilio

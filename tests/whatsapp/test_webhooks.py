@@ -7,13 +7,13 @@ import pytest
 from sqlalchemy.engine import Engine as DatabaseEngine
 from sqlmodel import select
 
-from bot.app import Relais
-from bot.channels import build_channels
-from bot.channels.whatsapp import WhatsAppChannel, WhatsAppConfigError, parse_inbound
-from bot.core.messages import Channel
+from bot.app import Relais, build_channels
+from bot.channels.whatsapp import WhatsAppChannel, parse_inbound
+from bot.domain import Channel, DeliveryStatus
+from bot.settings import SettingsError
 from bot.storage import deliveries
 from bot.storage.database import new_session
-from bot.storage.models import Contact, DeliveryStatus, OutboundMessage, ProcessedMessage
+from bot.storage.models import Contact, OutboundMessage, ProcessedMessage
 from bot.web.server import create_web_app
 from tests.whatsapp.fake_twilio import WHATSAPP_FROM, FakeTwilio
 from tests.whatsapp.phone import (
@@ -318,7 +318,7 @@ async def test_a_rate_limited_message_is_sent_again_later(
 async def test_whatsapp_refuses_to_start_without_a_public_url(relais: Relais) -> None:
     settings = relais.settings.model_copy(update={"public_url": None})
     unsigned = Relais(settings=settings, database=relais.database, engine=relais.engine)
-    with pytest.raises(WhatsAppConfigError, match="RELAIS_PUBLIC_URL"):
+    with pytest.raises(SettingsError, match="RELAIS_PUBLIC_URL"):
         create_web_app(unsigned)
     [channel] = build_channels(relais)
     assert isinstance(channel, WhatsAppChannel)

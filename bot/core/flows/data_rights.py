@@ -15,9 +15,8 @@ from bot.core.i18n import N_, _
 from bot.core.keywords import yes_or_no
 from bot.core.payloads import Payload
 from bot.core.turn import Turn
-from bot.domain import Locale
+from bot.domain import Flow, Locale, Topic
 from bot.storage import contacts
-from bot.storage.models import Flow, Topic
 from bot.storage.registrations import registrations_of
 from nlu import Intent, ParseResult
 

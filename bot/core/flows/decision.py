@@ -26,7 +26,7 @@ from bot.core.keywords import yes_or_no
 from bot.core.payloads import Payload
 from bot.core.text import first_integer
 from bot.core.turn import Turn
-from bot.storage.models import Flow
+from bot.domain import Flow
 from nlu import Intent, ParseResult
 
 NODE_KEY = "node"

@@ -10,14 +10,15 @@ stateDiagram-v2
 ```
 """
 
-from bot.campaigns import events
-from bot.campaigns.service import CampaignError
 from bot.core.actions import JoinEvent, LeaveEvent, MainMenu, Subscribe, UpcomingEvents
 from bot.core.feature import Feature
 from bot.core.i18n import _
 from bot.core.payloads import Payload
 from bot.core.turn import Turn
-from bot.storage.models import AttendanceStatus, Event, Topic
+from bot.domain import AttendanceStatus, Topic
+from bot.storage import events
+from bot.storage.events import EventNotOpen
+from bot.storage.models import Event
 from bot.storage.types import utcnow
 from nlu import Intent, ParseResult
 
@@ -80,7 +81,7 @@ class EventsFeature(Feature):
         """Take a place, or a place on the waiting list."""
         try:
             seat = events.register(turn.session, event_id=event_id, contact_id=turn.contact_id)
-        except CampaignError:
+        except EventNotOpen:
             turn.say(_("Cet événement n'est plus proposé."), [(_("Menu"), MainMenu())])
             return
         event = turn.session.get(Event, event_id)
@@ -106,10 +107,7 @@ class EventsFeature(Feature):
         promoted = events.unregister(turn.session, event_id=event_id, contact_id=turn.contact_id)
         event = turn.session.get(Event, event_id)
         if promoted is not None and event is not None:
-            settings = turn.services.settings
-            events.tell_moved_up(
-                turn.session, turn.services.catalogues, settings.tz, event, promoted
-            )
+            turn.services.notices.place_freed(turn.session, event, promoted)
         turn.say(
             _("C'est noté : vous n'êtes plus inscrit(e)."),
             [(_("Prochains événements"), UpcomingEvents()), (_("Menu"), MainMenu())],

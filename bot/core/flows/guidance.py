@@ -15,8 +15,7 @@ from bot.core.i18n import N_, _
 from bot.core.payloads import Payload
 from bot.core.text import first_integer
 from bot.core.turn import Turn
-from bot.domain import CoopForm, OrgType
-from bot.storage.models import Flow
+from bot.domain import CoopForm, Flow, OrgType
 from nlu import EntityType, Intent, ParseResult
 
 ORG_TYPE_NAMES = {

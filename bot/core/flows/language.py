@@ -8,8 +8,7 @@ from bot.core.feature import Feature
 from bot.core.i18n import _
 from bot.core.payloads import Payload
 from bot.core.turn import Turn
-from bot.domain import Locale
-from bot.storage.models import Flow
+from bot.domain import Flow, Locale
 from nlu import EntityType, Intent, ParseResult
 
 

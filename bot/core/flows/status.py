@@ -6,7 +6,8 @@ from bot.core.flows.guidance import org_type_name
 from bot.core.i18n import N_, _
 from bot.core.payloads import Payload
 from bot.core.turn import Turn
-from bot.storage.models import Registration, RegistrationStatus
+from bot.domain import RegistrationStatus
+from bot.storage.models import Registration
 from bot.storage.registrations import normalise_reference, registrations_of
 from nlu import Intent, ParseResult
 

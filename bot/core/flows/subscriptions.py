@@ -5,8 +5,8 @@ from bot.core.feature import Feature
 from bot.core.i18n import N_, _
 from bot.core.payloads import Payload
 from bot.core.turn import Turn
+from bot.domain import Topic
 from bot.storage import contacts
-from bot.storage.models import Topic
 from nlu import Intent, ParseResult
 
 TOPIC_NAMES = {
