@@ -12,7 +12,6 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
@@ -56,6 +55,7 @@ from telegram.ext import (
 
 from bot.channels import telegram_groups as groups
 from bot.channels.base import Runtime
+from bot.channels.delivery import SentMessage
 from bot.channels.keyed_locks import KeyedLocks
 from bot.channels.telegram_broadcast import Broadcasts, is_broadcast_button, parse_button
 from bot.channels.telegram_commands import (
@@ -122,16 +122,6 @@ GROUP_CHATS = (ChatType.GROUP, ChatType.SUPERGROUP)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 Context = ContextTypes.DEFAULT_TYPE
-
-
-@dataclass(frozen=True, slots=True)
-class _Delivery:
-    """What became of one message sent to Telegram, to record."""
-
-    status: DeliveryStatus
-    provider_id: str | None = None
-    error_code: str | None = None
-    error_reason: str | None = None
 
 
 class TelegramChannel:
@@ -568,7 +558,7 @@ class TelegramChannel:
             log.warning("could not send the export to Telegram chat %s: %s", chat.id, error)
             delivery = _failure(error)
         else:
-            delivery = _Delivery(DeliveryStatus.SENT, f"{sent.chat.id}:{sent.message_id}")
+            delivery = SentMessage(DeliveryStatus.SENT, f"{sent.chat.id}:{sent.message_id}")
         await asyncio.to_thread(self._record, str(chat.id), [delivery], answering=True, gone=False)
 
     async def _on_error(self, update: object, context: Context) -> None:
@@ -683,7 +673,7 @@ class TelegramChannel:
         if not replies:
             return
         first_id = chat_id
-        sent: list[_Delivery] = []
+        sent: list[SentMessage] = []
         gone = False
         for message in (part for reply in replies for part in render(reply)):
             try:
@@ -699,7 +689,7 @@ class TelegramChannel:
                 continue
             # The chat id changes when a group turned into a supergroup on the way.
             chat_id, reply_to = result.chat.id, None
-            sent.append(_Delivery(DeliveryStatus.SENT, f"{result.chat.id}:{result.message_id}"))
+            sent.append(SentMessage(DeliveryStatus.SENT, f"{result.chat.id}:{result.message_id}"))
         if chat_id != first_id:
             log.info("Telegram chat %s is now %s", first_id, chat_id)
         if not sent:
@@ -758,7 +748,9 @@ class TelegramChannel:
 
         return await asyncio.to_thread(run)
 
-    def _record(self, address: str, sent: list[_Delivery], *, answering: bool, gone: bool) -> None:
+    def _record(
+        self, address: str, sent: list[SentMessage], *, answering: bool, gone: bool
+    ) -> None:
         with new_session(self._relais.database) as session:
             contact = contacts.find_contact(session, channel=Channel.TELEGRAM, address=address)
             contact_id = contact.id if contact is not None else None
@@ -928,10 +920,10 @@ def _chosen_locale(session: Session, *, address: str) -> tuple[str | None]:
     return (contact.locale if contact is not None else None,)
 
 
-def _failure(error: TelegramError) -> _Delivery:
+def _failure(error: TelegramError) -> SentMessage:
     code = {Forbidden: "403", RetryAfter: "429", BadRequest: "400", Conflict: "409"}
     error_code = next((value for kind, value in code.items() if isinstance(error, kind)), None)
-    return _Delivery(
+    return SentMessage(
         DeliveryStatus.FAILED,
         error_code=error_code or type(error).__name__[:16],
         error_reason=str(error),

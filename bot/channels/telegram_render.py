@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.channels.text import split_text as split_utf16
+from bot.channels.text import utf16_length
 from bot.core.messages import Choice, Outgoing
 
 # Telegram counts a message's length in UTF-16 code units: an emoji counts twice.
@@ -80,76 +82,12 @@ def callback_data(choice: Choice) -> str:
 
 def telegram_length(text: str) -> int:
     """Return the length of a text as Telegram counts it (UTF-16 code units)."""
-    return len(text.encode("utf-16-le")) // 2
+    return utf16_length(text)
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     """Cut a text into messages of at most `limit`, between paragraphs where possible."""
-    text = text.strip()
-    if not text:
-        return []
-    if telegram_length(text) <= limit:
-        return [text]
-    parts: list[str] = []
-    current = ""
-    for piece in _pieces(text, limit):
-        candidate = f"{current}{piece}" if current else piece.lstrip("\n")
-        if telegram_length(candidate.rstrip()) <= limit:
-            current = candidate
-            continue
-        if current.strip():
-            parts.append(current.strip())
-        current = piece.lstrip("\n")
-    if current.strip():
-        parts.append(current.strip())
-    return parts
-
-
-def _pieces(text: str, limit: int) -> list[str]:
-    """Split into paragraphs (then lines, then words, then characters) that each fit."""
-    pieces: list[str] = []
-    for separator in ("\n\n", "\n", " "):
-        if not pieces:
-            pieces = _split_keeping(text, separator)
-        else:
-            pieces = [
-                small
-                for piece in pieces
-                for small in (
-                    _split_keeping(piece, separator)
-                    if telegram_length(piece.strip()) > limit
-                    else [piece]
-                )
-            ]
-        if all(telegram_length(piece.strip()) <= limit for piece in pieces):
-            return pieces
-    # A single word longer than a message (a pasted URL or garbage): cut it anywhere.
-    return [
-        chunk
-        for piece in pieces
-        for chunk in (
-            _hard_cut(piece, limit) if telegram_length(piece.strip()) > limit else [piece]
-        )
-    ]
-
-
-def _split_keeping(text: str, separator: str) -> list[str]:
-    """Split a text so that each piece starts with the separator that preceded it."""
-    first, *rest = text.split(separator)
-    return [first, *(separator + piece for piece in rest)]
-
-
-def _hard_cut(text: str, limit: int) -> list[str]:
-    chunks: list[str] = []
-    start = size = 0
-    for index, char in enumerate(text):
-        width = 2 if ord(char) > 0xFFFF else 1
-        if size + width > limit:
-            chunks.append(text[start:index])
-            start, size = index, 0
-        size += width
-    chunks.append(text[start:])
-    return chunks
+    return split_utf16(text, limit)
 
 
 def use_timedelta_periods() -> None:

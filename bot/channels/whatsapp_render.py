@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 
+from bot.channels.text import split_text, utf16_length
 from bot.core.i18n import _
 from bot.core.messages import Outgoing
 
@@ -64,52 +65,9 @@ def embolden_title(text: str) -> str:
 
 def body_length(text: str) -> int:
     """Count characters the way Twilio does: UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
+    return utf16_length(text)
 
 
 def split_body(text: str, limit: int = MAX_BODY) -> list[str]:
     """Cut a text into bodies of at most `limit`, on paragraphs, then lines, then words."""
-    text = text.strip()
-    if not text:
-        return []
-    return [part for part in _split(text, limit, _SEPARATORS) if part.strip()]
-
-
-def _split(text: str, limit: int, separators: Sequence[str]) -> list[str]:
-    if body_length(text) <= limit:
-        return [text]
-    if not separators:
-        return _hard_cut(text, limit)
-    separator, finer = separators[0], separators[1:]
-    parts: list[str] = []
-    current = ""
-    for piece in text.split(separator):
-        candidate = f"{current}{separator}{piece}" if current else piece
-        if body_length(candidate) <= limit:
-            current = candidate
-            continue
-        if current:
-            parts.append(current)
-        if body_length(piece) <= limit:
-            current = piece
-        else:
-            *whole, current = _split(piece, limit, finer)
-            parts.extend(whole)
-    if current:
-        parts.append(current)
-    return [part.strip() for part in parts]
-
-
-def _hard_cut(text: str, limit: int) -> list[str]:
-    parts: list[str] = []
-    current: list[str] = []
-    size = 0
-    for char in text:
-        width = body_length(char)
-        if size + width > limit:
-            parts.append("".join(current))
-            current, size = [], 0
-        current.append(char)
-        size += width
-    parts.append("".join(current))
-    return parts
+    return split_text(text, limit)

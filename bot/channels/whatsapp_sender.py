@@ -25,6 +25,7 @@ from twilio.http import HttpClient
 from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
 
+from bot.channels.delivery import SentMessage
 from bot.channels.keyed_locks import KeyedLocks
 from bot.channels.whatsapp_render import render_turn
 from bot.core import i18n
@@ -108,16 +109,6 @@ class Template:
     def variables_json(self) -> str:
         """Return the placeholders the way Twilio's `ContentVariables` wants them."""
         return json.dumps(dict(self.variables), ensure_ascii=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    """What became of one message: Twilio's SID and status, or why it was not sent."""
-
-    status: DeliveryStatus
-    provider_id: str | None = None
-    error_code: str | None = None
-    error_reason: str | None = None
 
 
 Item = str | Template
@@ -210,7 +201,7 @@ class WhatsAppSender:
 
     async def send(
         self, contact: Contact, message: Outgoing | Template, *, fallback: Template | None = None
-    ) -> list[Delivery]:
+    ) -> list[SentMessage]:
         """Send a business-initiated message (a campaign, a reminder) to one contact.
 
         Free-form text goes out only inside the 24-hour window; outside it `fallback` (an
@@ -230,7 +221,7 @@ class WhatsAppSender:
             items = [fallback]
         return await self._send_items(contact, items)
 
-    async def reply(self, contact: Contact, replies: Sequence[Outgoing]) -> list[Delivery]:
+    async def reply(self, contact: Contact, replies: Sequence[Outgoing]) -> list[SentMessage]:
         """Answer a message the contact just sent (an answer is due even after STOP)."""
         items: list[Item] = list(self.render(contact, replies))
         if not self.inside_window(contact):
@@ -250,12 +241,12 @@ class WhatsAppSender:
                 return locale
         return self._default_locale
 
-    async def _send_items(self, contact: Contact, items: Sequence[Item]) -> list[Delivery]:
+    async def _send_items(self, contact: Contact, items: Sequence[Item]) -> list[SentMessage]:
         # One contact's messages leave one after the other, so they arrive in order.
         async with self._locks.hold(contact.address):
             return [await self._deliver(contact, item) for item in items]
 
-    async def _deliver(self, contact: Contact, item: Item) -> Delivery:
+    async def _deliver(self, contact: Contact, item: Item) -> SentMessage:
         fields = {"to": WHATSAPP_PREFIX + contact.address, "from_": self._from}
         if self._status_callback:
             fields["status_callback"] = self._status_callback
@@ -290,9 +281,9 @@ class WhatsAppSender:
                     self._record,
                     contact,
                     item,
-                    Delivery(DeliveryStatus.FAILED, error_reason=Reason.UNREACHABLE),
+                    SentMessage(DeliveryStatus.FAILED, error_reason=Reason.UNREACHABLE),
                 )
-            delivery = Delivery(STATUSES.get(status, DeliveryStatus.QUEUED), provider_id=sid)
+            delivery = SentMessage(STATUSES.get(status, DeliveryStatus.QUEUED), provider_id=sid)
             return await asyncio.to_thread(self._record, contact, item, delivery)
 
     def _create(self, fields: dict[str, str]) -> tuple[str, str]:
@@ -301,14 +292,14 @@ class WhatsAppSender:
 
     async def _skip(
         self, contact: Contact, items: Sequence[Item], reason: Reason
-    ) -> list[Delivery]:
+    ) -> list[SentMessage]:
         log.info(
             "not sending %d WhatsApp message(s) to contact %s: %s", len(items), contact.id, reason
         )
-        delivery = Delivery(DeliveryStatus.SKIPPED, error_reason=reason)
+        delivery = SentMessage(DeliveryStatus.SKIPPED, error_reason=reason)
         return [await asyncio.to_thread(self._record, contact, item, delivery) for item in items]
 
-    def _record(self, contact: Contact, item: Item, delivery: Delivery) -> Delivery:
+    def _record(self, contact: Contact, item: Item, delivery: SentMessage) -> SentMessage:
         text, template_id = _describe(item)
         with new_session(self._database) as session:
             deliveries.record_outbound(
@@ -327,11 +318,11 @@ class WhatsAppSender:
 
     def _record_error(
         self, contact: Contact, item: Item, code: int | None, message: str
-    ) -> Delivery:
+    ) -> SentMessage:
         reason: str = message if code is None else _REASON_OF_CODE.get(code, message)
         if code in RATE_LIMITS:
             reason = Reason.GAVE_UP
-        delivery = Delivery(
+        delivery = SentMessage(
             DeliveryStatus.FAILED,
             error_code=None if code is None else str(code),
             error_reason=reason,
