@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
+from sqlmodel import SQLModel
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -45,3 +46,17 @@ def enum_column(enum: type[Enum], **kwargs: Any) -> sa.Enum:
 def utcnow() -> datetime:
     """Return the current time, aware, in UTC."""
     return datetime.now(UTC)
+
+
+def column_width(model: type[SQLModel], field: str) -> int:
+    """Return the declared length of a string column (its `max_length`), read off the model."""
+    length = getattr(model.__table__.c[field].type, "length", None)  # type: ignore[attr-defined]
+    if not isinstance(length, int):
+        msg = f"{model.__name__}.{field} has no length"
+        raise TypeError(msg)
+    return length
+
+
+def clip(model: type[SQLModel], field: str, text: str) -> str:
+    """Cut a text to the width of the column it is stored in."""
+    return text[: column_width(model, field)]
