@@ -1,8 +1,9 @@
 """Fold and tokenise user text the same way for training, classification and entity matching."""
 
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from bot.text import strip_accents
 
 # A word is letters or digits, with the combining marks of decomposed input (Latin accents,
 # Arabic short vowels) kept inside it so that offsets still point at whole words.
@@ -96,9 +97,7 @@ class Token:
 
 def fold(text: str) -> str:
     """Lowercase text, strip Latin accents and Arabic diacritics, and unify letter variants."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return bare.casefold().translate(_LETTER_VARIANTS)
+    return strip_accents(text).casefold().translate(_LETTER_VARIANTS)
 
 
 def tokenize(text: str) -> list[Token]:

@@ -30,7 +30,7 @@ from bot.campaigns.delivery import BulkSender, CampaignMessage, Delivery, Outcom
 from bot.domain import Channel, OutboxStatus
 from bot.storage.database import new_session
 from bot.storage.models import Campaign, CampaignRun, Contact, OutboxItem
-from bot.storage.types import utcnow
+from bot.storage.types import clip, utcnow
 from bot.storage.upsert import insert_ignoring_conflicts
 
 log = logging.getLogger(__name__)
@@ -229,7 +229,7 @@ class Dispatcher:
                 result = await sender.deliver(claim.recipient, message)
             except Exception as error:  # a bug in one send must not stop the run
                 log.exception("sending outbox item %s failed", claim.item_id)
-                result = Delivery(Outcome.RETRY, f"unexpected error: {error}"[:200])
+                result = Delivery(Outcome.RETRY, f"unexpected error: {error}")
         self._writes.finished(claim.item_id, result)
 
     def _mark_sending(self, item_ids: list[int]) -> None:
@@ -247,7 +247,7 @@ class Dispatcher:
             items = session.exec(select(OutboxItem).where(col(OutboxItem.id).in_(results)))
             for item in items.all():
                 result = results[item.id or 0]
-                item.error = result.reason[:200] if result.reason else None
+                item.error = clip(OutboxItem, "error", result.reason) if result.reason else None
                 item.outbound_id = result.outbound_id or item.outbound_id
                 item.updated_at = now
                 if result.outcome is Outcome.RETRY and item.attempts < MAX_ATTEMPTS:

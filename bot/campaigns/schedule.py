@@ -5,7 +5,6 @@ A schedule is stored as a short text so staff can read it in `relais campaign sh
 """
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
@@ -13,6 +12,8 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
+
+from bot.text import fold
 
 DEFAULT_TIME = time(9, 0)
 
@@ -89,7 +90,7 @@ def parse_schedule(spec: str, tz: ZoneInfo) -> Schedule:
 
 def rule_trigger(text: str, tz: ZoneInfo) -> CronTrigger:
     """Understand "second Saturday of May", "2e samedi de mai à 10h", "every monday"."""
-    words = _fold(text)
+    words = fold_keeping_times(text)
     at = _time_of(words)
     tokens = words.split()
     weekday = next((_WEEKDAYS[token] for token in tokens if token in _WEEKDAYS), None)
@@ -160,8 +161,6 @@ def _time_of(words: str) -> time:
     return time(hour, minute)
 
 
-def _fold(text: str) -> str:
-    # Like bot.core.text.fold, but keeps ":" for times such as 9:30.
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(re.findall(r"[a-z0-9:]+", plain))
+def fold_keeping_times(text: str) -> str:
+    """Fold a schedule's words, keeping ":" so that times such as 9:30 stay whole."""
+    return fold(text, keep=":")

@@ -15,7 +15,7 @@ from bot.campaigns.schedule import parse_schedule
 from bot.domain import CampaignState, DeliveryStatus, Locale, OutboxStatus
 from bot.storage.database import new_session
 from bot.storage.models import Campaign, CampaignRun, OutboundMessage, OutboxItem
-from bot.storage.types import utcnow
+from bot.storage.types import clip, utcnow
 from bot.storage.upsert import insert_ignoring_conflicts
 
 
@@ -105,7 +105,7 @@ def new_campaign(
         msg = f"the schedule {schedule!r} never fires after {moment.isoformat()}"
         raise CampaignError(msg)
     return Campaign(
-        name=name.strip()[:120],
+        name=clip(Campaign, "name", name.strip()),
         messages={key: value.strip() for key, value in messages.items() if value.strip()},
         templates=templates or {},
         audience=audience,

@@ -1,7 +1,6 @@
 """Read a country's content pack from YAML, validate it and cross-check its references."""
 
 import re
-import unicodedata
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,6 +29,7 @@ from bot.content.schema import (
     Province,
 )
 from bot.domain import FaqTopic, OrgType
+from bot.text import fold
 
 # bot/content/loader.py -> the repository root holds content/ (editable install).
 DEFAULT_CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
@@ -112,13 +112,6 @@ class ContentPack:
             ),
             None,
         )
-
-
-def fold(text: str) -> str:
-    """Reduce a name to lower-case letters and single spaces ("Haut-Ogooué" -> "haut ogooue")."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    letters = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", letters.casefold()).split())
 
 
 @dataclass(frozen=True)

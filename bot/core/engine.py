@@ -17,7 +17,8 @@ from bot.core.turn import OFFERED_KEY, Services, Turn
 from bot.domain import Locale
 from bot.storage import contacts
 from bot.storage.database import new_session
-from bot.storage.types import utcnow
+from bot.storage.models import Contact
+from bot.storage.types import clip, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -71,9 +72,9 @@ class Engine:
             conversation = contacts.lock_conversation(session, contact_id=contact.id or 0)
             contact.last_inbound_at = utcnow()
             if incoming.locale_hint:
-                contact.locale_hint = incoming.locale_hint[:16]
+                contact.locale_hint = clip(Contact, "locale_hint", incoming.locale_hint)
             if incoming.profile_name and not contact.name:
-                contact.name = incoming.profile_name[:120]
+                contact.name = clip(Contact, "name", incoming.profile_name)
             translator = self._catalogues.translator(self._locale_of(contact.locale, incoming))
             turn = Turn(
                 incoming=incoming,

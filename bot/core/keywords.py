@@ -2,7 +2,7 @@
 
 from bot.core.actions import Cancel, ChooseLanguage, Help, MainMenu, Subscribe, Unsubscribe
 from bot.core.payloads import Payload
-from bot.core.text import fold
+from bot.text import fold
 
 # Folded forms (see text.fold): lower case, no accents, no punctuation.
 _GLOBAL: dict[str, Payload] = {

@@ -10,9 +10,9 @@ from bot.core.actions import Cancel
 from bot.core.feature import Feature
 from bot.core.keywords import global_action, is_greeting
 from bot.core.payloads import Payload
-from bot.core.text import fold
 from bot.core.turn import OFFERED_KEY, Turn
 from bot.domain import Flow
+from bot.text import fold
 from nlu import Intent
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,10 @@ class Router:
         if turn.incoming.payload:
             action = payloads.parse(turn.incoming.payload)
             if action is None:
-                log.info("ignoring unknown button payload %r", turn.incoming.payload[:64])
+                log.info(
+                    "ignoring unknown button payload %r",
+                    turn.incoming.payload[: payloads.MAX_BYTES],
+                )
             return action
         return _offered_choice(turn)
 

@@ -11,6 +11,8 @@ from sqlalchemy.engine import Engine as DatabaseEngine
 from bot.domain import Channel, Locale, Topic
 from bot.storage import contacts
 from bot.storage.database import new_session
+from bot.storage.models import Contact
+from bot.storage.types import clip
 
 HEADER = ("channel", "address", "name", "language", "province", "topics", "consent_at")
 
@@ -72,9 +74,11 @@ def _import_row(
             session, channel=channel, address=address
         )
         before = (contact.name, contact.locale, contact.province)
-        contact.name = (row.get("name") or "").strip()[:120] or contact.name
+        contact.name = clip(Contact, "name", (row.get("name") or "").strip()) or contact.name
         contact.locale = language or contact.locale
-        contact.province = (row.get("province") or "").strip()[:40] or contact.province
+        contact.province = (
+            clip(Contact, "province", (row.get("province") or "").strip()) or contact.province
+        )
         session.add(contact)
         added = [
             contacts.subscribe(session, contact_id=contact.id or 0, topic=topic, at=consented)

@@ -16,7 +16,7 @@ from bot.storage.models import (
     Subscription,
     Tally,
 )
-from bot.storage.types import utcnow
+from bot.storage.types import clip, utcnow
 from bot.storage.upsert import insert_ignoring_conflicts
 
 
@@ -115,7 +115,7 @@ def record_handoff(
     request = HandoffRequest(
         contact_id=contact_id,
         reason=reason,
-        last_message=(last_message or "")[:500] or None,
+        last_message=clip(HandoffRequest, "last_message", last_message or "") or None,
     )
     session.add(request)
     session.flush()

@@ -5,7 +5,7 @@ from sqlmodel import Session, col, select
 
 from bot.domain import Channel, DeliveryStatus
 from bot.storage.models import Contact, OutboundMessage
-from bot.storage.types import utcnow
+from bot.storage.types import clip, utcnow
 
 # Provider callbacks can arrive out of order: a late "sent" must not undo "read".
 _PROGRESS = {
@@ -37,12 +37,12 @@ def record_outbound(
     message = OutboundMessage(
         channel=channel,
         contact_id=contact_id,
-        text=(text or "")[:4096] or None,
+        text=clip(OutboundMessage, "text", text or "") or None,
         status=status,
         provider_id=provider_id,
         template_id=template_id,
         error_code=error_code,
-        error_reason=(error_reason or "")[:200] or None,
+        error_reason=clip(OutboundMessage, "error_reason", error_reason or "") or None,
         created_at=now,
         updated_at=now,
     )
@@ -71,9 +71,9 @@ def update_delivery(
     if _PROGRESS[status] >= _PROGRESS[message.status]:
         message.status = status
     if error_code is not None:
-        message.error_code = error_code[:16]
+        message.error_code = clip(OutboundMessage, "error_code", error_code)
     if error_reason is not None:
-        message.error_reason = error_reason[:200]
+        message.error_reason = clip(OutboundMessage, "error_reason", error_reason)
     message.updated_at = utcnow()
     session.add(message)
     return message

@@ -1,7 +1,6 @@
 """Pre-registrations: references, duplicates, and the contact's own files."""
 
 import re
-import unicodedata
 from collections.abc import Iterator
 
 import sqlalchemy as sa
@@ -9,15 +8,14 @@ from sqlmodel import Session, col, select
 
 from bot.storage.models import ReferenceCounter, Registration
 from bot.storage.upsert import insert_ignoring_conflicts
+from bot.text import fold
 
 REFERENCE_PATTERN = re.compile(r"\b([A-Z]{2,4})[-\s]?(\d{4})[-\s]?(\d{1,6})\b", re.IGNORECASE)
 
 
 def name_key(name: str) -> str:
     """Reduce an organisation name to what matters for spotting duplicates."""
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    letters = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(re.findall(r"[^\W_]+", letters))
+    return fold(name)
 
 
 def next_reference(session: Session, *, prefix: str, year: int) -> str:

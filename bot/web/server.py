@@ -18,11 +18,13 @@ from starlette.routing import BaseRoute, Route
 
 from bot.app import Relais
 from bot.channels import ChannelAdapter
-from bot.core import i18n
+from bot.core import i18n, payloads
 from bot.core.i18n import _
 from bot.core.messages import Incoming, Outgoing
 from bot.domain import Channel, Locale
 from bot.storage.database import check_connection
+from bot.storage.models import Contact, ProcessedMessage
+from bot.storage.types import clip
 
 log = logging.getLogger(__name__)
 
@@ -124,9 +126,10 @@ def _incoming(sender: str, data: Any) -> Incoming | None:
         channel=Channel.WEB,
         sender=sender,
         text=(fields["text"] or "")[:MAX_FIELD],
-        payload=(fields["payload"] or None) and fields["payload"][:64],
-        locale_hint=(fields["lang"] or None) and fields["lang"][:16],
-        message_id=(fields["id"] or None) and f"{sender}:{fields['id'][:64]}",
+        payload=(fields["payload"] or None) and fields["payload"][: payloads.MAX_BYTES],
+        locale_hint=(fields["lang"] or None) and clip(Contact, "locale_hint", fields["lang"]),
+        message_id=(fields["id"] or None)
+        and clip(ProcessedMessage, "message_id", f"{sender}:{fields['id']}"),
     )
 
 

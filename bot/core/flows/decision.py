@@ -24,9 +24,9 @@ from bot.core.flows.guidance import COOP_FORM_NAMES, org_type_name
 from bot.core.i18n import _
 from bot.core.keywords import yes_or_no
 from bot.core.payloads import Payload
-from bot.core.text import first_integer
 from bot.core.turn import Turn
 from bot.domain import Flow
+from bot.text import first_integer
 from nlu import Intent, ParseResult
 
 NODE_KEY = "node"

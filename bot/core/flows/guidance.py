@@ -13,9 +13,9 @@ from bot.core.actions import (
 from bot.core.feature import Feature
 from bot.core.i18n import N_, _
 from bot.core.payloads import Payload
-from bot.core.text import first_integer
 from bot.core.turn import Turn
 from bot.domain import CoopForm, Flow, OrgType
+from bot.text import first_integer
 from nlu import EntityType, Intent, ParseResult
 
 ORG_TYPE_NAMES = {

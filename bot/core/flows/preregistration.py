@@ -47,12 +47,12 @@ from bot.core.flows.registration_form import (
 from bot.core.i18n import _
 from bot.core.keywords import yes_or_no
 from bot.core.payloads import Payload
-from bot.core.text import fold
 from bot.core.turn import FORM_KEY, Turn
 from bot.domain import CoopForm, Flow, OrgType
 from bot.storage.models import Registration
 from bot.storage.registrations import find_duplicate, name_key, next_reference
 from bot.storage.types import utcnow
+from bot.text import fold
 from nlu import EntityType, Intent, ParseResult
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ from rapidfuzz import fuzz, process
 from bot.content import ContentPack
 from bot.core.flows.guidance import COOP_FORM_NAMES, org_type_name
 from bot.core.i18n import N_, Translator, _
-from bot.core.text import first_integer, fold, has_letters, squeeze
 from bot.domain import CoopForm, OrgType
+from bot.text import first_integer, fold, has_letters, squeeze
 from nlu import EntityType, NluParser
 
 Answers = dict[str, Any]

@@ -1,4 +1,4 @@
-"""Reading what people type: accents, SMS spelling, numbers."""
+"""Reading what people type: accents, punctuation, numbers; the one place text is folded."""
 
 import re
 import unicodedata
@@ -7,11 +7,20 @@ _NUMBER = re.compile(r"\d[\d\s.\u00a0\u202f]*")
 _ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 
-def fold(text: str) -> str:
-    """Lower-case, drop accents and punctuation, squeeze spaces ("Arrêt !" -> "arret")."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_ARABIC_DIGITS))
-    letters = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(re.findall(r"[^\W_]+", letters))
+def strip_accents(text: str) -> str:
+    """Drop the combining marks of a text: Latin accents, Arabic diacritics ("é" -> "e")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def fold(text: str, *, keep: str = "") -> str:
+    """Lower-case, drop accents and punctuation, squeeze spaces ("Arrêt !" -> "arret").
+
+    Characters in `keep` count as letters (":" keeps "9:30" whole for schedules).
+    """
+    letters = strip_accents(text.casefold().translate(_ARABIC_DIGITS))
+    word = rf"(?:[^\W_]|[{re.escape(keep)}])" if keep else r"[^\W_]"
+    return " ".join(re.findall(f"{word}+", letters))
 
 
 def first_integer(text: str) -> int | None:
