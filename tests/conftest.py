@@ -15,9 +15,17 @@ from bot.core.engine import Engine
 from bot.core.turn import Services
 from bot.settings import Settings
 from bot.storage.database import create_db_engine, upgrade
+from tests.offline import offline
 from tests.transcript import Chat
 
 POSTGRES_URL_VARIABLE = "RELAIS_TEST_POSTGRES_URL"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_network() -> Iterator[None]:
+    """Fail any test that tries a real network address (the fakes are on 127.0.0.1)."""
+    with offline():
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -318,6 +318,13 @@ class _Assembler:
                 self.check_filing(display, procedure, offices[1])
         if decision is not None:
             self.check_decision(*decision, procedures)
+        if country is not None:
+            acronym = country[1].directorate.acronym
+            for display, procedure in self.bodies[FileKind.PROCEDURE]:
+                if acronym not in procedure.closing.fr:
+                    self.error(
+                        display, "closing", f"closing must advise to check with the {acronym}"
+                    )
 
         if (
             self.reading.errors

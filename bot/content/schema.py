@@ -128,9 +128,6 @@ class Procedure(_Model):
         if self.min_founders is None and self.founders_note is None:
             msg = "min_founders: null needs a founders_note saying why the number is unknown"
             raise ValueError(msg)
-        if "DGES" not in self.closing.fr:
-            msg = "closing must advise to check with the DGES"
-            raise ValueError(msg)
         if self.variants and self.org_type is not OrgType.COOPERATIVE:
             msg = f"variants are only for cooperatives, not for {self.org_type.value}"
             raise ValueError(msg)

@@ -69,6 +69,11 @@ class Turn:
         return self.services.pack
 
     @property
+    def directorate(self) -> str:
+        """Return the short name of the administration the bot speaks for ("DGES")."""
+        return self.services.pack.country.directorate.acronym
+
+    @property
     def contact_id(self) -> int:
         """Return the contact's database id."""
         assert self.contact.id is not None
@@ -85,9 +90,12 @@ class Turn:
         return self.plain(text.get(self.translator.locale.value))
 
     def plain(self, text: str) -> str:
-        """Say "to be confirmed with the DGES" where the content still has a placeholder."""
+        """Say "to be confirmed with the directorate" where the content still has a placeholder."""
         return replace_placeholders(
-            text, lambda what: _("{what} (à confirmer auprès de la DGES)").format(what=what)
+            text,
+            lambda what: _("{what} (à confirmer auprès de la {directorate})").format(
+                what=what, directorate=self.directorate
+            ),
         )
 
     def say(self, text: str, choices: list[tuple[str, Payload]] | None = None) -> None:

@@ -1,4 +1,4 @@
-"""Answers from the content pack: the ESS, the DGES, funding, events, fair trade, offices."""
+"""Answers from the content pack: the ESS, the directorate, funding, events, fair trade, offices."""
 
 from bot.core.actions import Faq, Handoff, MainMenu, MoreTopics, Subscribe
 from bot.core.feature import Feature
@@ -6,6 +6,7 @@ from bot.core.i18n import _
 from bot.core.payloads import Payload
 from bot.core.turn import Turn
 from bot.domain import FaqTopic
+from bot.text import fold
 from nlu import Intent, ParseResult
 
 TOPIC_OF_INTENT = {
@@ -13,7 +14,8 @@ TOPIC_OF_INTENT = {
     Intent.FUNDING: FaqTopic.FUNDING,
     Intent.FAIR_TRADE: FaqTopic.FAIR_TRADE,
 }
-ABOUT_DGES_WORDS = ("dges", "direction generale", "direction générale")
+# Besides its acronym, how people name the directorate.
+DIRECTORATE_WORDS = ("direction generale", "directorate")
 
 
 class FaqFeature(Feature):
@@ -30,9 +32,8 @@ class FaqFeature(Feature):
     def on_intent(self, turn: Turn, result: ParseResult) -> None:
         """Answer a free-text question of the FAQ."""
         topic = TOPIC_OF_INTENT[Intent(result.intent)]
-        if topic is FaqTopic.ABOUT_ESS and any(
-            word in turn.text.casefold() for word in ABOUT_DGES_WORDS
-        ):
+        words = (fold(turn.directorate), *DIRECTORATE_WORDS)
+        if topic is FaqTopic.ABOUT_ESS and any(word in fold(turn.text) for word in words):
             topic = FaqTopic.ABOUT_DGES
         self.answer(turn, topic)
 

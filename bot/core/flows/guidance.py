@@ -233,8 +233,12 @@ def _item(marker: str, text: str) -> str:
 def _sources_line(turn: Turn, procedure: Procedure) -> str:
     sources = "; ".join(_source_text(source) for source in procedure.sources)
     return _(
-        "Sources : {sources}. Vérifié le {date}. Renseignez-vous aussi auprès de la DGES."
-    ).format(sources=sources, date=turn.translator.format_date(procedure.reviewed))
+        "Sources : {sources}. Vérifié le {date}. Renseignez-vous aussi auprès de la {directorate}."
+    ).format(
+        sources=sources,
+        date=turn.translator.format_date(procedure.reviewed),
+        directorate=turn.directorate,
+    )
 
 
 def _source_text(source: Source) -> str:

@@ -34,7 +34,9 @@ class HandoffFeature(Feature):
         entry = turn.pack.faq[FaqTopic.HANDOFF]
         if contacts.open_handoff(turn.session, contact_id=turn.contact_id) is not None:
             turn.say(
-                _("Votre demande est déjà transmise à l'équipe de la DGES.")
+                _("Votre demande est déjà transmise à l'équipe de la {directorate}.").format(
+                    directorate=turn.directorate
+                )
                 + "\n"
                 + turn.local(entry.answer),
                 [(_("Menu"), MainMenu())],
@@ -45,7 +47,9 @@ class HandoffFeature(Feature):
         )
         log.info("handoff request %s from contact %s", request.id, turn.contact_id)
         turn.say(
-            _("Votre demande est transmise à l'équipe de la DGES.")
+            _("Votre demande est transmise à l'équipe de la {directorate}.").format(
+                directorate=turn.directorate
+            )
             + "\n"
             + turn.local(entry.answer),
             [(_("Menu"), MainMenu())],

@@ -116,7 +116,10 @@ class MenuFeature(Feature):
             _("Sur quoi porte votre question ?"),
             [
                 (_("L'économie sociale et solidaire"), Faq(FaqTopic.ABOUT_ESS)),
-                (_("La DGES"), Faq(FaqTopic.ABOUT_DGES)),
+                (
+                    _("La {directorate}").format(directorate=turn.directorate),
+                    Faq(FaqTopic.ABOUT_DGES),
+                ),
                 (_("Où déposer un dossier"), Faq(FaqTopic.WHERE_TO_FILE)),
                 (_("Financements"), Faq(FaqTopic.FUNDING)),
                 (_("Événements et formations"), UpcomingEvents()),

@@ -355,15 +355,15 @@ class PreregistrationFeature(Feature):
         text = _(
             "Merci ! Votre pré-inscription est enregistrée sous la référence {reference}. "
             "Gardez-la pour suivre votre dossier.\n"
-            "La DGES va l'examiner. Attention : ce n'est pas encore la déclaration officielle. "
-            "Suivez le guide pour créer l'organisation."
-        ).format(reference=reference)
+            "La {directorate} va l'examiner. Attention : ce n'est pas encore la déclaration "
+            "officielle. Suivez le guide pour créer l'organisation."
+        ).format(reference=reference, directorate=turn.directorate)
         if duplicate is not None:
             log.warning("registration %s may duplicate %s", reference, duplicate.reference)
             text += "\n\n" + _(
                 "Une organisation du même nom est déjà pré-inscrite dans cette province. Les "
-                "agents de la DGES vérifieront s'il s'agit de la même."
-            )
+                "agents de la {directorate} vérifieront s'il s'agit de la même."
+            ).format(directorate=turn.directorate)
         turn.say(
             text,
             [

@@ -15,7 +15,7 @@ STATUS_NAMES = {
     RegistrationStatus.RECEIVED: N_("reçue, en attente d'examen"),
     RegistrationStatus.IN_REVIEW: N_("en cours d'examen"),
     RegistrationStatus.APPROVED: N_("validée"),
-    RegistrationStatus.REJECTED: N_("non retenue : la DGES vous contactera"),
+    RegistrationStatus.REJECTED: N_("non retenue : la {directorate} vous contactera"),
 }
 
 
@@ -70,7 +70,7 @@ class StatusFeature(Feature):
             date=turn.translator.format_date(
                 registration.created_at.astimezone(turn.services.settings.tz).date()
             ),
-            status=_(STATUS_NAMES[registration.status]),
+            status=_(STATUS_NAMES[registration.status]).format(directorate=turn.directorate),
         )
 
     def _choices(self) -> list[tuple[str, Payload]]:
