@@ -2,9 +2,6 @@
 
 import dataclasses
 import logging
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from sqlalchemy.engine import Engine as DatabaseEngine
 
@@ -15,6 +12,7 @@ from bot.core.messages import Incoming, Outgoing
 from bot.core.router import Router
 from bot.core.turn import OFFERED_KEY, Services, Turn
 from bot.domain import Locale
+from bot.locks import ThreadLocks
 from bot.storage import contacts
 from bot.storage.database import new_session
 from bot.storage.models import Contact
@@ -41,7 +39,7 @@ class Engine:
         self._services = services
         self._catalogues = services.catalogues
         self._router = router
-        self._locks = _KeyedLocks()
+        self._locks = ThreadLocks()
 
     @property
     def services(self) -> Services:
@@ -127,28 +125,3 @@ def _remember_choices(turn: Turn) -> None:
     """Keep the buttons of the last reply so that typing "2" or their words presses them."""
     offered = next((reply.choices for reply in reversed(turn.replies) if reply.choices), ())
     turn.update(**{OFFERED_KEY: [[choice.label, choice.payload] for choice in offered]})
-
-
-class _KeyedLocks:
-    """One lock per conversation, dropped when nobody holds or waits for it."""
-
-    def __init__(self) -> None:
-        self._guard = threading.Lock()
-        self._locks: dict[object, tuple[threading.Lock, int]] = {}
-
-    @contextmanager
-    def hold(self, key: object) -> Iterator[None]:
-        with self._guard:
-            lock, users = self._locks.get(key, (threading.Lock(), 0))
-            self._locks[key] = (lock, users + 1)
-        lock.acquire()
-        try:
-            yield
-        finally:
-            lock.release()
-            with self._guard:
-                lock, users = self._locks[key]
-                if users == 1:
-                    del self._locks[key]
-                else:
-                    self._locks[key] = (lock, users - 1)
