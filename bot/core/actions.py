@@ -65,7 +65,7 @@ class StartDecision(Payload, prefix="choose"):
 
 
 @dataclass(frozen=True)
-class DecisionReply(Payload, prefix="dec"):
+class DecisionReply(Payload, prefix="dec", offered_only=True):
     """Answer one question of the decision helper."""
 
     node: str
@@ -80,14 +80,14 @@ class StartPreregistration(Payload, prefix="prereg"):
 
 
 @dataclass(frozen=True)
-class Consent(Payload, prefix="consent"):
+class Consent(Payload, prefix="consent", offered_only=True):
     """Accept or refuse the data-protection notice."""
 
     answer: Answer
 
 
 @dataclass(frozen=True)
-class FieldValue(Payload, prefix="fv"):
+class FieldValue(Payload, prefix="fv", offered_only=True):
     """Pick one of the choices offered for a form field."""
 
     field: str
@@ -95,21 +95,21 @@ class FieldValue(Payload, prefix="fv"):
 
 
 @dataclass(frozen=True)
-class SkipField(Payload, prefix="skip"):
+class SkipField(Payload, prefix="skip", offered_only=True):
     """Leave an optional form field empty."""
 
     field: str
 
 
 @dataclass(frozen=True)
-class Review(Payload, prefix="review"):
+class Review(Payload, prefix="review", offered_only=True):
     """Confirm, edit or cancel the pre-registration summary."""
 
     action: ReviewAction
 
 
 @dataclass(frozen=True)
-class EditField(Payload, prefix="edit"):
+class EditField(Payload, prefix="edit", offered_only=True):
     """Change one answer of the pre-registration."""
 
     field: str
@@ -198,7 +198,7 @@ class DeleteMyData(Payload, prefix="delete"):
 
 
 @dataclass(frozen=True)
-class ConfirmDeletion(Payload, prefix="delok"):
+class ConfirmDeletion(Payload, prefix="delok", offered_only=True):
     """Confirm or abandon the deletion of the contact's data."""
 
     answer: Answer

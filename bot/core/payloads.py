@@ -12,6 +12,8 @@ from typing import Any, ClassVar, Self, cast
 
 MAX_BYTES = 64
 SEPARATOR = ":"
+# Numbers in payloads are database ids: PostgreSQL's integer column stops here.
+MAX_INT = 2**31 - 1
 
 
 class PayloadError(ValueError):
@@ -29,9 +31,13 @@ class Payload:
     """
 
     prefix: ClassVar[str] = ""
+    # An answer to the question being asked (a form's "skip", a yes/no): valid only while that
+    # question offers it, never replayed from an old message or forged.
+    offered_only: ClassVar[bool] = False
 
-    def __init_subclass__(cls, prefix: str = "", **kwargs: Any) -> None:
+    def __init_subclass__(cls, prefix: str = "", offered_only: bool = False, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        cls.offered_only = offered_only
         if not prefix or SEPARATOR in prefix:
             msg = f"{cls.__name__} needs a prefix without {SEPARATOR!r}"
             raise TypeError(msg)
@@ -92,8 +98,11 @@ def _convert(value: str, hint: Any, packed: str) -> Any:
         if option is type(None):
             continue
         try:
-            return option(value)
+            converted = option(value)
         except (TypeError, ValueError):
             continue
+        if isinstance(converted, int) and not -MAX_INT <= converted <= MAX_INT:
+            continue
+        return converted
     msg = f"{packed!r}: {value!r} is not a valid {hint}"
     raise PayloadError(msg)

@@ -6,8 +6,9 @@ from typing import TypeVar
 from rapidfuzz import fuzz
 
 from bot.core import payloads
-from bot.core.actions import Cancel
+from bot.core.actions import Cancel, MainMenu
 from bot.core.feature import Feature
+from bot.core.i18n import _
 from bot.core.keywords import global_action, is_greeting
 from bot.core.payloads import Payload
 from bot.core.turn import OFFERED_KEY, Turn
@@ -38,7 +39,18 @@ class Router:
     def handle(self, turn: Turn) -> None:
         """Answer one message."""
         capturing = self._by_flow.get(turn.conversation.flow)
-        keyword = None if turn.incoming.payload else global_action(turn.text)
+        if turn.incoming.payload:
+            pressed = self._pressed(turn)
+            if pressed is not None:
+                self.dispatch(turn, pressed)
+            elif capturing is not None:
+                # An old, forged or unknown button: ask the pending question again.
+                turn.say(_("Ce bouton n'est plus valable."))
+                capturing.resume(turn)
+            else:
+                self._fallback.on_intent(turn, turn.parse())
+            return
+        keyword = global_action(turn.text)
         if keyword is not None:
             flow = turn.conversation.flow
             self.dispatch(turn, keyword)
@@ -46,7 +58,7 @@ class Router:
                 # "aide" or "stop" in the middle of a form: answer, then ask again.
                 capturing.resume(turn)
             return
-        action = self._action_of(turn)
+        action = _offered_choice(turn)
         if action is not None:
             self.dispatch(turn, action)
             return
@@ -66,23 +78,27 @@ class Router:
             capturing = self._by_flow.get(turn.conversation.flow)
             if capturing is not None:
                 capturing.cancel(turn)
-                return
+            else:
+                turn.say(_("Il n'y a rien à annuler."))
+                self._fallback.on_payload(turn, MainMenu())
+            return
         feature = self._by_payload.get(type(action))
         if feature is None:
             msg = f"no feature answers {type(action).__name__}"
             raise LookupError(msg)
         feature.on_payload(turn, action)
 
-    def _action_of(self, turn: Turn) -> Payload | None:
-        if turn.incoming.payload:
-            action = payloads.parse(turn.incoming.payload)
-            if action is None:
-                log.info(
-                    "ignoring unknown button payload %r",
-                    turn.incoming.payload[: payloads.MAX_BYTES],
-                )
-            return action
-        return _offered_choice(turn)
+    def _pressed(self, turn: Turn) -> Payload | None:
+        """Return the button pressed, if it is one that can be pressed now."""
+        packed = turn.incoming.payload or ""
+        action = payloads.parse(packed)
+        if action is None:
+            log.info("ignoring unknown button payload %r", packed[: payloads.MAX_BYTES])
+            return None
+        if action.offered_only and packed not in _offered_payloads(turn):
+            log.info("ignoring button %r: the question it answers is not asked now", packed)
+            return None
+        return action
 
 
 def _known_intent(name: str) -> Intent:
@@ -91,6 +107,11 @@ def _known_intent(name: str) -> Intent:
         return Intent(name)
     except ValueError:
         return Intent.OUT_OF_SCOPE
+
+
+def _offered_payloads(turn: Turn) -> set[str]:
+    offered: list[list[str]] = turn.conversation.data.get(OFFERED_KEY) or []
+    return {packed for _label, packed in offered}
 
 
 def _offered_choice(turn: Turn) -> Payload | None:
