@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     twilio_whatsapp_from: str | None = None
     twilio_api_url: str = "https://api.twilio.com"
 
+    # Signs the web chat's session cookies; unset, a key is kept in the cache directory.
+    secret_key: SecretStr | None = None
     rasa_url: str | None = None
     staff_telegram_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     telegram_rate: float = 30.0

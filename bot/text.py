@@ -4,7 +4,15 @@ import re
 import unicodedata
 
 _NUMBER = re.compile(r"\d[\d\s.\u00a0\u202f]*")
+# NUL and the other C0 controls but tab and newlines, and lone UTF-16 surrogates: no database or
+# encoder takes them, and no person types them.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+
+
+def clean(text: str) -> str:
+    """Remove what cannot be stored or sent back: NUL, control characters, lone surrogates."""
+    return _UNPRINTABLE.sub("", text)
 
 
 def strip_accents(text: str) -> str:

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from bot.domain import Channel
+from bot.text import clean
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +24,13 @@ class Incoming:
     message_id: str | None = None
     profile_name: str | None = None
     phone: str | None = None
+
+    def __post_init__(self) -> None:
+        # Every channel's input is cleaned here, once: nothing unstorable reaches the engine.
+        for name in ("sender", "text", "payload", "locale_hint", "message_id", "profile_name"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, clean(value))
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 import csv
 import json
+import re
 from collections.abc import Iterator
 from enum import Enum, StrEnum
 from typing import Any, TextIO
@@ -35,6 +36,11 @@ EXPORT_COLUMNS = (
 )
 
 
+# What a spreadsheet reads as the start of a formula (OWASP's list for CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"[+-]?\d[\d .]*")
+
+
 class ExportFormat(StrEnum):
     """File formats of the registrations export."""
 
@@ -64,12 +70,26 @@ def export_registrations(database: DatabaseEngine, out: TextIO, fmt: ExportForma
         return _write_json(rows, out)
 
 
+def neutralise_formula(value: Any) -> Any:
+    """Quote a cell a spreadsheet would run as a formula ("=HYPERLINK(...)", "@SUM(...)").
+
+    A plain signed number (a phone number such as +24177123456) computes nothing: kept as is.
+    """
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_STARTS)
+        and not PLAIN_NUMBER.fullmatch(value)
+    ):
+        return "'" + value
+    return value
+
+
 def _write_csv(rows: Iterator[dict[str, Any]], out: TextIO) -> int:
     writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
     writer.writeheader()
     written = 0
     for row in rows:
-        writer.writerow(row)
+        writer.writerow({key: neutralise_formula(value) for key, value in row.items()})
         written += 1
     return written
 

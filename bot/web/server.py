@@ -2,7 +2,6 @@
 
 import json
 import logging
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from html import escape
@@ -12,6 +11,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -25,6 +25,16 @@ from bot.domain import Channel, Locale
 from bot.storage.database import check_connection
 from bot.storage.models import Contact, ProcessedMessage
 from bot.storage.types import clip
+from bot.web.security import (
+    BodyTooLarge,
+    SecurityHeaders,
+    SessionSigner,
+    csp_nonce,
+    is_https,
+    parse_json,
+    read_bounded,
+    session_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +51,9 @@ def create_web_app(relais: Relais, channels: list[ChannelAdapter] | None = None)
         resources.files("bot.web").joinpath("static/chat.html").read_text(encoding="utf-8")
     )
     catalogues = relais.engine.services.catalogues
-    default_locale = relais.settings.default_locale
+    settings = relais.settings
+    default_locale = settings.default_locale
+    signer = SessionSigner(session_key(settings.secret("secret_key"), settings.cache_dir))
 
     async def healthz(request: Request) -> Response:
         try:
@@ -65,28 +77,39 @@ def create_web_app(relais: Relais, channels: list[ChannelAdapter] | None = None)
                     offline=_script_string(
                         _("Message non envoyé : vérifiez votre connexion et réessayez.")
                     ),
+                    retry=_script_string(_("Réessayer")),
+                    nonce=csp_nonce(request),
                 )
             )
-        if SESSION_COOKIE not in request.cookies:
+        if signer.verify(request.cookies.get(SESSION_COOKIE)) is None:
+            _session_id, cookie = signer.issue()
             response.set_cookie(
                 SESSION_COOKIE,
-                secrets.token_urlsafe(18),
+                cookie,
                 max_age=180 * 24 * 3600,
                 httponly=True,
                 samesite="strict",
+                secure=is_https(request, settings.public_url),
             )
         return response
 
     async def chat_message(request: Request) -> Response:
-        sender = request.cookies.get(SESSION_COOKIE)
-        if not sender or len(sender) > 64:
+        sender = signer.verify(request.cookies.get(SESSION_COOKIE))
+        if sender is None:
+            log.info("web chat: a message without a session this server issued")
             return _error("no chat session: open /chat first", 403)
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            return _error("message too large", 413)
         try:
-            data = json.loads(body)
+            body = await read_bounded(request, MAX_BODY)
+        except BodyTooLarge as error:
+            log.info("web chat: a body of %s bytes refused", error)
+            return _error("message too large", 413)
+        media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if media_type != "application/json":
+            return _error("send the message as application/json", 415)
+        try:
+            data = parse_json(body)
         except (ValueError, UnicodeDecodeError):
+            log.info("web chat: a body that is not a JSON message refused")
             return _error("the body must be JSON", 400)
         incoming = _incoming(sender, data)
         if incoming is None:
@@ -113,7 +136,7 @@ def create_web_app(relais: Relais, channels: list[ChannelAdapter] | None = None)
     ]
     for channel in channels:
         routes.extend(channel.routes())
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeaders)])
 
 
 def _incoming(sender: str, data: Any) -> Incoming | None:

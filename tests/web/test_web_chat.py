@@ -56,7 +56,10 @@ async def test_a_conversation_with_buttons(client: httpx.AsyncClient) -> None:
 async def test_bad_requests_get_clear_errors(client: httpx.AsyncClient) -> None:
     assert (await client.post("/chat/messages", json={"text": "hi"})).status_code == 403
     await client.get("/chat")
-    assert (await client.post("/chat/messages", content=b"{not json")).status_code == 400
+    json_type = {"Content-Type": "application/json"}
+    not_json = await client.post("/chat/messages", content=b"{not json", headers=json_type)
+    assert not_json.status_code == 400
+    assert (await client.post("/chat/messages", content=b'{"text": "hi"}')).status_code == 415
     assert (await client.post("/chat/messages", json={"text": 42})).status_code == 400
     assert (await client.post("/chat/messages", json=["text"])).status_code == 400
     assert (await client.post("/chat/messages", content=b"x" * 20_000)).status_code == 413

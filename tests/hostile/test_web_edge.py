@@ -1,0 +1,127 @@
+"""The web chat at its edge: sessions the server issued, bounded bodies, clean text, headers."""
+
+import json
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from sqlmodel import select
+
+from bot.app import Relais
+from bot.core.engine import Engine
+from bot.settings import Settings
+from bot.storage.database import new_session
+from bot.storage.models import Contact
+from bot.web.server import create_web_app
+
+JSON = {"Content-Type": "application/json"}
+
+
+@pytest.fixture
+async def client(engine: Engine, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    relais = Relais(settings=settings, database=engine.database, engine=engine)
+    transport = httpx.ASGITransport(app=create_web_app(relais))
+    async with httpx.AsyncClient(transport=transport, base_url="http://relais.test") as client:
+        await client.get("/chat")
+        yield client
+
+
+async def test_a_cookie_the_server_did_not_issue_is_refused(client: httpx.AsyncClient) -> None:
+    client.cookies.clear()
+    for forged in ["attacker-chosen", "a.b", "x" * 64, "." * 3, ""]:
+        client.cookies.set("relais_chat", forged)
+        response = await client.post("/chat/messages", json={"text": "bonjour"})
+        assert response.status_code == 403, forged
+
+
+async def test_a_page_reload_keeps_the_session(client: httpx.AsyncClient) -> None:
+    cookie = client.cookies["relais_chat"]
+    page = await client.get("/chat")
+    assert "set-cookie" not in page.headers
+    assert client.cookies["relais_chat"] == cookie
+
+
+async def test_deep_json_is_refused_before_parsing(client: httpx.AsyncClient) -> None:
+    body = b"[" * 5000 + b"]" * 5000
+    response = await client.post("/chat/messages", content=body, headers=JSON)
+    assert response.status_code == 400
+    nested = b'{"text": ' + b'{"a": ' * 30 + b"1" + b"}" * 30 + b"}"
+    assert (await client.post("/chat/messages", content=nested, headers=JSON)).status_code == 400
+
+
+async def test_brackets_inside_strings_are_not_nesting(client: httpx.AsyncClient) -> None:
+    text = '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[ {{{{{{{{{{{{{{{{{{{{{{{{ \\" [['
+    response = await client.post("/chat/messages", json={"text": text, "id": "b1"})
+    assert response.status_code == 200
+
+
+async def test_a_huge_body_is_refused_without_reading_it(client: httpx.AsyncClient) -> None:
+    declared = await client.post(
+        "/chat/messages",
+        content=b"{}",
+        headers={**JSON, "Content-Length": str(100 * 1024 * 1024)},
+    )
+    assert declared.status_code == 413
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(1000):
+            yield b"x" * 1024
+
+    streamed = await client.post("/chat/messages", content=chunks(), headers=JSON)
+    assert streamed.status_code == 413
+
+
+@pytest.mark.parametrize(
+    "text", ["\ud800", "Awa\u0000", "\udfff\ud800 bonjour", "😀" * 50, "\u202e\u200b", "\x1b[31m"]
+)
+async def test_unstorable_text_gets_an_answer(client: httpx.AsyncClient, text: str) -> None:
+    # Escaped as \\uXXXX, the way a browser's JSON.stringify sends a lone surrogate.
+    body = json.dumps({"text": text, "lang": "fr\u0000"})
+    response = await client.post("/chat/messages", content=body, headers=JSON)
+    assert response.status_code == 200
+    assert response.json()["replies"]
+
+
+async def test_nul_and_surrogates_never_reach_the_database(
+    client: httpx.AsyncClient, engine: Engine
+) -> None:
+    body = json.dumps({"text": "bonjour", "lang": "fr\u0000\ud800"})
+    await client.post("/chat/messages", content=body, headers=JSON)
+    with new_session(engine.database) as session:
+        [contact] = session.exec(select(Contact)).all()
+    assert contact.locale_hint == "fr"
+
+
+async def test_every_response_carries_the_security_headers(client: httpx.AsyncClient) -> None:
+    for response in [
+        await client.get("/chat"),
+        await client.get("/healthz"),
+        await client.post("/chat/messages", json={"text": "salut"}),
+        await client.get("/nowhere"),
+    ]:
+        headers = response.headers
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["x-frame-options"] == "DENY"
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "no-referrer"
+
+
+async def test_the_page_scripts_carry_the_policy_nonce(client: httpx.AsyncClient) -> None:
+    page = await client.get("/chat")
+    policy = page.headers["content-security-policy"]
+    nonce = policy.split("'nonce-", 1)[1].split("'", 1)[0]
+    assert f'<script nonce="{nonce}">' in page.text
+    assert f'<style nonce="{nonce}">' in page.text
+
+
+async def test_the_cookie_is_secure_behind_https(engine: Engine, settings: Settings) -> None:
+    relais = Relais(
+        settings=settings.model_copy(update={"public_url": "https://relais.example.org"}),
+        database=engine.database,
+        engine=engine,
+    )
+    transport = httpx.ASGITransport(app=create_web_app(relais))
+    async with httpx.AsyncClient(transport=transport, base_url="http://relais.test") as client:
+        page = await client.get("/chat")
+    cookie = page.headers["set-cookie"].lower()
+    assert "secure" in cookie and "httponly" in cookie and "samesite=strict" in cookie
