@@ -87,9 +87,12 @@ async def post_signed(
 
 
 def parse_body(body: str) -> Outgoing:
-    """Read a WhatsApp body back into text and choices (numbered lines above "Répondez ...")."""
+    """Read a WhatsApp body back into text and choices (numbered lines above the hint).
+
+    The hint ("_Répondez 1, 2 ou 3_", "_Reply 1, 2 or 3_", ...) is the italic last line.
+    """
     lines = body.split("\n")
-    if not lines or not lines[-1].startswith("_Répondez"):
+    if not lines or not (lines[-1].startswith("_") and lines[-1].endswith("_")):
         return Outgoing(text=body)
     choices: list[Choice] = []
     end = len(lines) - 1

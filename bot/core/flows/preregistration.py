@@ -60,7 +60,7 @@ log = logging.getLogger(__name__)
 FIELD_KEY = "field"
 # The value of the button that takes what the channel already knows (number, profile name).
 SUGGESTED = "@known"
-EDIT_WORDS = frozenset(["modifier", "corriger", "changer", "edit"])
+EDIT_WORDS = frozenset(["modifier", "corriger", "changer", "edit", "change", "تعديل"])
 
 
 class Step(StrEnum):
