@@ -1,5 +1,6 @@
 """Catalogues: every string of the code is in every catalogue, and formatting follows the locale."""
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -55,3 +56,33 @@ def test_a_missing_compiled_catalogue_fails_at_start_up(tmp_path: Path, settings
         (folder / "relais.po").write_text('msgid ""\nmsgstr ""\n', encoding="utf-8")
     with pytest.raises(CatalogueError, match="make locales"):
         Catalogues(tmp_path, settings.tz)
+
+
+PLACEHOLDER = re.compile(r"\{[a-z_]*\}")
+
+
+def required(placeholders: set[str], forms: int) -> set[str]:
+    """Return the placeholders every form must keep (a singular may say "one" for {count})."""
+    return placeholders - {"{count}"} if forms > 1 else placeholders
+
+
+@pytest.mark.parametrize("locale", [Locale.EN, Locale.AR])
+def test_every_message_is_translated_with_the_same_placeholders(locale: Locale) -> None:
+    path = PROJECT_ROOT / "locales" / locale.value / "LC_MESSAGES" / "relais.po"
+    with path.open("rb") as handle:
+        catalogue = read_po(handle)
+    problems = []
+    for message in catalogue:
+        if not message.id:
+            continue
+        ids = [message.id] if isinstance(message.id, str) else list(message.id)
+        strings = [message.string] if isinstance(message.string, str) else list(message.string)
+        wanted = set(PLACEHOLDER.findall(ids[-1]))
+        if message.fuzzy or not all(strings):
+            problems.append(f"untranslated: {ids[0][:60]!r}")
+        elif any(
+            not required(wanted, len(ids)) <= set(PLACEHOLDER.findall(text)) <= wanted
+            for text in strings
+        ):
+            problems.append(f"placeholders differ: {ids[0][:60]!r}")
+    assert not problems, problems[:5]
