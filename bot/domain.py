@@ -150,3 +150,21 @@ class AttendanceStatus(StrEnum):
     REGISTERED = "registered"
     WAITING = "waiting"
     CANCELLED = "cancelled"
+
+
+class InboxStatus(StrEnum):
+    """Where a received provider update stands: written down, being handled, or handled."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ReplyStatus(StrEnum):
+    """Where a reply committed with its turn stands on its way to the person."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    FAILED = "failed"

@@ -2,8 +2,10 @@
 
 import dataclasses
 import logging
+from typing import Any
 
 from sqlalchemy.engine import Engine as DatabaseEngine
+from sqlmodel import Session
 
 from bot.core import i18n
 from bot.core.actions import Handoff, MainMenu
@@ -11,11 +13,11 @@ from bot.core.i18n import _
 from bot.core.messages import Incoming, Outgoing
 from bot.core.router import Router
 from bot.core.turn import OFFERED_KEY, Services, Turn
-from bot.domain import Locale
+from bot.domain import Locale, ReplyStatus
 from bot.locks import ThreadLocks
-from bot.storage import contacts
+from bot.storage import contacts, replies
 from bot.storage.database import new_session
-from bot.storage.models import Contact
+from bot.storage.models import Contact, ReplyItem
 from bot.storage.types import clip, utcnow
 
 log = logging.getLogger(__name__)
@@ -58,41 +60,106 @@ class Engine:
             self._locks.hold((incoming.channel, incoming.sender)),
             new_session(self._database) as session,
         ):
-            if incoming.message_id and not contacts.claim_message(
-                session, channel=incoming.channel, message_id=incoming.message_id
-            ):
-                log.info("duplicate %s message %s ignored", incoming.channel, incoming.message_id)
-                session.rollback()
+            if not self._claim(session, incoming):
                 return []
-            contact = contacts.get_or_create_contact(
-                session, channel=incoming.channel, address=incoming.sender
-            )
-            conversation = contacts.lock_conversation(session, contact_id=contact.id or 0)
-            contact.last_inbound_at = utcnow()
-            if incoming.locale_hint:
-                contact.locale_hint = clip(Contact, "locale_hint", incoming.locale_hint)
-            if incoming.profile_name and not contact.name:
-                contact.name = clip(Contact, "name", incoming.profile_name)
-            translator = self._catalogues.translator(self._locale_of(contact.locale, incoming))
-            turn = Turn(
-                incoming=incoming,
-                contact=contact,
-                conversation=conversation,
-                session=session,
-                services=self._services,
-                translator=translator,
-            )
-            with i18n.using(translator):
-                self._router.handle(turn)
-                if not turn.contact_deleted:
-                    self._count_misunderstandings(turn)
-            if not turn.contact_deleted:
-                _remember_choices(turn)
-                turn.touch()
-                session.add(contact)
-                session.add(turn.conversation)
+            turn = self._turn(session, incoming)
             session.commit()
             return turn.replies
+
+    def handle_into_outbox(
+        self,
+        incoming: Incoming,
+        *,
+        context: dict[str, Any] | None = None,
+        delivered: bool = False,
+    ) -> list[ReplyItem]:
+        """Answer one message, its replies committed with the new state for a sender to deliver.
+
+        A retry of a message already handled writes nothing and returns the replies written
+        the first time. `delivered` records replies the caller hands over itself (the web
+        chat's HTTP answer) as sent.
+        """
+        incoming = _bounded(incoming)
+        with (
+            self._locks.hold((incoming.channel, incoming.sender)),
+            new_session(self._database) as session,
+        ):
+            if not self._claim(session, incoming):
+                assert incoming.message_id is not None
+                return replies.replies_to(
+                    session, channel=incoming.channel, message_id=incoming.message_id
+                )
+            turn = self._turn(session, incoming)
+            if turn.contact_deleted and delivered:
+                # Nothing of a person who asked to be forgotten is written down again.
+                session.commit()
+                return [
+                    ReplyItem(
+                        channel=incoming.channel,
+                        address="",
+                        text=reply.text,
+                        choices=[[choice.label, choice.payload] for choice in reply.choices],
+                    )
+                    for reply in turn.replies
+                ]
+            items = replies.add_replies(
+                session,
+                channel=incoming.channel,
+                address=incoming.sender,
+                contact_id=None if turn.contact_deleted else turn.contact_id,
+                message_id=incoming.message_id,
+                replies=[
+                    (reply.text, [[choice.label, choice.payload] for choice in reply.choices])
+                    for reply in turn.replies
+                ],
+                context=context,
+                status=ReplyStatus.SENT if delivered else ReplyStatus.PENDING,
+            )
+            session.commit()
+            return items
+
+    def _claim(self, session: Session, incoming: Incoming) -> bool:
+        if incoming.message_id and not contacts.claim_message(
+            session,
+            channel=incoming.channel,
+            message_id=incoming.message_id,
+            address=incoming.sender,
+        ):
+            log.info("duplicate %s message %s ignored", incoming.channel, incoming.message_id)
+            session.rollback()
+            return False
+        return True
+
+    def _turn(self, session: Session, incoming: Incoming) -> Turn:
+        """Run one turn in the caller's transaction; the caller commits."""
+        contact = contacts.get_or_create_contact(
+            session, channel=incoming.channel, address=incoming.sender
+        )
+        conversation = contacts.lock_conversation(session, contact_id=contact.id or 0)
+        contact.last_inbound_at = utcnow()
+        if incoming.locale_hint:
+            contact.locale_hint = clip(Contact, "locale_hint", incoming.locale_hint)
+        if incoming.profile_name and not contact.name:
+            contact.name = clip(Contact, "name", incoming.profile_name)
+        translator = self._catalogues.translator(self._locale_of(contact.locale, incoming))
+        turn = Turn(
+            incoming=incoming,
+            contact=contact,
+            conversation=conversation,
+            session=session,
+            services=self._services,
+            translator=translator,
+        )
+        with i18n.using(translator):
+            self._router.handle(turn)
+            if not turn.contact_deleted:
+                self._count_misunderstandings(turn)
+        if not turn.contact_deleted:
+            _remember_choices(turn)
+            turn.touch()
+            session.add(contact)
+            session.add(turn.conversation)
+        return turn
 
     def _locale_of(self, chosen: str | None, incoming: Incoming) -> Locale:
         for candidate in (chosen, incoming.locale_hint):

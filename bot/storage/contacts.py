@@ -7,10 +7,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from bot.domain import Channel, HandoffStatus, Topic
+from bot.storage import inbox, replies
 from bot.storage.models import (
     Contact,
     Conversation,
     HandoffRequest,
+    OutboundMessage,
     ProcessedMessage,
     Registration,
     Subscription,
@@ -20,12 +22,19 @@ from bot.storage.types import clip, utcnow
 from bot.storage.upsert import insert_ignoring_conflicts
 
 
-def claim_message(session: Session, *, channel: Channel, message_id: str) -> bool:
+def claim_message(
+    session: Session, *, channel: Channel, message_id: str, address: str | None = None
+) -> bool:
     """Record a provider message id; False when it was already handled (a provider retry)."""
     return insert_ignoring_conflicts(
         session,
         ProcessedMessage,
-        {"channel": channel, "message_id": message_id, "processed_at": utcnow()},
+        {
+            "channel": channel,
+            "message_id": clip(ProcessedMessage, "message_id", message_id),
+            "address": address and clip(ProcessedMessage, "address", address),
+            "processed_at": utcnow(),
+        },
     )
 
 
@@ -181,6 +190,21 @@ def delete_contact_data(session: Session, *, contact: Contact) -> DeletionSummar
         sa.delete(HandoffRequest).where(col(HandoffRequest.contact_id) == contact_id)
     )
     session.execute(sa.delete(Conversation).where(col(Conversation.contact_id) == contact_id))
+    # What was said and the ids that lead to it: the texts of the replies (a pre-registration
+    # summary holds the name, phone and e-mail), the provider's ids, the queued updates.
+    session.execute(
+        sa.update(OutboundMessage)
+        .where(col(OutboundMessage.contact_id) == contact_id)
+        .values(text=None, provider_id=None, contact_id=None)
+    )
+    session.execute(
+        sa.delete(ProcessedMessage).where(
+            col(ProcessedMessage.channel) == contact.channel,
+            col(ProcessedMessage.address) == contact.address,
+        )
+    )
+    inbox.forget_conversation(session, channel=contact.channel, conversation=contact.address)
+    replies.forget_address(session, channel=contact.channel, address=contact.address)
     session.execute(sa.delete(Contact).where(col(Contact.id) == contact_id))
     increment_tally(session, name="contacts_deleted")
     return DeletionSummary(

@@ -17,9 +17,11 @@ from bot.domain import (
     EventState,
     Flow,
     HandoffStatus,
+    InboxStatus,
     OrgType,
     OutboxStatus,
     RegistrationStatus,
+    ReplyStatus,
     Topic,
 )
 from bot.storage.types import UTCDateTime, enum_column, utcnow
@@ -71,6 +73,8 @@ class ProcessedMessage(SQLModel, table=True):
 
     channel: Channel = Field(sa_type=enum_column(Channel), primary_key=True)
     message_id: str = Field(primary_key=True, max_length=128)
+    # Whose message it was, so that "delete my data" can take its ids away too.
+    address: str | None = Field(default=None, max_length=64, index=True)
     processed_at: datetime = _created()
 
 
@@ -288,3 +292,64 @@ class Tally(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=40)
     value: int = 0
+
+
+class InboxItem(SQLModel, table=True):
+    """A provider update written down before it is acknowledged, handled once, in order.
+
+    `body` is what the provider sent (a Telegram update, Twilio's form fields); `conversation`
+    is the chat or number it belongs to, so that one person's messages are handled in order.
+    """
+
+    __table_args__ = (
+        sa.UniqueConstraint("channel", "message_id"),
+        sa.Index("ix_inboxitem_claim", "channel", "status", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: Channel = Field(sa_type=enum_column(Channel))
+    message_id: str = Field(max_length=128)
+    conversation: str = Field(max_length=64)
+    body: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    status: InboxStatus = Field(default=InboxStatus.PENDING, sa_type=enum_column(InboxStatus))
+    attempts: int = 0
+    claimed_by: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    error: str | None = Field(default=None, max_length=200)
+    received_at: datetime = _created()
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ReplyItem(SQLModel, table=True):
+    """A reply committed in the same transaction as the turn that wrote it, sent afterwards.
+
+    A crash between the commit and the send delays the reply and never drops it; `message_id`
+    ties it to the incoming message, so that a provider's retry re-sends only what is unsent.
+    """
+
+    __table_args__ = (
+        sa.Index("ix_replyitem_claim", "channel", "status", "id"),
+        sa.Index("ix_replyitem_message", "channel", "message_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: Channel = Field(sa_type=enum_column(Channel))
+    address: str = Field(max_length=64)
+    contact_id: int | None = Field(
+        default=None, sa_column=sa.Column(sa.ForeignKey("contact.id", ondelete="CASCADE"))
+    )
+    message_id: str | None = Field(default=None, max_length=128)
+    position: int = 0
+    text: str = Field(max_length=4096)
+    choices: list[list[str]] = Field(default_factory=list, sa_type=sa.JSON)
+    # What the channel needs to send it as a reply (a group message to answer, a thread).
+    context: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    status: ReplyStatus = Field(default=ReplyStatus.PENDING, sa_type=enum_column(ReplyStatus))
+    attempts: int = 0
+    not_before: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    provider_id: str | None = Field(default=None, max_length=64)
+    error: str | None = Field(default=None, max_length=200)
+    created_at: datetime = _created()
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -20,10 +20,10 @@ from bot.app import Relais
 from bot.channels import ChannelAdapter
 from bot.core import i18n, payloads
 from bot.core.i18n import _
-from bot.core.messages import Incoming, Outgoing
+from bot.core.messages import Incoming
 from bot.domain import Channel, Locale
 from bot.storage.database import check_connection
-from bot.storage.models import Contact, ProcessedMessage
+from bot.storage.models import Contact, ProcessedMessage, ReplyItem
 from bot.storage.types import clip
 from bot.web.security import (
     BodyTooLarge,
@@ -114,8 +114,12 @@ def create_web_app(relais: Relais, channels: list[ChannelAdapter] | None = None)
         incoming = _incoming(sender, data)
         if incoming is None:
             return _error("expected {text, payload?, id?, lang?} strings", 400)
-        replies = await run_in_threadpool(relais.engine.handle, incoming)
-        return JSONResponse({"replies": [_reply_json(reply) for reply in replies]})
+        # The HTTP answer delivers the replies; kept with the message, a retry of it after a
+        # lost answer gets them again instead of being applied twice.
+        items = await run_in_threadpool(
+            lambda: relais.engine.handle_into_outbox(incoming, delivered=True)
+        )
+        return JSONResponse({"replies": [_reply_json(item) for item in items]})
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -170,10 +174,10 @@ def _preferred_locale(header: str, default: Locale) -> Locale:
     return default
 
 
-def _reply_json(reply: Outgoing) -> dict[str, Any]:
+def _reply_json(reply: ReplyItem) -> dict[str, Any]:
     return {
         "text": reply.text,
-        "choices": [{"label": choice.label, "payload": choice.payload} for choice in reply.choices],
+        "choices": [{"label": label, "payload": payload} for label, payload in reply.choices],
     }
 
 

@@ -125,3 +125,18 @@ async def test_the_cookie_is_secure_behind_https(engine: Engine, settings: Setti
         page = await client.get("/chat")
     cookie = page.headers["set-cookie"].lower()
     assert "secure" in cookie and "httponly" in cookie and "samesite=strict" in cookie
+
+
+async def test_a_resent_form_answer_is_applied_once(client: httpx.AsyncClient) -> None:
+    async def say(text: str, message_id: str) -> str:
+        response = await client.post("/chat/messages", json={"text": text, "id": message_id})
+        return "\n".join(reply["text"] for reply in response.json()["replies"])
+
+    await say("je veux pré-inscrire mon organisation", "f1")
+    await say("oui", "f2")
+    await say("association", "f3")
+    first = await say("Les Amis de Lambaréné", "f4")
+    again = await say("Les Amis de Lambaréné", "f4")
+    assert again == first and "sigle" in first
+    # The name was not taken as the acronym: the next answer is the acronym's.
+    assert "secteur" in await say("ALA", "f5")

@@ -50,7 +50,8 @@ async def test_a_conversation_with_buttons(client: httpx.AsyncClient) -> None:
     typed = await client.post("/chat/messages", json={"text": "cmt creer une asso", "id": "3"})
     assert "35/62" in typed.json()["replies"][0]["text"]
     retry = await client.post("/chat/messages", json={"text": "cmt creer une asso", "id": "3"})
-    assert retry.json() == {"replies": []}
+    # A retry after a lost answer gets the same answer, and is not applied twice.
+    assert retry.json() == typed.json()
 
 
 async def test_bad_requests_get_clear_errors(client: httpx.AsyncClient) -> None:

@@ -1,0 +1,149 @@
+"""The durable inbox: provider updates written before they are acknowledged, then handled.
+
+Workers of any number of processes claim items with a lease; one conversation's items are
+handled one after the other, in the order they arrived; an item whose worker died is claimed
+again once its lease has run out; one that keeps failing is set aside after a few attempts.
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from bot.domain import Channel, InboxStatus
+from bot.storage.models import InboxItem
+from bot.storage.types import clip, utcnow
+from bot.storage.upsert import insert_ignoring_conflicts
+
+# Handling one update takes milliseconds; a worker silent this long has died.
+LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 5
+UNFINISHED = (InboxStatus.PENDING, InboxStatus.CLAIMED)
+
+
+def enqueue(
+    session: Session,
+    *,
+    channel: Channel,
+    message_id: str,
+    conversation: str,
+    body: dict[str, Any],
+    now: datetime | None = None,
+) -> bool:
+    """Write an update down; False when it was already received (a provider's retry)."""
+    return insert_ignoring_conflicts(
+        session,
+        InboxItem,
+        {
+            "channel": channel,
+            "message_id": clip(InboxItem, "message_id", message_id),
+            "conversation": clip(InboxItem, "conversation", conversation),
+            "body": body,
+            "status": InboxStatus.PENDING,
+            "attempts": 0,
+            "received_at": now or utcnow(),
+        },
+    )
+
+
+def backlog(session: Session, *, channel: Channel) -> int:
+    """Return how many updates of a channel wait to be handled."""
+    return int(
+        session.execute(
+            select(sa.func.count())
+            .select_from(InboxItem)
+            .where(InboxItem.channel == channel, col(InboxItem.status).in_(UNFINISHED))
+        ).scalar_one()
+    )
+
+
+def claim_next(
+    session: Session,
+    *,
+    channel: Channel,
+    worker: str,
+    now: datetime | None = None,
+    lease: timedelta = LEASE,
+) -> InboxItem | None:
+    """Take the oldest update whose conversation has nothing earlier unfinished; commit it."""
+    now = now or utcnow()
+    earlier = aliased(InboxItem)
+    waiting_behind = (
+        select(earlier.id)
+        .where(
+            earlier.channel == InboxItem.channel,
+            earlier.conversation == InboxItem.conversation,
+            col(earlier.id) < col(InboxItem.id),
+            col(earlier.status).in_(UNFINISHED),
+        )
+        .exists()
+    )
+    claimable = sa.or_(
+        col(InboxItem.status) == InboxStatus.PENDING,
+        sa.and_(col(InboxItem.status) == InboxStatus.CLAIMED, col(InboxItem.lease_until) <= now),
+    )
+    candidates = (
+        select(InboxItem.id)
+        .where(InboxItem.channel == channel, claimable, ~waiting_behind)
+        .order_by(col(InboxItem.id))
+        .limit(8)
+    )
+    for item_id in session.exec(candidates).all():
+        taken = session.execute(
+            sa.update(InboxItem)
+            .where(col(InboxItem.id) == item_id, claimable)
+            .values(
+                status=InboxStatus.CLAIMED,
+                claimed_by=worker,
+                lease_until=now + lease,
+                attempts=InboxItem.attempts + 1,
+            )
+        )
+        if taken.rowcount == 1:  # type: ignore[attr-defined]
+            session.commit()
+            return session.get(InboxItem, item_id)
+    session.rollback()
+    return None
+
+
+def finish(session: Session, *, item_id: int, now: datetime | None = None) -> None:
+    """Mark an update handled (in the caller's transaction)."""
+    session.execute(
+        sa.update(InboxItem)
+        .where(col(InboxItem.id) == item_id)
+        .values(status=InboxStatus.DONE, done_at=now or utcnow(), lease_until=None)
+    )
+
+
+def give_back(session: Session, *, item: InboxItem, error: str) -> InboxStatus:
+    """Return an update that failed to the queue, or set it aside after too many attempts."""
+    status = InboxStatus.FAILED if item.attempts >= MAX_ATTEMPTS else InboxStatus.PENDING
+    session.execute(
+        sa.update(InboxItem)
+        .where(col(InboxItem.id) == item.id)
+        .values(status=status, lease_until=None, error=clip(InboxItem, "error", error))
+    )
+    return status
+
+
+def forget_handled(session: Session, *, before: datetime) -> int:
+    """Drop handled updates older than any provider retry; return how many were dropped."""
+    result = session.execute(
+        sa.delete(InboxItem).where(
+            col(InboxItem.status).in_([InboxStatus.DONE, InboxStatus.FAILED]),
+            col(InboxItem.received_at) < before,
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def forget_conversation(session: Session, *, channel: Channel, conversation: str) -> int:
+    """Drop every update of one conversation (the person asked for their data to go)."""
+    result = session.execute(
+        sa.delete(InboxItem).where(
+            col(InboxItem.channel) == channel, col(InboxItem.conversation) == conversation
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,195 @@
+"""The reply outbox: replies committed with their turn, delivered by the channel afterwards.
+
+Replies to one address go out in order: a reply waiting for a retry holds back the later
+ones. A sender that died mid-send leaves its replies claimed until the lease runs out; then
+they are sent again (a rare duplicate rather than a lost answer).
+"""
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from bot.domain import Channel, ReplyStatus
+from bot.storage.models import ReplyItem
+from bot.storage.types import clip, utcnow
+
+LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 8
+UNFINISHED = (ReplyStatus.PENDING, ReplyStatus.CLAIMED)
+
+
+def add_replies(
+    session: Session,
+    *,
+    channel: Channel,
+    address: str,
+    contact_id: int | None,
+    message_id: str | None,
+    replies: Sequence[tuple[str, list[list[str]]]],
+    context: dict[str, Any] | None = None,
+    status: ReplyStatus = ReplyStatus.PENDING,
+) -> list[ReplyItem]:
+    """Queue a turn's replies (text and [label, payload] choices), in the caller's transaction."""
+    now = utcnow()
+    items = [
+        ReplyItem(
+            channel=channel,
+            address=address,
+            contact_id=contact_id,
+            message_id=clip(ReplyItem, "message_id", message_id) if message_id else None,
+            position=position,
+            text=clip(ReplyItem, "text", text),
+            choices=choices,
+            context=context or {},
+            status=status,
+            created_at=now,
+            sent_at=now if status is ReplyStatus.SENT else None,
+        )
+        for position, (text, choices) in enumerate(replies)
+    ]
+    session.add_all(items)
+    session.flush()
+    return items
+
+
+def replies_to(session: Session, *, channel: Channel, message_id: str) -> list[ReplyItem]:
+    """Return the replies written for one incoming message, in order."""
+    return list(
+        session.exec(
+            select(ReplyItem)
+            .where(ReplyItem.channel == channel, ReplyItem.message_id == message_id)
+            .order_by(col(ReplyItem.position), col(ReplyItem.id))
+        ).all()
+    )
+
+
+def pending_count(session: Session, *, channel: Channel) -> int:
+    """Return how many replies of a channel wait to be sent."""
+    return int(
+        session.execute(
+            select(sa.func.count())
+            .select_from(ReplyItem)
+            .where(ReplyItem.channel == channel, col(ReplyItem.status).in_(UNFINISHED))
+        ).scalar_one()
+    )
+
+
+def claim_next(
+    session: Session,
+    *,
+    channel: Channel,
+    worker: str,
+    now: datetime | None = None,
+    lease: timedelta = LEASE,
+) -> ReplyItem | None:
+    """Take the oldest reply due whose address has nothing earlier unsent; commit the claim."""
+    now = now or utcnow()
+    earlier = aliased(ReplyItem)
+    waiting_behind = (
+        select(earlier.id)
+        .where(
+            earlier.channel == ReplyItem.channel,
+            earlier.address == ReplyItem.address,
+            col(earlier.id) < col(ReplyItem.id),
+            col(earlier.status).in_(UNFINISHED),
+        )
+        .exists()
+    )
+    claimable = sa.or_(
+        sa.and_(
+            col(ReplyItem.status) == ReplyStatus.PENDING,
+            sa.or_(col(ReplyItem.not_before).is_(None), col(ReplyItem.not_before) <= now),
+        ),
+        sa.and_(col(ReplyItem.status) == ReplyStatus.CLAIMED, col(ReplyItem.lease_until) <= now),
+    )
+    candidates = (
+        select(ReplyItem.id)
+        .where(ReplyItem.channel == channel, claimable, ~waiting_behind)
+        .order_by(col(ReplyItem.id))
+        .limit(8)
+    )
+    for item_id in session.exec(candidates).all():
+        taken = session.execute(
+            sa.update(ReplyItem)
+            .where(col(ReplyItem.id) == item_id, claimable)
+            .values(
+                status=ReplyStatus.CLAIMED,
+                claimed_by=worker,
+                lease_until=now + lease,
+                attempts=ReplyItem.attempts + 1,
+            )
+        )
+        if taken.rowcount == 1:  # type: ignore[attr-defined]
+            session.commit()
+            return session.get(ReplyItem, item_id)
+    session.rollback()
+    return None
+
+
+def mark_sent(session: Session, *, item_id: int, provider_id: str | None) -> None:
+    """Record that a reply reached the provider; one to a deleted contact is dropped."""
+    session.execute(
+        sa.delete(ReplyItem).where(
+            col(ReplyItem.id) == item_id, col(ReplyItem.contact_id).is_(None)
+        )
+    )
+    session.execute(
+        sa.update(ReplyItem)
+        .where(col(ReplyItem.id) == item_id)
+        .values(
+            status=ReplyStatus.SENT,
+            provider_id=clip(ReplyItem, "provider_id", provider_id) if provider_id else None,
+            sent_at=utcnow(),
+            lease_until=None,
+        )
+    )
+
+
+def retry_later(session: Session, *, item: ReplyItem, after: float, reason: str) -> ReplyStatus:
+    """Put a reply back for a later attempt, or give it up after too many."""
+    status = ReplyStatus.FAILED if item.attempts >= MAX_ATTEMPTS else ReplyStatus.PENDING
+    session.execute(
+        sa.update(ReplyItem)
+        .where(col(ReplyItem.id) == item.id)
+        .values(
+            status=status,
+            not_before=utcnow() + timedelta(seconds=after),
+            lease_until=None,
+            error=clip(ReplyItem, "error", reason),
+        )
+    )
+    return status
+
+
+def mark_failed(session: Session, *, item_id: int, reason: str) -> None:
+    """Record that the provider refused a reply for good."""
+    session.execute(
+        sa.update(ReplyItem)
+        .where(col(ReplyItem.id) == item_id)
+        .values(status=ReplyStatus.FAILED, lease_until=None, error=clip(ReplyItem, "error", reason))
+    )
+
+
+def forget_sent(session: Session, *, before: datetime) -> int:
+    """Drop replies sent or given up before a date: what they said is not kept longer."""
+    result = session.execute(
+        sa.delete(ReplyItem).where(
+            col(ReplyItem.status).in_([ReplyStatus.SENT, ReplyStatus.FAILED]),
+            col(ReplyItem.created_at) < before,
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def forget_address(session: Session, *, channel: Channel, address: str) -> int:
+    """Drop every reply to one address (the person asked for their data to go)."""
+    result = session.execute(
+        sa.delete(ReplyItem).where(
+            col(ReplyItem.channel) == channel, col(ReplyItem.address) == address
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

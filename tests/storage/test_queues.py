@@ -1,0 +1,126 @@
+"""The inbox and the reply outbox, on SQLite and PostgreSQL: once, in order, leases that expire."""
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.engine import Engine as DatabaseEngine
+
+from bot.domain import Channel, InboxStatus, ReplyStatus
+from bot.storage import inbox, replies
+from bot.storage.database import create_db_engine, new_session
+from bot.storage.models import InboxItem
+from bot.storage.types import utcnow
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[DatabaseEngine]:
+    engine = create_db_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def enqueue(db: DatabaseEngine, message_id: str, conversation: str) -> bool:
+    with new_session(db) as session:
+        added = inbox.enqueue(
+            session,
+            channel=Channel.TELEGRAM,
+            message_id=message_id,
+            conversation=conversation,
+            body={"update_id": message_id},
+        )
+        session.commit()
+        return added
+
+
+def claim(db: DatabaseEngine, worker: str = "w1", **options: object) -> InboxItem | None:
+    with new_session(db) as session:
+        return inbox.claim_next(session, channel=Channel.TELEGRAM, worker=worker, **options)  # type: ignore[arg-type]
+
+
+def finish(db: DatabaseEngine, item: InboxItem) -> None:
+    with new_session(db) as session:
+        inbox.finish(session, item_id=item.id or 0)
+        session.commit()
+
+
+def test_a_retried_update_is_written_once(db: DatabaseEngine) -> None:
+    assert enqueue(db, "1", "chat-a")
+    assert not enqueue(db, "1", "chat-a")
+    with new_session(db) as session:
+        assert inbox.backlog(session, channel=Channel.TELEGRAM) == 1
+
+
+def test_one_conversation_in_order_others_at_once(db: DatabaseEngine) -> None:
+    for message_id, chat in [("1", "a"), ("2", "a"), ("3", "b")]:
+        enqueue(db, message_id, chat)
+    first = claim(db, "w1")
+    other = claim(db, "w2")
+    assert first is not None and first.message_id == "1"
+    assert other is not None and other.message_id == "3"  # "2" waits behind "1"
+    assert claim(db, "w3") is None
+    finish(db, first)
+    second = claim(db, "w3")
+    assert second is not None and second.message_id == "2"
+
+
+def test_a_dead_workers_update_is_taken_again_after_its_lease(db: DatabaseEngine) -> None:
+    enqueue(db, "1", "a")
+    taken = claim(db, "dies", lease=timedelta(seconds=30))
+    assert taken is not None
+    assert claim(db, "w2") is None
+    again = claim(db, "w2", now=utcnow() + timedelta(seconds=31))
+    assert again is not None and again.message_id == "1" and again.attempts == 2
+
+
+def test_an_update_that_keeps_failing_is_set_aside(db: DatabaseEngine) -> None:
+    enqueue(db, "1", "a")
+    enqueue(db, "2", "a")
+    status = InboxStatus.PENDING
+    while status is InboxStatus.PENDING:
+        item = claim(db)
+        assert item is not None and item.message_id == "1"
+        with new_session(db) as session:
+            status = inbox.give_back(session, item=item, error="boom")
+            session.commit()
+    assert status is InboxStatus.FAILED
+    nxt = claim(db)
+    assert nxt is not None and nxt.message_id == "2"
+
+
+def test_replies_go_out_in_order_and_a_retry_holds_back_the_next(db: DatabaseEngine) -> None:
+    with new_session(db) as session:
+        replies.add_replies(
+            session,
+            channel=Channel.WHATSAPP,
+            address="+24177000000",
+            contact_id=None,
+            message_id="SM1",
+            replies=[("one", []), ("two", [["Menu", "menu"]])],
+        )
+        session.commit()
+    with new_session(db) as session:
+        first = replies.claim_next(session, channel=Channel.WHATSAPP, worker="s1")
+        assert first is not None and first.text == "one"
+    with new_session(db) as session:
+        assert replies.claim_next(session, channel=Channel.WHATSAPP, worker="s2") is None
+        replies.retry_later(session, item=first, after=60, reason="rate limited")
+        session.commit()
+    with new_session(db) as session:
+        assert replies.claim_next(session, channel=Channel.WHATSAPP, worker="s2") is None
+        later = replies.claim_next(
+            session, channel=Channel.WHATSAPP, worker="s2", now=utcnow() + timedelta(seconds=61)
+        )
+        assert later is not None and later.text == "one"
+        replies.mark_sent(session, item_id=later.id or 0, provider_id="SMx")
+        session.commit()
+    with new_session(db) as session:
+        second = replies.claim_next(session, channel=Channel.WHATSAPP, worker="s2")
+        assert second is not None and second.text == "two"
+        assert second.choices == [["Menu", "menu"]]
+        [kept] = [
+            item
+            for item in replies.replies_to(session, channel=Channel.WHATSAPP, message_id="SM1")
+            if item.status is ReplyStatus.CLAIMED
+        ]
+        assert kept.id == second.id
