@@ -1,32 +1,34 @@
 """A country's content pack: procedures, FAQ, offices and decision tree, read from YAML."""
 
 from bot.content.check import CheckReport, Placeholder, check_pack, format_report
+from bot.content.decision import (
+    DecisionNode,
+    DecisionTree,
+    NumberNode,
+    Outcome,
+    Range,
+    Transition,
+    YesNoNode,
+)
 from bot.content.loader import DEFAULT_CONTENT_DIR, ContentError, ContentPack, load_pack
+from bot.content.model import LocalizedText
 from bot.content.placeholders import find_placeholders, has_placeholder, replace_placeholders
 from bot.content.schema import (
     CountryInfo,
     DataProtection,
     DataRight,
     DataRightCode,
-    DecisionNode,
-    DecisionTree,
     Directorate,
     FaqEntry,
     Fee,
-    LocalizedText,
     Ministry,
-    NumberNode,
     Office,
-    Outcome,
     Procedure,
     Province,
-    Range,
     Sector,
     Source,
-    Transition,
     Variant,
     WhereToFile,
-    YesNoNode,
 )
 
 __all__ = [

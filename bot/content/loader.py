@@ -12,19 +12,17 @@ import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from bot.content.decision import DecisionTree, NumberNode, Outcome
 from bot.content.placeholders import has_placeholder
 from bot.content.schema import (
     BODY_MODELS,
     CONTENT_VERSION,
     CountryInfo,
-    DecisionTree,
     FaqBody,
     FaqEntry,
     FileKind,
-    NumberNode,
     Office,
     OfficesBody,
-    Outcome,
     Procedure,
     Province,
 )

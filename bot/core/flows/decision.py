@@ -10,7 +10,7 @@ stateDiagram-v2
 The questions and outcomes are the country pack's `decision.yml`.
 """
 
-from bot.content.schema import Outcome, Transition, YesNoNode
+from bot.content.decision import Outcome, Transition, YesNoNode
 from bot.core.actions import (
     Answer,
     DecisionReply,
