@@ -1,0 +1,97 @@
+"""The inbox worker and the reply sender: everything handled, in order, failures retried."""
+
+import asyncio
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy.engine import Engine as DatabaseEngine
+from sqlmodel import select
+
+from bot.channels import queues
+from bot.channels.queues import InboxWorker, ReplySender, SendResult
+from bot.domain import Channel, InboxStatus
+from bot.storage import inbox, replies
+from bot.storage.database import new_session
+from bot.storage.models import InboxItem, ReplyItem
+
+
+async def eventually(condition: Callable[[], bool]) -> None:
+    async with asyncio.timeout(5):
+        # The work happens in other tasks and threads: look until it is done.
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+
+
+@pytest.fixture(autouse=True)
+def quick_polls(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(queues, "POLL_SECONDS", 0.05)
+
+
+async def test_updates_are_handled_in_order_per_conversation(database: DatabaseEngine) -> None:
+    with new_session(database) as session:
+        for number, chat in enumerate(["a", "b", "a", "a", "b", "c"]):
+            inbox.enqueue(
+                session,
+                channel=Channel.TELEGRAM,
+                message_id=str(number),
+                conversation=chat,
+                body={"n": number},
+            )
+        session.commit()
+    seen: dict[str, list[int]] = {}
+    failed_once: set[int] = set()
+
+    async def handle(item: InboxItem) -> None:
+        number = item.body["n"]
+        if number == 2 and number not in failed_once:
+            failed_once.add(number)
+            msg = "the handler broke once"
+            raise RuntimeError(msg)
+        await asyncio.sleep(0.01)
+        seen.setdefault(item.conversation, []).append(number)
+
+    worker = InboxWorker(database, Channel.TELEGRAM, handle, concurrency=3)
+    await worker.start()
+    try:
+        await eventually(lambda: sum(len(v) for v in seen.values()) == 6)
+    finally:
+        await worker.stop()
+    assert seen == {"a": [0, 2, 3], "b": [1, 4], "c": [5]}
+    with new_session(database) as session:
+        assert inbox.backlog(session, channel=Channel.TELEGRAM) == 0
+        statuses = {item.status for item in session.exec(select(InboxItem)).all()}
+    assert statuses == {InboxStatus.DONE}
+
+
+async def test_replies_are_sent_in_order_and_retried(database: DatabaseEngine) -> None:
+    with new_session(database) as session:
+        for address in ["+1", "+2"]:
+            replies.add_replies(
+                session,
+                channel=Channel.WHATSAPP,
+                address=address,
+                contact_id=None,
+                message_id=None,
+                replies=[(f"{address} one", []), (f"{address} two", [])],
+            )
+        session.commit()
+    sent: list[str] = []
+    refused_once: set[str] = set()
+
+    async def send(item: ReplyItem) -> SendResult:
+        if item.text == "+1 one" and item.text not in refused_once:
+            refused_once.add(item.text)
+            return SendResult.later(0.05, "rate limited")
+        sent.append(item.text)
+        return SendResult.ok(f"SM{len(sent)}")
+
+    sender = ReplySender(database, Channel.WHATSAPP, send, concurrency=4)
+    await sender.start()
+    try:
+        await eventually(lambda: len(sent) == 4)
+    finally:
+        await sender.stop()
+    assert sent.index("+1 one") < sent.index("+1 two")
+    assert sent.index("+2 one") < sent.index("+2 two")
+    with new_session(database) as session:
+        assert replies.pending_count(session, channel=Channel.WHATSAPP) == 0
