@@ -12,7 +12,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, TypeVar
 
 from sqlmodel import Session
@@ -53,12 +53,12 @@ from telegram.ext import (
     filters,
 )
 
-from bot.channels import telegram_groups as groups
 from bot.channels.base import Runtime
 from bot.channels.delivery import SentMessage
 from bot.channels.keyed_locks import KeyedLocks
-from bot.channels.telegram_broadcast import Broadcasts, is_broadcast_button, parse_button
-from bot.channels.telegram_commands import (
+from bot.channels.telegram import groups
+from bot.channels.telegram.broadcast import Broadcasts, is_broadcast_button, parse_button
+from bot.channels.telegram.commands import (
     GREETING,
     STAFF_COMMANDS,
     WORD_COMMANDS,
@@ -66,14 +66,9 @@ from bot.channels.telegram_commands import (
     command_name,
     deep_link,
 )
-from bot.channels.telegram_render import (
-    MAX_TEXT,
-    TelegramMessage,
-    render,
-    telegram_length,
-    use_timedelta_periods,
-)
-from bot.channels.telegram_staff import (
+from bot.channels.telegram.ptb import retry_after_seconds, use_timedelta_periods
+from bot.channels.telegram.render import MAX_TEXT, TelegramMessage, render, telegram_length
+from bot.channels.telegram.reports import (
     campaigns_text,
     events_text,
     export_csv,
@@ -829,8 +824,7 @@ async def _retrying(call: Callable[[], Awaitable[T]], *, attempts: int | None = 
             raise
         except RetryAfter as error:
             # Only reached once the rate limiter has used up its own retries.
-            wait = error.retry_after
-            pause = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            pause = retry_after_seconds(error)
             error_text = str(error)
         except NetworkError as error:
             pause = delay
