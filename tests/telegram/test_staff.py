@@ -3,6 +3,10 @@
 import csv
 import io
 
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler, filters
+
+from bot.channels.telegram.commands import StaffCommand
 from bot.domain import Channel
 from tests.core.test_preregistration import FULL_FORM
 from tests.telegram.conftest import STAFF_ID
@@ -126,3 +130,43 @@ def test_staff_follow_campaigns_and_events(webhook: Harness) -> None:
     )
     assert "Formation" in staff.send("/evenements") and "0/10 inscrits" in staff.send("/evenements")
     assert "réservée aux agents" in webhook.user(7004).send("/campagnes")
+
+
+def test_each_staff_command_has_its_own_handler_filtered_on_the_staff_ids(
+    webhook: Harness,
+) -> None:
+    application = webhook.channel._application
+    [handlers] = application.handlers.values()
+    staff = webhook.user(STAFF_ID)
+    stranger = webhook.user(7002)
+    staff_in_a_group = in_group(staff, {"id": -4001, "type": "group", "title": "Agents"})
+
+    def update(user: TelegramUser, text: str) -> Update:
+        return Update.de_json(user.update(message=user.message(text)), application.bot)
+
+    def commands_of(handler: BaseHandler) -> frozenset[str]:
+        return handler.commands if isinstance(handler, CommandHandler) else frozenset()
+
+    [refusal] = [
+        h for h in handlers if commands_of(h) == {command.value for command in StaffCommand}
+    ]
+    for command in StaffCommand:
+        [handler] = [h for h in handlers if commands_of(h) == {command.value}]
+        assert isinstance(handler, CommandHandler)
+        [staff_filter] = [f for f in leaves(handler.filters) if isinstance(f, filters.User)]
+        assert staff_filter.user_ids == {STAFF_ID}
+        assert handler.check_update(update(staff, f"/{command}"))
+        assert not handler.check_update(update(stranger, f"/{command}"))
+        assert not handler.check_update(update(staff_in_a_group, f"/{command}"))
+        # The refusal comes later: PTB tries it only when the command's own handler did not match.
+        assert handlers.index(handler) < handlers.index(refusal)
+        assert refusal.check_update(update(stranger, f"/{command}"))
+
+
+def leaves(combined: filters.BaseFilter) -> list[filters.BaseFilter]:
+    """Return the simple filters a filter was combined from with & and |."""
+    parts = [getattr(combined, name, None) for name in ("base_filter", "and_filter", "or_filter")]
+    found = [part for part in parts if isinstance(part, filters.BaseFilter)]
+    if not found:
+        return [combined]
+    return [leaf for part in found for leaf in leaves(part)]

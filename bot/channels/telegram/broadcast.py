@@ -14,20 +14,31 @@ database, so a restart between two presses loses nothing.
 """
 
 import asyncio
+import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, ContextTypes
+
 from bot.campaigns import service
 from bot.campaigns.runner import send_campaign
 from bot.channels.base import Runtime
-from bot.core.i18n import _
+from bot.channels.telegram.sending import answer
+from bot.channels.telegram.toolkit import Toolkit
+from bot.core import i18n
+from bot.core.i18n import Translator, _
 from bot.core.messages import Choice, Outgoing
 from bot.domain import CampaignState, OutboxStatus
 from bot.storage.database import new_session
 from bot.storage.models import Campaign
+
+log = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
 
 PREFIX = "diff"
 AUDIENCES = {"all": "all", "groups": "groups", "both": "all groups"}
@@ -173,3 +184,56 @@ def parse_button(data: str) -> tuple[int, str] | None:
     if parts[2] not in {*AUDIENCES, SEND, CANCEL}:
         return None
     return int(parts[1]), parts[2]
+
+
+class BroadcastFlow:
+    """The /diffusion command and its buttons, for the staff only."""
+
+    def __init__(self, kit: Toolkit) -> None:
+        self._kit = kit
+        self._broadcasts = Broadcasts(kit.runtime)
+
+    def handler(self) -> CallbackQueryHandler[Context, None]:
+        """Return the handler of the /diffusion buttons, to be tried before any other button's."""
+        return CallbackQueryHandler(self._on_press, pattern=f"^{PREFIX}:")
+
+    async def start(self, chat_id: int, text: str, translator: Translator) -> None:
+        """Draft the broadcast of `text` and ask a member of staff for its audience."""
+        with i18n.using(translator):
+            reply = await asyncio.to_thread(self._broadcasts.compose, text)
+        await self._kit.sender.deliver(chat_id, [reply])
+
+    async def _on_press(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        # Answered at once: sending the campaign can take a while.
+        await asyncio.gather(answer(query), self._take_step(update))
+
+    async def _take_step(self, update: Update) -> None:
+        chat, user, query = update.effective_chat, update.effective_user, update.callback_query
+        # Anyone can send any callback data: whoever is not staff is refused before it is read.
+        if user is None or user.id not in self._kit.staff:
+            log.info("refused a /diffusion button to Telegram user %s", user.id if user else None)
+            return
+        if chat is None or query is None or query.data is None:
+            return
+        step = parse_button(query.data)
+        if step is None or not await self._kit.claim(update):
+            return
+        campaign_id, action = step
+        broadcasts = self._broadcasts
+        deliver = self._kit.sender.deliver
+        with i18n.using(self._kit.translator(user.language_code)):
+            if action == CANCEL:
+                reply = await asyncio.to_thread(broadcasts.cancel, campaign_id)
+            elif action == SEND:
+
+                async def report(text: str) -> None:
+                    await deliver(chat.id, [Outgoing(text)])
+
+                await deliver(chat.id, [Outgoing(_("Envoi commencé…"))])
+                reply = await broadcasts.send(campaign_id, report)
+            else:
+                reply = await asyncio.to_thread(broadcasts.choose, campaign_id, action)
+        await deliver(chat.id, [reply])
