@@ -21,6 +21,8 @@ from bot.domain import Channel, DeliveryStatus
 from bot.settings import Settings
 from bot.storage import deliveries
 from bot.storage.database import new_session
+from bot.storage.models import OutboxItem
+from bot.storage.types import clip
 
 # Telegram lets a bot post about 20 messages a minute in one group.
 GROUP_MESSAGES_PER_MINUTE = 20
@@ -74,7 +76,8 @@ class TelegramCampaigns:
                 return Delivery(Outcome.FAILED, f"sent in part, then: {error}")
             return Delivery(Outcome.RETRY, f"network error: {error}")
         except TelegramError as error:
-            return Delivery(Outcome.FAILED, str(error)[:200])
+            # The dispatcher keeps the reason on the outbox item.
+            return Delivery(Outcome.FAILED, clip(OutboxItem, "error", str(error)))
         outbound_id = await asyncio.to_thread(self._record, recipient, provider_ids[0])
         return Delivery(Outcome.SENT, outbound_id=outbound_id)
 
