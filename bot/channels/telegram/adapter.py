@@ -1,9 +1,10 @@
-"""The Telegram channel: python-telegram-bot as the transport, the engine behind it.
+"""The Telegram channel as the web server runs it: the PTB Application, its start and stop.
 
 Webhook mode when RELAIS_TELEGRAM_WEBHOOK_SECRET is set (updates arrive on
 POST /webhooks/telegram, inside the same ASGI app as the rest), long polling otherwise. Either
 way updates go through one PTB Application: updates of different chats are handled at once,
-those of one chat in order; the synchronous engine runs in worker threads.
+those of one chat in order; the synchronous engine runs in worker threads. What the updates
+do is in handlers.py (people), staff.py and broadcast.py (the staff); sending.py sends.
 """
 
 import asyncio
