@@ -24,8 +24,8 @@ import httpx
 
 from bench.common import free_port, ms, percentile
 from bot.app import build_app
-from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH
-from bot.channels.telegram_render import render
+from bot.channels.telegram.adapter import SECRET_HEADER, WEBHOOK_PATH
+from bot.channels.telegram.render import render
 from bot.core.messages import Incoming
 from bot.domain import Channel
 from bot.settings import Settings

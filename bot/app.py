@@ -123,7 +123,7 @@ def build_bulk_senders(
     """Return a campaign sender for each channel whose credentials are configured."""
     senders: dict[Channel, BulkSender] = {}
     if settings.telegram_enabled:
-        from bot.channels import telegram_bulk
+        from bot.channels.telegram import bulk as telegram_bulk
 
         senders[Channel.TELEGRAM] = telegram_bulk.build_bulk_sender(settings, database)
     if settings.whatsapp_enabled:

@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 
 from bot.app import Relais
-from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH, TelegramChannel
+from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram.adapter import SECRET_HEADER, WEBHOOK_PATH
 from bot.web.server import create_web_app
 from tests.telegram.fake_api import BOT_ID, BOT_USERNAME, Call, FakeBotApi, ServerThread, wait_until
 

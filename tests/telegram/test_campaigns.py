@@ -4,7 +4,7 @@ import asyncio
 
 from bot.campaigns import service
 from bot.campaigns.dispatcher import Dispatcher
-from bot.channels.telegram_bulk import TelegramCampaigns
+from bot.channels.telegram.bulk import TelegramCampaigns
 from bot.core.engine import Engine
 from bot.domain import Channel, ContactKind, OutboxStatus, Topic
 from bot.settings import Settings

@@ -2,8 +2,8 @@
 
 import pytest
 
-from bot.channels.telegram_commands import command_name, deep_link
-from bot.channels.telegram_render import (
+from bot.channels.telegram.commands import command_name, deep_link
+from bot.channels.telegram.render import (
     MAX_TEXT,
     CallbackDataTooLong,
     build_keyboard,

@@ -3,7 +3,17 @@
 import csv
 import io
 
-from bot.domain import Channel
+import pytest
+from sqlalchemy.engine import Engine as DatabaseEngine
+from sqlmodel import select
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler, filters
+
+from bot.channels.telegram.broadcast import BroadcastStep, Step
+from bot.channels.telegram.commands import StaffCommand
+from bot.domain import CampaignState, Channel
+from bot.storage.database import new_session
+from bot.storage.models import Campaign, CampaignRun
 from tests.core.test_preregistration import FULL_FORM
 from tests.telegram.conftest import STAFF_ID
 from tests.telegram.harness import Harness, TelegramUser, in_group
@@ -101,7 +111,43 @@ def test_staff_broadcast_with_preview_audience_and_counts(webhook: Harness) -> N
 def test_only_staff_can_broadcast(webhook: Harness) -> None:
     stranger = webhook.user(7003)
     assert "réservée aux agents" in stranger.send("/diffusion Bonjour")
-    assert "Bonjour" not in stranger.send(payload="diff:1:send")
+    assert "Bonjour" not in stranger.send(payload=BroadcastStep(1, Step.SEND).pack())
+
+
+def test_a_forged_broadcast_button_is_refused_unread_and_the_draft_untouched(
+    webhook: Harness, database: DatabaseEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    webhook.user(7001).send("abonnez-moi")
+    staff = webhook.user(STAFF_ID)
+    staff.send("/diffusion Formation le 3 mars à Oyem")
+    [draft] = campaigns(database)
+    assert draft.state is CampaignState.DRAFT
+    read: list[str] = []
+    unpack = BroadcastStep.unpack
+
+    def spy(packed: str) -> BroadcastStep:
+        read.append(packed)
+        return unpack(packed)
+
+    monkeypatch.setattr(BroadcastStep, "unpack", staticmethod(spy))
+    stranger = webhook.user(7003)
+    sent_before = len(webhook.api.sent(7001))
+    for step in (Step.ALL, Step.SEND, Step.CANCEL):
+        assert stranger.send(payload=BroadcastStep(draft.id or 0, step).pack()) == ""
+    assert read == [], "a stranger's button data is not even parsed"
+    assert len(webhook.api.calls("answerCallbackQuery")) == 3
+    assert [campaign.model_dump() for campaign in campaigns(database)] == [draft.model_dump()]
+    with new_session(database) as session:
+        assert session.exec(select(CampaignRun)).all() == []
+    assert len(webhook.api.sent(7001)) == sent_before
+    # The same button from the staff is read and acted on.
+    assert "1 destinataire(s)" in staff.press("Abonnés (1)")
+    assert read
+
+
+def campaigns(database: DatabaseEngine) -> list[Campaign]:
+    with new_session(database) as session:
+        return list(session.exec(select(Campaign)).all())
 
 
 def test_staff_follow_campaigns_and_events(webhook: Harness) -> None:
@@ -126,3 +172,43 @@ def test_staff_follow_campaigns_and_events(webhook: Harness) -> None:
     )
     assert "Formation" in staff.send("/evenements") and "0/10 inscrits" in staff.send("/evenements")
     assert "réservée aux agents" in webhook.user(7004).send("/campagnes")
+
+
+def test_each_staff_command_has_its_own_handler_filtered_on_the_staff_ids(
+    webhook: Harness,
+) -> None:
+    application = webhook.channel._application
+    [handlers] = application.handlers.values()
+    staff = webhook.user(STAFF_ID)
+    stranger = webhook.user(7002)
+    staff_in_a_group = in_group(staff, {"id": -4001, "type": "group", "title": "Agents"})
+
+    def update(user: TelegramUser, text: str) -> Update:
+        return Update.de_json(user.update(message=user.message(text)), application.bot)
+
+    def commands_of(handler: BaseHandler) -> frozenset[str]:
+        return handler.commands if isinstance(handler, CommandHandler) else frozenset()
+
+    [refusal] = [
+        h for h in handlers if commands_of(h) == {command.value for command in StaffCommand}
+    ]
+    for command in StaffCommand:
+        [handler] = [h for h in handlers if commands_of(h) == {command.value}]
+        assert isinstance(handler, CommandHandler)
+        [staff_filter] = [f for f in leaves(handler.filters) if isinstance(f, filters.User)]
+        assert staff_filter.user_ids == {STAFF_ID}
+        assert handler.check_update(update(staff, f"/{command}"))
+        assert not handler.check_update(update(stranger, f"/{command}"))
+        assert not handler.check_update(update(staff_in_a_group, f"/{command}"))
+        # The refusal comes later: PTB tries it only when the command's own handler did not match.
+        assert handlers.index(handler) < handlers.index(refusal)
+        assert refusal.check_update(update(stranger, f"/{command}"))
+
+
+def leaves(combined: filters.BaseFilter) -> list[filters.BaseFilter]:
+    """Return the simple filters a filter was combined from with & and |."""
+    parts = [getattr(combined, name, None) for name in ("base_filter", "and_filter", "or_filter")]
+    found = [part for part in parts if isinstance(part, filters.BaseFilter)]
+    if not found:
+        return [combined]
+    return [leaf for part in found for leaf in leaves(part)]

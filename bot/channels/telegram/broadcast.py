@@ -9,35 +9,65 @@ stateDiagram-v2
     chosen --> [*]: "Annuler"
     sending --> [*]: final counts
 ```
-The buttons carry `diff:<campaign id>:<step>`; the campaign itself is the state, in the
-database, so a restart between two presses loses nothing.
+The buttons carry a `BroadcastStep` (packed `diff:<campaign id>:<step>`); the campaign itself
+is the state, in the database, so a restart between two presses loses nothing. Only the staff's
+presses are read: anyone can send a bot any callback data.
 """
 
 import asyncio
+import logging
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 from typing import Any
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot.campaigns import service
 from bot.campaigns.runner import send_campaign
 from bot.channels.base import Runtime
-from bot.core.i18n import _
+from bot.channels.telegram.sending import answer
+from bot.channels.telegram.toolkit import Toolkit
+from bot.core import i18n
+from bot.core.i18n import Translator, _
 from bot.core.messages import Choice, Outgoing
+from bot.core.payloads import SEPARATOR, Payload, PayloadError
 from bot.domain import CampaignState, OutboxStatus
 from bot.storage.database import new_session
 from bot.storage.models import Campaign
 
-PREFIX = "diff"
-AUDIENCES = {"all": "all", "groups": "groups", "both": "all groups"}
-SEND, CANCEL = "send", "cancel"
+log = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+
 PROGRESS_EVERY = 2.0
 
 
-def is_broadcast_button(data: str) -> bool:
-    """Tell whether a button press belongs to a /diffusion."""
-    return data.startswith(PREFIX + ":")
+class Step(StrEnum):
+    """What a /diffusion button does: pick an audience, send, or drop the draft."""
+
+    ALL = "all"
+    GROUPS = "groups"
+    BOTH = "both"
+    SEND = "send"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True)
+class BroadcastStep(Payload, prefix="diff"):
+    """A /diffusion button: the draft campaign, and the step a press on it takes."""
+
+    campaign_id: int
+    step: Step
+
+
+# The audience expression of the campaigns each audience button chooses.
+AUDIENCES = {Step.ALL: "all", Step.GROUPS: "groups", Step.BOTH: "all groups"}
 
 
 class Broadcasts:
@@ -64,21 +94,22 @@ class Broadcasts:
             tz=self._settings.tz,
             draft=True,
         )
+        campaign_id = campaign.id or 0
         labels = {
-            "all": _("Abonnés"),
-            "groups": _("Groupes"),
-            "both": _("Abonnés et groupes"),
+            Step.ALL: _("Abonnés"),
+            Step.GROUPS: _("Groupes"),
+            Step.BOTH: _("Abonnés et groupes"),
         }
         choices = []
-        for key, expression in AUDIENCES.items():
+        for step, expression in AUDIENCES.items():
             campaign.audience = expression
             size = service.size_of(self._database, campaign)
-            choices.append(Choice(f"{labels[key]} ({size})", f"{PREFIX}:{campaign.id}:{key}"))
-        choices.append(Choice(_("Annuler"), f"{PREFIX}:{campaign.id}:{CANCEL}"))
+            choices.append(_button(f"{labels[step]} ({size})", campaign_id, step))
+        choices.append(_button(_("Annuler"), campaign_id, Step.CANCEL))
         preview = _("Aperçu du message :\n\n{text}\n\nÀ qui l'envoyer ?").format(text=text.strip())
         return Outgoing(preview, tuple(choices))
 
-    def choose(self, campaign_id: int, key: str) -> Outgoing:
+    def choose(self, campaign_id: int, step: Step) -> Outgoing:
         """Set the audience and ask for confirmation, with its size."""
         campaign = self._draft(campaign_id)
         if campaign is None:
@@ -86,7 +117,7 @@ class Broadcasts:
         with new_session(self._database) as session:
             stored = session.get(Campaign, campaign_id)
             assert stored is not None
-            stored.audience = AUDIENCES[key]
+            stored.audience = AUDIENCES[step]
             session.add(stored)
             session.commit()
             campaign = stored
@@ -97,8 +128,8 @@ class Broadcasts:
         return Outgoing(
             text,
             (
-                Choice(_("Envoyer"), f"{PREFIX}:{campaign_id}:{SEND}"),
-                Choice(_("Annuler"), f"{PREFIX}:{campaign_id}:{CANCEL}"),
+                _button(_("Envoyer"), campaign_id, Step.SEND),
+                _button(_("Annuler"), campaign_id, Step.CANCEL),
             ),
         )
 
@@ -165,11 +196,64 @@ class Broadcasts:
         return campaign if campaign is not None and campaign.state is CampaignState.DRAFT else None
 
 
-def parse_button(data: str) -> tuple[int, str] | None:
-    """Read `diff:<id>:<step>`; None for anything else."""
-    parts = data.split(":")
-    if len(parts) != 3 or parts[0] != PREFIX or not parts[1].isdigit():
-        return None
-    if parts[2] not in {*AUDIENCES, SEND, CANCEL}:
-        return None
-    return int(parts[1]), parts[2]
+class BroadcastFlow:
+    """The /diffusion command and its buttons, for the staff only."""
+
+    def __init__(self, kit: Toolkit) -> None:
+        self._kit = kit
+        self._broadcasts = Broadcasts(kit.runtime)
+
+    def handler(self) -> CallbackQueryHandler[Context, None]:
+        """Return the handler of the /diffusion buttons, to be tried before any other button's."""
+        # The prefix alone picks the handler; the data is read only once the staff is known.
+        prefix = re.escape(BroadcastStep.prefix + SEPARATOR)
+        return CallbackQueryHandler(self._on_press, pattern=f"^{prefix}")
+
+    async def start(self, chat_id: int, text: str, translator: Translator) -> None:
+        """Draft the broadcast of `text` and ask a member of staff for its audience."""
+        with i18n.using(translator):
+            reply = await asyncio.to_thread(self._broadcasts.compose, text)
+        await self._kit.sender.deliver(chat_id, [reply])
+
+    async def _on_press(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        # Answered at once: sending the campaign can take a while.
+        await asyncio.gather(answer(query), self._take_step(update))
+
+    async def _take_step(self, update: Update) -> None:
+        chat, user, query = update.effective_chat, update.effective_user, update.callback_query
+        # Anyone can send any callback data: whoever is not staff is refused before it is read.
+        if user is None or user.id not in self._kit.staff:
+            log.info("refused a /diffusion button to Telegram user %s", user.id if user else None)
+            return
+        if chat is None or query is None or query.data is None:
+            return
+        try:
+            pressed = BroadcastStep.unpack(query.data)
+        except PayloadError:
+            log.info("unreadable /diffusion button %r ignored", query.data)
+            return
+        if not await self._kit.claim(update):
+            return
+        campaign_id, step = pressed.campaign_id, pressed.step
+        broadcasts = self._broadcasts
+        deliver = self._kit.sender.deliver
+        with i18n.using(self._kit.translator(user.language_code)):
+            if step is Step.CANCEL:
+                reply = await asyncio.to_thread(broadcasts.cancel, campaign_id)
+            elif step is Step.SEND:
+
+                async def report(text: str) -> None:
+                    await deliver(chat.id, [Outgoing(text)])
+
+                await deliver(chat.id, [Outgoing(_("Envoi commencé…"))])
+                reply = await broadcasts.send(campaign_id, report)
+            else:
+                reply = await asyncio.to_thread(broadcasts.choose, campaign_id, step)
+        await deliver(chat.id, [reply])
+
+
+def _button(label: str, campaign_id: int, step: Step) -> Choice:
+    return Choice(label, BroadcastStep(campaign_id, step).pack())

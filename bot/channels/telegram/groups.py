@@ -8,7 +8,7 @@ from bot.core.i18n import _
 from bot.domain import Channel, ContactKind, Topic
 from bot.storage import contacts
 from bot.storage.models import Contact, HandoffRequest, OutboundMessage, Registration, Subscription
-from bot.storage.types import utcnow
+from bot.storage.types import clip, utcnow
 from bot.storage.upsert import insert_ignoring_conflicts
 
 # What a group is signed up for when it adds the bot: the directorate's reminders of
@@ -22,10 +22,10 @@ def record_group(
     """Record a group that added the bot, able to receive reminders again if it had left."""
     group = contacts.get_or_create_contact(session, channel=Channel.TELEGRAM, address=address)
     group.kind = ContactKind.GROUP
-    group.name = (title or "")[:120] or group.name
+    group.name = clip(Contact, "name", title or "") or group.name
     group.opted_out_at = None
     if locale_hint and not group.locale_hint:
-        group.locale_hint = locale_hint[:16]
+        group.locale_hint = clip(Contact, "locale_hint", locale_hint)
     session.add(group)
     session.flush()
     for topic in GROUP_TOPICS:
@@ -36,7 +36,7 @@ def record_group(
 def ensure_group(session: Session, *, address: str, title: str | None) -> None:
     """Make sure a group that writes to the bot is known as a group, and reachable."""
     group = contacts.get_or_create_contact(session, channel=Channel.TELEGRAM, address=address)
-    name = (title or "")[:120] or group.name
+    name = clip(Contact, "name", title or "") or group.name
     if group.kind is ContactKind.GROUP and group.name == name and group.opted_out_at is None:
         return
     group.kind = ContactKind.GROUP

@@ -1,6 +1,5 @@
 """Turn the engine's Outgoing into Telegram messages: text cut to size, choices as buttons."""
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -88,8 +87,3 @@ def telegram_length(text: str) -> int:
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     """Cut a text into messages of at most `limit`, between paragraphs where possible."""
     return split_utf16(text, limit)
-
-
-def use_timedelta_periods() -> None:
-    """Opt in to PTB 23's time periods (timedelta): the deprecated int form warns on each 429."""
-    os.environ.setdefault("PTB_TIMEDELTA", "true")

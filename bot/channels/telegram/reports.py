@@ -1,4 +1,4 @@
-"""What the staff commands say on Telegram: /stats, /export and /inscriptions."""
+"""What the staff commands say on Telegram: figures, registrations, export, campaigns, events."""
 
 import io
 from datetime import datetime

@@ -2,6 +2,7 @@
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 from telegram import BotCommand
 
@@ -35,7 +36,17 @@ WORD_COMMANDS = {
     "cancel": "annuler",
     "stop": "stop",
 }
-STAFF_COMMANDS = ("stats", "inscriptions", "export", "diffusion", "campagnes", "evenements")
+
+
+class StaffCommand(StrEnum):
+    """The commands of the staff (RELAIS_STAFF_TELEGRAM_IDS), the same in every language."""
+
+    STATS = "stats"
+    REGISTRATIONS = "inscriptions"
+    EXPORT = "export"
+    BROADCAST = "diffusion"
+    CAMPAIGNS = "campagnes"
+    EVENTS = "evenements"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,13 +66,17 @@ PUBLIC_MENU = (
     MenuEntry("annuler", "cancel", N_("Arrêter ce qui est en cours")),
     MenuEntry("stop", "stop", N_("Ne plus recevoir d'actualités")),
 )
-STAFF_MENU = (
-    MenuEntry("stats", "stats", N_("Chiffres (agents)")),
-    MenuEntry("inscriptions", "inscriptions", N_("Dernières pré-inscriptions (agents)")),
-    MenuEntry("export", "export", N_("Fichier CSV des pré-inscriptions (agents)")),
-    MenuEntry("diffusion", "diffusion", N_("Envoyer un message aux abonnés (agents)")),
-    MenuEntry("campagnes", "campagnes", N_("Suivre les campagnes (agents)")),
-    MenuEntry("evenements", "evenements", N_("Suivre les événements (agents)")),
+_STAFF_DESCRIPTIONS = {
+    StaffCommand.STATS: N_("Chiffres (agents)"),
+    StaffCommand.REGISTRATIONS: N_("Dernières pré-inscriptions (agents)"),
+    StaffCommand.EXPORT: N_("Fichier CSV des pré-inscriptions (agents)"),
+    StaffCommand.BROADCAST: N_("Envoyer un message aux abonnés (agents)"),
+    StaffCommand.CAMPAIGNS: N_("Suivre les campagnes (agents)"),
+    StaffCommand.EVENTS: N_("Suivre les événements (agents)"),
+}
+STAFF_MENU = tuple(
+    MenuEntry(command.value, command.value, description)
+    for command, description in _STAFF_DESCRIPTIONS.items()
 )
 
 

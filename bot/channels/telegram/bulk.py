@@ -1,7 +1,6 @@
 """Campaign delivery over Telegram: the BulkSender of the campaigns, on the Bot API."""
 
 import asyncio
-from datetime import timedelta
 
 from sqlalchemy.engine import Engine as DatabaseEngine
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
@@ -15,12 +14,15 @@ from bot.campaigns.delivery import (
     Outcome,
     Recipient,
 )
-from bot.channels.telegram_render import render, use_timedelta_periods
+from bot.channels.telegram.ptb import retry_after_seconds, use_timedelta_periods
+from bot.channels.telegram.render import render
 from bot.core.messages import Outgoing
 from bot.domain import Channel, DeliveryStatus
 from bot.settings import Settings
 from bot.storage import deliveries
 from bot.storage.database import new_session
+from bot.storage.models import OutboxItem
+from bot.storage.types import clip
 
 # Telegram lets a bot post about 20 messages a minute in one group.
 GROUP_MESSAGES_PER_MINUTE = 20
@@ -63,9 +65,9 @@ class TelegramCampaigns:
                 sent = await self._bot.send_message(chat_id, part.text)
                 provider_ids.append(f"{sent.chat.id}:{sent.message_id}")
         except RetryAfter as error:
-            wait = error.retry_after
-            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-            return Delivery(Outcome.RETRY, "Telegram asked to slow down", retry_after=seconds)
+            return Delivery(
+                Outcome.RETRY, "Telegram asked to slow down", retry_after=retry_after_seconds(error)
+            )
         except Forbidden as error:
             await asyncio.to_thread(self._gone, recipient, str(error))
             return Delivery(Outcome.FAILED, f"blocked or removed: {error}")
@@ -74,7 +76,8 @@ class TelegramCampaigns:
                 return Delivery(Outcome.FAILED, f"sent in part, then: {error}")
             return Delivery(Outcome.RETRY, f"network error: {error}")
         except TelegramError as error:
-            return Delivery(Outcome.FAILED, str(error)[:200])
+            # The dispatcher keeps the reason on the outbox item.
+            return Delivery(Outcome.FAILED, clip(OutboxItem, "error", str(error)))
         outbound_id = await asyncio.to_thread(self._record, recipient, provider_ids[0])
         return Delivery(Outcome.SENT, outbound_id=outbound_id)
 

@@ -1,0 +1,304 @@
+"""The Telegram channel as the web server runs it: the PTB Application, its start and stop.
+
+Webhook mode when RELAIS_TELEGRAM_WEBHOOK_SECRET is set (updates arrive on
+POST /webhooks/telegram, inside the same ASGI app as the rest), long polling otherwise. Either
+way updates go through one PTB Application: updates of different chats are handled at once,
+those of one chat in order; the synchronous engine runs in worker threads. What the updates
+do is in handlers.py (people), staff.py and broadcast.py (the staff); sending.py sends.
+"""
+
+import asyncio
+import json
+import logging
+import secrets
+from collections.abc import Awaitable, Sequence
+from contextlib import suppress
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from telegram import BotCommandScopeChat, Update
+from telegram.error import Conflict, InvalidToken, TelegramError
+from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor
+
+from bot.channels.base import Runtime
+from bot.channels.keyed_locks import KeyedLocks
+from bot.channels.telegram.broadcast import BroadcastFlow
+from bot.channels.telegram.commands import command_list
+from bot.channels.telegram.handlers import Conversations
+from bot.channels.telegram.ptb import use_timedelta_periods
+from bot.channels.telegram.sending import TYPING_AFTER, Sender, retrying
+from bot.channels.telegram.staff import StaffCommands
+from bot.channels.telegram.toolkit import Toolkit
+from bot.core import i18n
+from bot.core.messages import Outgoing
+from bot.domain import Locale
+from bot.settings import SettingsError
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/webhooks/telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,
+]
+# Telegram's updates are a few kilobytes; anything much larger is not from Telegram.
+MAX_UPDATE_BYTES = 1024 * 1024
+# Updates waiting for their chat's previous one also hold a slot: keep plenty, the thread
+# pool bounds the real work.
+MAX_CONCURRENT_UPDATES = 256
+# 429 Too Many Requests: PTB's limiter waits `retry_after` and tries again this many times.
+RETRY_AFTER_RETRIES = 3
+
+
+class TelegramChannel:
+    """The Telegram front door, as a ChannelAdapter of the web server."""
+
+    def __init__(self, runtime: Runtime, *, typing_after: float = TYPING_AFTER) -> None:
+        settings = runtime.settings
+        settings.check()
+        token = settings.secret("telegram_token")
+        if token is None:
+            msg = "the Telegram channel needs RELAIS_TELEGRAM_TOKEN"
+            raise SettingsError(msg)
+        use_timedelta_periods()
+        self._relais = runtime
+        self._secret = settings.secret("telegram_webhook_secret")
+        self._processor = _ChatOrderedProcessor(MAX_CONCURRENT_UPDATES)
+        builder = (
+            Application.builder()
+            .token(token)
+            .base_url(settings.telegram_api_url)
+            .rate_limiter(
+                AIORateLimiter(
+                    overall_max_rate=settings.telegram_rate,
+                    overall_time_period=1,
+                    max_retries=RETRY_AFTER_RETRIES,
+                )
+            )
+            .concurrent_updates(self._processor)
+            .job_queue(None)
+        )
+        if self._secret:
+            builder = builder.updater(None)
+        self._application = builder.build()
+        bot = self._application.bot
+        self._sender = Sender(bot, runtime.database, typing_after=typing_after)
+        kit = Toolkit(runtime, self._sender)
+        self._staff = kit.staff
+        broadcasts = BroadcastFlow(kit)
+        conversations = Conversations(kit, bot)
+        # One group, tried in order: the broadcast buttons before the others, the staff's
+        # commands before the text handler would read them as words.
+        self._application.add_handlers(
+            [
+                broadcasts.handler(),
+                *StaffCommands(kit, broadcasts).handlers(),
+                *conversations.handlers(),
+            ]
+        )
+        self._application.add_error_handler(conversations.on_error)
+        self._bootstrap_task: asyncio.Task[None] | None = None
+        self._ready = False
+        # httpx logs every request URL at INFO, and Bot API URLs carry the token.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+
+    @property
+    def webhook_mode(self) -> bool:
+        """Tell whether updates arrive by webhook (else by long polling)."""
+        return self._secret is not None
+
+    @property
+    def ready(self) -> bool:
+        """Tell whether the bot is connected and updates are being handled."""
+        return self._ready
+
+    @property
+    def updates_handled(self) -> int:
+        """Return how many updates were handled (answered or deliberately ignored)."""
+        return self._processor.handled
+
+    def routes(self) -> list[BaseRoute]:
+        """Return the webhook route in webhook mode; polling needs none."""
+        if self._secret is None:
+            return []
+        return [Route(WEBHOOK_PATH, self._receive, methods=["POST"])]
+
+    async def start(self) -> None:
+        """Connect to Telegram in the background, so the server is up even if Telegram is not."""
+        self._bootstrap_task = asyncio.create_task(self._bootstrap(), name="telegram-bootstrap")
+
+    async def stop(self) -> None:
+        """Finish the updates already received, then disconnect."""
+        if self._bootstrap_task is not None:
+            self._bootstrap_task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._bootstrap_task
+            self._bootstrap_task = None
+        self._ready = False
+        application = self._application
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+        # A start-up that failed half-way (a refused token) leaves the bot's HTTP client open
+        # without the Application knowing it.
+        await application.bot.shutdown()
+
+    async def send(self, chat_id: int, messages: Sequence[Outgoing]) -> None:
+        """Send messages the person did not ask for (reminders, campaigns).
+
+        Rate-limited and recorded like replies; a chat that blocked the bot or removed it is
+        marked opted out.
+        """
+        await self._sender.deliver(chat_id, messages, answering=False)
+
+    # Start-up
+
+    async def _bootstrap(self) -> None:
+        try:
+            await self._connect()
+        except InvalidToken:
+            # PTB's message repeats the token: say what to do instead.
+            log.error("Telegram refused the token: check RELAIS_TELEGRAM_TOKEN (from @BotFather)")
+        except Exception:
+            log.exception("the Telegram channel could not start")
+
+    async def _connect(self) -> None:
+        application = self._application
+        await retrying(application.initialize, attempts=None)
+        await application.start()
+        bot = application.bot
+        if application.updater is not None:
+            # PTB deletes any webhook first: Telegram refuses getUpdates while one is set.
+            await application.updater.start_polling(
+                allowed_updates=ALLOWED_UPDATES,
+                bootstrap_retries=-1,
+                error_callback=_polling_error,
+            )
+            log.info("Telegram: @%s is polling for updates", bot.username)
+        self._ready = True
+        if self._secret is not None:
+            await self._register_webhook()
+        await self._register_commands()
+
+    async def _register_webhook(self) -> None:
+        public_url = self._relais.settings.public_url
+        if not public_url:
+            log.warning(
+                "Telegram webhook mode without RELAIS_PUBLIC_URL: the webhook is not registered "
+                "(set it, or call setWebhook yourself with the secret token)"
+            )
+            return
+        url = public_url.rstrip("/") + WEBHOOK_PATH
+        secret = self._secret
+        bot = self._application.bot
+        try:
+            await retrying(
+                lambda: bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+            )
+        except TelegramError as error:
+            log.error("Telegram refused the webhook %s: %s", url, error)
+            return
+        log.info("Telegram: @%s receives updates at %s", bot.username, url)
+
+    async def _register_commands(self) -> None:
+        bot = self._application.bot
+        default = self._relais.settings.default_locale
+        catalogues = self._relais.engine.services.catalogues
+        languages: list[tuple[Locale, str | None]] = [(default, None)]
+        languages += [(locale, locale.value) for locale in Locale if locale is not default]
+        for locale, language_code in languages:
+            with i18n.using(catalogues.translator(locale)):
+                commands = command_list(locale)
+            try:
+                await bot.set_my_commands(commands, language_code=language_code)
+            except TelegramError as error:
+                log.warning("Telegram refused the %s command list: %s", locale.value, error)
+        with i18n.using(catalogues.translator(default)):
+            staff_commands = command_list(default, staff=True)
+        for staff_id in sorted(self._staff):
+            try:
+                await bot.set_my_commands(staff_commands, scope=BotCommandScopeChat(staff_id))
+            except TelegramError as error:
+                # Telegram knows a chat only once the person has written to the bot.
+                log.warning("no staff commands for Telegram user %s yet: %s", staff_id, error)
+
+    # Webhook
+
+    async def _receive(self, request: Request) -> Response:
+        assert self._secret is not None
+        given = request.headers.get(SECRET_HEADER, "")
+        if not secrets.compare_digest(given.encode(), self._secret.encode()):
+            client = request.client.host if request.client else "?"
+            log.warning("Telegram webhook: wrong or missing secret token (from %s)", client)
+            return _error("wrong secret token", 403)
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_UPDATE_BYTES:
+            return _error("update too large", 413)
+        body = await request.body()
+        if len(body) > MAX_UPDATE_BYTES:
+            return _error("update too large", 413)
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return _error("the body must be a JSON update", 400)
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            return _error("the body must be a JSON update", 400)
+        if not self._ready:
+            # Telegram tries again later.
+            return _error("starting up", 503)
+        try:
+            update = Update.de_json(data, self._application.bot)
+        except (AttributeError, KeyError, TypeError, ValueError):
+            log.warning("Telegram webhook: unreadable update %s", data.get("update_id"))
+            return _error("unreadable update", 400)
+        await self._application.update_queue.put(update)
+        return Response(status_code=200)
+
+
+class _ChatOrderedProcessor(BaseUpdateProcessor):
+    """Handle updates of different chats at once, and those of one chat one after the other.
+
+    A person who types two answers quickly must have them read in order: the engine's own
+    lock serialises them but does not keep their order.
+    """
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks = KeyedLocks()
+        self.handled = 0
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Wait for the chat's previous update, then handle this one."""
+        try:
+            chat = update.effective_chat if isinstance(update, Update) else None
+            if chat is None:
+                await coroutine
+            else:
+                async with self._locks.hold(chat.id):
+                    await coroutine
+        finally:
+            self.handled += 1
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
+
+def _polling_error(error: TelegramError) -> None:
+    if isinstance(error, Conflict):
+        log.error("another process is polling with this token: %s", error)
+    else:
+        log.warning("Telegram polling: %s (trying again)", error)
+
+
+def _error(message: str, status: int) -> Response:
+    return JSONResponse({"error": message}, status_code=status)
