@@ -92,7 +92,8 @@ class Router:
         """Return the button pressed, if it is one that can be pressed now."""
         packed = turn.incoming.payload or ""
         action = payloads.parse(packed)
-        if action is None:
+        if action is None or not (isinstance(action, Cancel) or type(action) in self._by_payload):
+            # Unknown, or a button another front door answers (a staff broadcast's).
             log.info("ignoring unknown button payload %r", packed[: payloads.MAX_BYTES])
             return None
         if action.offered_only and packed not in _offered_payloads(turn):

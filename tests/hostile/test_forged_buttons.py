@@ -4,6 +4,8 @@ import pytest
 from sqlalchemy.engine import Engine as DatabaseEngine
 from sqlmodel import select
 
+# Registers the staff broadcast's "diff" buttons, which the engine must not answer.
+import bot.channels.telegram.broadcast  # noqa: F401
 from bot.core.engine import Engine
 from bot.storage.database import new_session
 from bot.storage.models import Registration
@@ -74,6 +76,7 @@ def test_form_buttons_out_of_place_are_refused(engine: Engine, forged: str) -> N
         ":",
         "x" * 200,
         "delok:y",
+        "diff:1:send",
     ],
 )
 def test_nonsense_buttons_with_nothing_open_show_the_menu(

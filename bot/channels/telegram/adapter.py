@@ -23,7 +23,6 @@ from telegram.error import Conflict, InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor
 
 from bot.channels.base import Runtime
-from bot.channels.keyed_locks import KeyedLocks
 from bot.channels.telegram.broadcast import BroadcastFlow
 from bot.channels.telegram.commands import command_list
 from bot.channels.telegram.handlers import Conversations
@@ -34,6 +33,7 @@ from bot.channels.telegram.toolkit import Toolkit
 from bot.core import i18n
 from bot.core.messages import Outgoing
 from bot.domain import Locale
+from bot.locks import TaskLocks
 from bot.settings import SettingsError
 
 log = logging.getLogger(__name__)
@@ -271,7 +271,7 @@ class _ChatOrderedProcessor(BaseUpdateProcessor):
 
     def __init__(self, max_concurrent_updates: int) -> None:
         super().__init__(max_concurrent_updates)
-        self._locks = KeyedLocks()
+        self._locks = TaskLocks()
         self.handled = 0
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
