@@ -14,6 +14,8 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
+from bot.errors import RelaisError
+
 DEFAULT_TIME = time(9, 0)
 
 _ORDINALS = {
@@ -39,7 +41,7 @@ _MONTHS = {
 _TIME = re.compile(r"\b(?:at|a)?\s*(\d{1,2})\s*(?:h|:)\s*(\d{2})?\b")
 
 
-class ScheduleError(ValueError):
+class ScheduleError(RelaisError, ValueError):
     """A schedule that cannot be understood; the message says what is accepted."""
 
 

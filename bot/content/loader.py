@@ -30,6 +30,7 @@ from bot.content.schema import (
     Province,
 )
 from bot.domain import FaqTopic, OrgType
+from bot.errors import RelaisError
 
 # bot/content/loader.py -> the repository root holds content/ (editable install).
 DEFAULT_CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
@@ -40,7 +41,7 @@ _ANY_KIND = "*"
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 
 
-class ContentError(Exception):
+class ContentError(RelaisError):
     """The content pack cannot be used; every message names the file and the entry."""
 
     def __init__(self, errors: Iterable[str]) -> None:
