@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from bot.domain import AttendanceStatus, Channel, ContactKind, Locale, OrgType, Topic
+from bot.errors import RelaisError
 from bot.storage.models import Contact, EventAttendance, Registration, Subscription
 
 BATCH = 1000
@@ -20,7 +21,7 @@ BATCH = 1000
 PUSH_CHANNELS = (Channel.TELEGRAM, Channel.WHATSAPP)
 
 
-class AudienceError(ValueError):
+class AudienceError(RelaisError, ValueError):
     """An audience expression that cannot be understood."""
 
 

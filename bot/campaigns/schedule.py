@@ -13,6 +13,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
+from bot.errors import RelaisError
 from bot.text import fold
 
 DEFAULT_TIME = time(9, 0)
@@ -40,7 +41,7 @@ _MONTHS = {
 _TIME = re.compile(r"\b(?:at|a)?\s*(\d{1,2})\s*(?:h|:)\s*(\d{2})?\b")
 
 
-class ScheduleError(ValueError):
+class ScheduleError(RelaisError, ValueError):
     """A schedule that cannot be understood; the message says what is accepted."""
 
 

@@ -13,13 +13,14 @@ from bot.campaigns.audience import audience_size, parse_audience
 from bot.campaigns.delivery import CampaignMessage, Recipient
 from bot.campaigns.schedule import parse_schedule
 from bot.domain import CampaignState, DeliveryStatus, Locale, OutboxStatus
+from bot.errors import RelaisError
 from bot.storage.database import new_session
 from bot.storage.models import Campaign, CampaignRun, OutboundMessage, OutboxItem
 from bot.storage.types import clip, utcnow
 from bot.storage.upsert import insert_ignoring_conflicts
 
 
-class CampaignError(ValueError):
+class CampaignError(RelaisError, ValueError):
     """A campaign request that cannot be carried out; the message says why."""
 
 

@@ -27,6 +27,7 @@ from bot.content.schema import (
     Province,
 )
 from bot.domain import FaqTopic, OrgType
+from bot.errors import RelaisError
 from bot.text import fold
 
 # bot/content/loader.py -> the repository root holds content/ (editable install).
@@ -38,7 +39,7 @@ _ANY_KIND = "*"
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 
 
-class ContentError(Exception):
+class ContentError(RelaisError):
     """The content pack cannot be used; every message names the file and the entry."""
 
     def __init__(self, errors: Iterable[str]) -> None:

@@ -19,12 +19,13 @@ from babel import dates, numbers
 from babel.support import Translations
 
 from bot.domain import Locale
+from bot.errors import RelaisError
 
 DOMAIN = "relais"
 REFERENCE_LOCALE = Locale.FR
 
 
-class CatalogueError(RuntimeError):
+class CatalogueError(RelaisError, RuntimeError):
     """A translation catalogue is missing or older than its source."""
 
 

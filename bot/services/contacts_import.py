@@ -9,12 +9,17 @@ import phonenumbers
 from sqlalchemy.engine import Engine as DatabaseEngine
 
 from bot.domain import Channel, Locale, Topic
+from bot.errors import RelaisError
 from bot.storage import contacts
 from bot.storage.database import new_session
 from bot.storage.models import Contact
 from bot.storage.types import clip
 
 HEADER = ("channel", "address", "name", "language", "province", "topics", "consent_at")
+
+
+class ContactsFileError(RelaisError, ValueError):
+    """A contacts file that cannot be read as a whole; the message names it."""
 
 
 @dataclass
@@ -30,17 +35,23 @@ class ImportReport:
 def import_contacts(database: DatabaseEngine, path: Path, *, phone_region: str) -> ImportReport:
     """Import a CSV of contacts; refused rows are reported, the others imported once."""
     report = ImportReport()
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [name for name in HEADER if name not in (reader.fieldnames or [])]
-        if missing:
-            msg = f"{path}: missing columns {', '.join(missing)} (expected {','.join(HEADER)})"
-            raise ValueError(msg)
-        for number, row in enumerate(reader, start=2):
-            try:
-                _import_row(database, row, phone_region, report)
-            except ValueError as error:
-                report.refused.append((number, str(error)))
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            missing = [name for name in HEADER if name not in (reader.fieldnames or [])]
+            if missing:
+                msg = f"{path}: missing columns {', '.join(missing)} (expected {','.join(HEADER)})"
+                raise ContactsFileError(msg)
+            for number, row in enumerate(reader, start=2):
+                try:
+                    _import_row(database, row, phone_region, report)
+                except ValueError as error:
+                    report.refused.append((number, str(error)))
+    except UnicodeDecodeError as error:
+        # Spreadsheets often save CSV in a legacy code page; the rows read before the bad
+        # character are imported, and importing again is harmless.
+        msg = f'{path} is not UTF-8 text: save it as "CSV UTF-8" and import it again'
+        raise ContactsFileError(msg) from error
     return report
 
 

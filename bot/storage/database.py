@@ -12,9 +12,15 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.errors import RelaisError
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+class SchemaError(RelaisError, RuntimeError):
+    """A server database older than the code; `relais db upgrade` brings it up to date."""
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -83,8 +89,8 @@ def ensure_schema(engine: Engine, url: str) -> None:
         log.info("bringing the SQLite database up to date")
         upgrade(url)
         return
-    msg = "the database schema is not up to date: run `relais db upgrade`"
-    raise RuntimeError(msg)
+    msg = "the database is not migrated: run `relais db upgrade`"
+    raise SchemaError(msg)
 
 
 def check_connection(engine: Engine) -> None:

@@ -1,9 +1,9 @@
-"""Staff run campaigns and import member lists from the CLI (real subprocesses)."""
+"""Staff run campaigns and import member lists from the CLI."""
 
 import json
 from pathlib import Path
 
-from tests.cli.conftest import relais
+from tests.cli.conftest import Relais
 
 MEMBERS = """channel,address,name,language,province,topics,consent_at
 whatsapp,077123456,Awa,fr,Estuaire,news;events,2026-01-10T10:00:00
@@ -14,84 +14,81 @@ sms,1,Wrong,fr,,news,2026-01-10
 """
 
 
-def test_import_refuses_bad_rows_and_is_idempotent(env: dict[str, str], tmp_path: Path) -> None:
+def test_import_refuses_bad_rows_and_is_idempotent(relais: Relais, tmp_path: Path) -> None:
     members = tmp_path / "members.csv"
     members.write_text(MEMBERS, encoding="utf-8")
-    first = relais("contacts", "import", "--file", str(members), env=env)
-    assert first.returncode == 0, first.stderr
+    first = relais("contacts", "import", "--file", str(members))
+    assert first.exit_code == 0, first.stderr
     assert "2 created, 0 updated, 0 unchanged, 3 refused" in first.stdout
     assert "row 4 refused: whatsapp address '12'" in first.stderr
     assert "row 5 refused: no consent_at" in first.stderr
     assert "row 6 refused: channel 'sms'" in first.stderr
-    again = relais("contacts", "import", "--file", str(members), env=env)
+    again = relais("contacts", "import", "--file", str(members))
     assert "0 created, 0 updated, 2 unchanged, 3 refused" in again.stdout
 
 
-def test_create_show_send_and_stats(env: dict[str, str], tmp_path: Path) -> None:
+def test_create_show_send_and_stats(relais: Relais, tmp_path: Path) -> None:
     members = tmp_path / "members.csv"
     members.write_text(MEMBERS, encoding="utf-8")
-    relais("contacts", "import", "--file", str(members), env=env)
+    relais("contacts", "import", "--file", str(members))
     created = relais(
         "campaign", "create", "--name", "Fair trade", "--message", "Le 14 mai",
-        "--message-en", "On 14 May", "--yearly", "05-14", "--audience", "all topic=fair_trade",
-        env=env,
+        "--message-en", "On 14 May", "--yearly", "05-14", "--audience", "all topic=fair_trade"
     )  # fmt: skip
-    assert created.returncode == 0, created.stderr
+    assert created.exit_code == 0, created.stderr
     campaign_id, size = created.stdout.splitlines()[:2]
     assert campaign_id.isdigit()
     assert size == "audience: 1 contact(s)"
     assert "09:00 (Africa/Libreville)" in created.stdout
-    shown = relais("campaign", "show", campaign_id, env=env)
+    shown = relais("campaign", "show", campaign_id)
     assert "yearly:05-14" in shown.stdout and "message [en]: On 14 May" in shown.stdout
 
-    now = relais("campaign", "create", "--name", "News", "--message", "Bonjour", env=env)
+    now = relais("campaign", "create", "--name", "News", "--message", "Bonjour")
     now_id = now.stdout.splitlines()[0]
-    sent = relais("campaign", "send", now_id, env=env)
-    assert sent.returncode == 0, sent.stderr
-    stats = json.loads(relais("campaign", "stats", now_id, "--json", env=env).stdout)
+    sent = relais("campaign", "send", now_id)
+    assert sent.exit_code == 0, sent.stderr
+    stats = json.loads(relais("campaign", "stats", now_id, "--json").stdout)
     assert set(stats) >= {"targeted", "sent", "delivered", "read", "failed", "skipped"}
     assert stats["targeted"] == 2
 
-    cancelled = relais("campaign", "cancel", campaign_id, env=env)
-    assert cancelled.returncode == 0, cancelled.stderr
-    listed = relais("campaign", "list", env=env).stdout
+    cancelled = relais("campaign", "cancel", campaign_id)
+    assert cancelled.exit_code == 0, cancelled.stderr
+    listed = relais("campaign", "list").stdout
     assert "cancelled" in listed
 
 
-def test_bad_requests_are_explained(env: dict[str, str]) -> None:
-    bad_rule = relais(
-        "campaign", "create", "--name", "x", "--message", "y", "--rule", "whenever", env=env
-    )
-    assert bad_rule.returncode != 0 and "cannot read the rule" in bad_rule.stderr
-    no_french = relais("campaign", "create", "--name", "x", "--message", " ", env=env)
+def test_bad_requests_are_explained(relais: Relais) -> None:
+    bad_rule = relais("campaign", "create", "--name", "x", "--message", "y", "--rule", "whenever")
+    assert bad_rule.exit_code != 0 and "cannot read the rule" in bad_rule.stderr
+    no_french = relais("campaign", "create", "--name", "x", "--message", " ")
     assert "French message" in no_french.stderr
-    unknown = relais("campaign", "show", "999", env=env)
+    unknown = relais("campaign", "show", "999")
     assert "no campaign 999" in unknown.stderr
 
 
-def test_test_send_without_the_channel_says_so(env: dict[str, str]) -> None:
-    created = relais("campaign", "create", "--name", "x", "--message", "Bonjour", env=env)
+def test_test_send_without_the_channel_says_so(relais: Relais) -> None:
+    created = relais("campaign", "create", "--name", "x", "--message", "Bonjour")
     campaign_id = created.stdout.splitlines()[0]
-    result = relais("campaign", "send", campaign_id, "--test", "telegram:42", env=env)
-    assert result.returncode == 0, result.stderr
+    result = relais("campaign", "send", campaign_id, "--test", "telegram:42")
+    assert result.exit_code == 0, result.stderr
     assert "test to telegram:42: skipped (no telegram channel configured)" in result.stdout
     assert "not a channel" not in result.stdout
 
 
-def test_events_from_the_cli(env: dict[str, str]) -> None:
+def test_events_from_the_cli(relais: Relais) -> None:
     created = relais(
         "event", "create", "--kind", "training", "--title", "Formation coopératives",
-        "--at", "2030-03-03T09:00", "--place", "Oyem", "--capacity", "20", env=env,
+        "--at", "2030-03-03T09:00", "--place", "Oyem", "--capacity", "20"
     )  # fmt: skip
-    assert created.returncode == 0, created.stderr
+    assert created.exit_code == 0, created.stderr
     event_id = created.stdout.splitlines()[0]
     assert "2030-03-03 09:00 (Africa/Libreville)" in created.stdout
-    moved = relais("event", "move", event_id, "--at", "2030-03-10T09:00", env=env)
-    assert moved.returncode == 0, moved.stderr
-    listed = relais("event", "list", env=env).stdout
+    moved = relais("event", "move", event_id, "--at", "2030-03-10T09:00")
+    assert moved.exit_code == 0, moved.stderr
+    listed = relais("event", "list").stdout
     assert "2030-03-10 09:00" in listed and "0/20 registered" in listed
-    cancelled = relais("event", "cancel", event_id, env=env)
-    assert cancelled.returncode == 0, cancelled.stderr
-    assert "cancelled" in relais("event", "list", env=env).stdout
-    again = relais("event", "cancel", event_id, env=env)
-    assert again.returncode != 0 and f"no scheduled event {event_id}" in again.stderr
+    cancelled = relais("event", "cancel", event_id)
+    assert cancelled.exit_code == 0, cancelled.stderr
+    assert "cancelled" in relais("event", "list").stdout
+    again = relais("event", "cancel", event_id)
+    assert again.exit_code != 0 and f"no scheduled event {event_id}" in again.stderr

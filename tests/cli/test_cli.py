@@ -1,11 +1,11 @@
-"""The `relais` command as staff and scripts use it: real subprocesses, a real SQLite file."""
+"""The `relais` command as staff and scripts use it, on a real SQLite file."""
 
 import csv
 import io
 import json
 from pathlib import Path
 
-from tests.cli.conftest import relais
+from tests.cli.conftest import Relais, cli_env, runner_for
 
 SCRIPT = "\n".join(
     [
@@ -28,14 +28,14 @@ SCRIPT = "\n".join(
 )
 
 
-def test_scripted_preregistration_then_export(env: dict[str, str]) -> None:
-    chat = relais("chat", env=env, stdin=SCRIPT + "\n")
-    assert chat.returncode == 0, chat.stderr
+def test_scripted_preregistration_then_export(relais: Relais) -> None:
+    chat = relais("chat", stdin=SCRIPT + "\n")
+    assert chat.exit_code == 0, chat.stderr
     assert "GA-" in chat.stdout
     assert "  1. Créer une organisation" in chat.stdout
 
-    exported = relais("registrations", "export", "--format", "csv", env=env)
-    assert exported.returncode == 0, exported.stderr
+    exported = relais("registrations", "export", "--format", "csv")
+    assert exported.exit_code == 0, exported.stderr
     [row] = list(csv.DictReader(io.StringIO(exported.stdout)))
     assert row["name"] == "Les Amis de Lambaréné"
     assert row["province"] == "Moyen-Ogooué"
@@ -43,46 +43,47 @@ def test_scripted_preregistration_then_export(env: dict[str, str]) -> None:
     assert row["reference"].startswith("GA-")
     assert "1 registration(s) exported" in exported.stderr
 
-    as_json = relais("registrations", "export", "--format", "json", env=env)
+    as_json = relais("registrations", "export", "--format", "json")
     [item] = json.loads(as_json.stdout)
     assert item["founders"] == 4 and item["org_type"] == "association"
 
 
-def test_export_to_a_file(env: dict[str, str], tmp_path: Path) -> None:
-    chat = relais("chat", env=env, stdin=SCRIPT + "\n")
+def test_export_to_a_file(relais: Relais, tmp_path: Path) -> None:
+    chat = relais("chat", stdin=SCRIPT + "\n")
     assert "GA-" in chat.stdout, chat.stdout + chat.stderr
     target = tmp_path / "out.json"
-    result = relais("registrations", "export", "--format", "json", "--output", str(target), env=env)
-    assert result.returncode == 0, result.stderr
+    result = relais("registrations", "export", "--format", "json", "--output", str(target))
+    assert result.exit_code == 0, result.stderr
     assert json.loads(target.read_text(encoding="utf-8"))[0]["acronym"] == "ALA"
 
 
-def test_content_check_passes_and_lists_placeholders(env: dict[str, str]) -> None:
-    result = relais("content", "check", env=env)
-    assert result.returncode == 0, result.stdout + result.stderr
+def test_content_check_passes_and_lists_placeholders(relais: Relais) -> None:
+    result = relais("content", "check")
+    assert result.exit_code == 0, result.stdout + result.stderr
     assert "0 errors" in result.stdout
     assert "content/ga/offices.yml" in result.stdout
 
 
-def test_nlu_parse_prints_rasa_json(env: dict[str, str]) -> None:
-    result = relais("nlu", "parse", "cmt créer 1 asso stp", env=env)
-    assert result.returncode == 0, result.stderr
+def test_nlu_parse_prints_rasa_json(relais: Relais) -> None:
+    result = relais("nlu", "parse", "cmt créer 1 asso stp")
+    assert result.exit_code == 0, result.stderr
     parsed = json.loads(result.stdout)
     assert set(parsed) >= {"text", "intent", "entities", "intent_ranking"}
     assert parsed["intent"]["name"] == "how_to_create"
-    lines = relais("nlu", "parse", "-", env=env, stdin="bonjour\nabonnez-moi\n")
+    lines = relais("nlu", "parse", "-", stdin="bonjour\nabonnez-moi\n")
     intents = [json.loads(line)["intent"]["name"] for line in lines.stdout.splitlines()]
     assert intents == ["greet", "subscribe"]
 
 
-def test_handoffs_are_listed_for_staff(env: dict[str, str]) -> None:
-    relais("chat", "--user", "awa", env=env, stdin="je veux parler à un agent\n")
-    listed = relais("handoffs", "list", env=env)
+def test_handoffs_are_listed_for_staff(relais: Relais) -> None:
+    relais("chat", "--user", "awa", stdin="je veux parler à un agent\n")
+    listed = relais("handoffs", "list")
     assert "console:awa" in listed.stdout
     assert "1 open request(s)" in listed.stderr
 
 
-def test_db_upgrade_on_an_empty_database(env: dict[str, str]) -> None:
-    result = relais("db", "upgrade", env=env)
-    assert result.returncode == 0, result.stderr
+def test_db_upgrade_on_an_empty_database(tmp_path: Path) -> None:
+    relais = runner_for(cli_env(f"sqlite:///{tmp_path / 'empty.db'}"))
+    result = relais("db", "upgrade")
+    assert result.exit_code == 0, result.stderr
     assert "up to date" in result.stderr

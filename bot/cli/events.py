@@ -1,0 +1,105 @@
+"""`relais event`: seminars, workshops, trainings and meetings, with their reminders."""
+
+from datetime import datetime
+
+import click
+
+from bot.cli.context import CliContext, pass_cli
+from bot.cli.params import LOCAL_DATE_TIME
+
+
+@click.group()
+def event() -> None:
+    """Seminars, workshops, trainings and quarterly meetings, with their reminders."""
+
+
+@event.command("create")
+@click.option(
+    "--kind",
+    type=click.Choice(["seminar", "workshop", "training", "quarterly_meeting"]),
+    required=True,
+)
+@click.option("--title", required=True, help="The French title (required).")
+@click.option("--title-en", default=None)
+@click.option("--title-ar", default=None)
+@click.option("--description", default=None)
+@click.option(
+    "--at", "at", type=LOCAL_DATE_TIME, required=True, help="Local start, ISO (2027-03-03T09:00)."
+)
+@click.option("--place", required=True)
+@click.option("--province", default=None)
+@click.option("--capacity", type=int, default=None, help="Places; then a waiting list.")
+@click.option("--audience", default="all topic=events groups", show_default=True)
+@click.option(
+    "--reminders", default="7d,1d,2h", show_default=True, help="Before the start: d, h, m."
+)
+@pass_cli
+def event_create(
+    cli: CliContext,
+    kind: str,
+    title: str,
+    title_en: str | None,
+    title_ar: str | None,
+    description: str | None,
+    at: datetime,
+    place: str,
+    province: str | None,
+    capacity: int | None,
+    audience: str,
+    reminders: str,
+) -> None:
+    """Create an event; prints its id alone on the first line."""
+    from bot.campaigns.events import create_event, parse_offsets
+    from bot.domain import EventKind
+
+    created = create_event(
+        cli.database,
+        kind=EventKind(kind),
+        title={"fr": title, "en": title_en or "", "ar": title_ar or ""},
+        description={"fr": description or ""},
+        starts_at=at,
+        place=place,
+        province=province,
+        capacity=capacity,
+        audience=audience,
+        offsets=parse_offsets(reminders),
+    )
+    click.echo(created.id)
+    click.echo(f"starts: {cli.local_time(created.starts_at)} ({cli.settings.timezone})")
+
+
+@event.command("list")
+@pass_cli
+def event_list(cli: CliContext) -> None:
+    """List the events with their registrations."""
+    from bot.campaigns.events import list_events
+
+    for item, registered, waiting in list_events(cli.database):
+        places = f"{registered}/{item.capacity}" if item.capacity else str(registered)
+        click.echo(
+            f"{item.id:>4}  {item.state.value:<9}  {cli.local_time(item.starts_at)}  "
+            f"{places:>7} registered, {waiting} waiting  {item.title['fr']} ({item.place})"
+        )
+
+
+@event.command("move")
+@click.argument("event_id", type=int)
+@click.option("--at", "at", type=LOCAL_DATE_TIME, required=True, help="New local start, ISO.")
+@pass_cli
+def event_move(cli: CliContext, event_id: int, at: datetime) -> None:
+    """Change the start of an event; its reminders move with it."""
+    from bot.campaigns.events import move_event
+
+    move_event(cli.database, event_id, at)
+    click.echo(f"event {event_id} now starts {cli.local_time(at)}", err=True)
+
+
+@event.command("cancel")
+@click.argument("event_id", type=int)
+@pass_cli
+def event_cancel(cli: CliContext, event_id: int) -> None:
+    """Cancel an event; the people registered are told."""
+    from bot.campaigns.events import cancel_event
+
+    notice = cancel_event(cli.database, event_id, cli.catalogues, cli.settings.tz)
+    click.echo(f"event {event_id} cancelled; attendees told by campaign {notice}", err=True)

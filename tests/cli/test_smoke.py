@@ -1,0 +1,43 @@
+"""`relais` as a real process: the entry point, a fast --help and a scripted chat."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.cli.conftest import cli_env
+
+# What `relais --help` must not pay for: only the commands that use them import them.
+HEAVY = ("sqlalchemy", "sqlmodel", "sklearn", "telegram", "twilio", "uvicorn", "starlette")
+
+
+def run(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=120,
+        check=False,
+    )
+
+
+def test_help_imports_no_heavy_library(tmp_path: Path) -> None:
+    result = run("-X", "importtime", "-m", "bot", "--help", env={})
+    assert result.returncode == 0, result.stderr
+    assert "campaign" in result.stdout and "registrations" in result.stdout
+    imported = {
+        line.rsplit("|", 1)[1].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    heavy = {name for name in imported if name.split(".")[0] in HEAVY or name == "bot.app"}
+    assert not heavy, f"`relais --help` imports {sorted(heavy)}"
+
+
+def test_scripted_chat_on_a_new_database(tmp_path: Path) -> None:
+    env = cli_env(f"sqlite:///{tmp_path / 'relais.db'}")
+    result = run("-m", "bot", "chat", env=env, stdin="bonjour\n")
+    assert result.returncode == 0, result.stderr
+    assert "  1. Créer une organisation" in result.stdout
