@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.domain import Channel, InboxStatus
 from bot.storage.models import InboxItem
+from bot.storage.queue import claim_in_order
 from bot.storage.types import clip, utcnow
 from bot.storage.upsert import insert_ignoring_conflicts
 
@@ -69,43 +69,17 @@ def claim_next(
 ) -> InboxItem | None:
     """Take the oldest update whose conversation has nothing earlier unfinished; commit it."""
     now = now or utcnow()
-    earlier = aliased(InboxItem)
-    waiting_behind = (
-        select(earlier.id)
-        .where(
-            earlier.channel == InboxItem.channel,
-            earlier.conversation == InboxItem.conversation,
-            col(earlier.id) < col(InboxItem.id),
-            col(earlier.status).in_(UNFINISHED),
-        )
-        .exists()
+    return claim_in_order(
+        session,
+        InboxItem,
+        group="conversation",
+        channel=channel,
+        worker=worker,
+        now=now,
+        lease=lease,
+        pending=InboxStatus.PENDING,
+        claimed=InboxStatus.CLAIMED,
     )
-    claimable = sa.or_(
-        col(InboxItem.status) == InboxStatus.PENDING,
-        sa.and_(col(InboxItem.status) == InboxStatus.CLAIMED, col(InboxItem.lease_until) <= now),
-    )
-    candidates = (
-        select(InboxItem.id)
-        .where(InboxItem.channel == channel, claimable, ~waiting_behind)
-        .order_by(col(InboxItem.id))
-        .limit(8)
-    )
-    for item_id in session.exec(candidates).all():
-        taken = session.execute(
-            sa.update(InboxItem)
-            .where(col(InboxItem.id) == item_id, claimable)
-            .values(
-                status=InboxStatus.CLAIMED,
-                claimed_by=worker,
-                lease_until=now + lease,
-                attempts=InboxItem.attempts + 1,
-            )
-        )
-        if taken.rowcount == 1:  # type: ignore[attr-defined]
-            session.commit()
-            return session.get(InboxItem, item_id)
-    session.rollback()
-    return None
 
 
 def finish(session: Session, *, item_id: int, now: datetime | None = None) -> None:

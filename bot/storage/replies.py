@@ -10,11 +10,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.domain import Channel, ReplyStatus
 from bot.storage.models import ReplyItem
+from bot.storage.queue import claim_in_order
 from bot.storage.types import clip, utcnow
 
 LEASE = timedelta(seconds=60)
@@ -88,46 +88,18 @@ def claim_next(
 ) -> ReplyItem | None:
     """Take the oldest reply due whose address has nothing earlier unsent; commit the claim."""
     now = now or utcnow()
-    earlier = aliased(ReplyItem)
-    waiting_behind = (
-        select(earlier.id)
-        .where(
-            earlier.channel == ReplyItem.channel,
-            earlier.address == ReplyItem.address,
-            col(earlier.id) < col(ReplyItem.id),
-            col(earlier.status).in_(UNFINISHED),
-        )
-        .exists()
+    return claim_in_order(
+        session,
+        ReplyItem,
+        group="address",
+        channel=channel,
+        worker=worker,
+        now=now,
+        lease=lease,
+        pending=ReplyStatus.PENDING,
+        claimed=ReplyStatus.CLAIMED,
+        due=sa.or_(col(ReplyItem.not_before).is_(None), col(ReplyItem.not_before) <= now),
     )
-    claimable = sa.or_(
-        sa.and_(
-            col(ReplyItem.status) == ReplyStatus.PENDING,
-            sa.or_(col(ReplyItem.not_before).is_(None), col(ReplyItem.not_before) <= now),
-        ),
-        sa.and_(col(ReplyItem.status) == ReplyStatus.CLAIMED, col(ReplyItem.lease_until) <= now),
-    )
-    candidates = (
-        select(ReplyItem.id)
-        .where(ReplyItem.channel == channel, claimable, ~waiting_behind)
-        .order_by(col(ReplyItem.id))
-        .limit(8)
-    )
-    for item_id in session.exec(candidates).all():
-        taken = session.execute(
-            sa.update(ReplyItem)
-            .where(col(ReplyItem.id) == item_id, claimable)
-            .values(
-                status=ReplyStatus.CLAIMED,
-                claimed_by=worker,
-                lease_until=now + lease,
-                attempts=ReplyItem.attempts + 1,
-            )
-        )
-        if taken.rowcount == 1:  # type: ignore[attr-defined]
-            session.commit()
-            return session.get(ReplyItem, item_id)
-    session.rollback()
-    return None
 
 
 def mark_sent(session: Session, *, item_id: int, provider_id: str | None) -> None:
