@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from bot.domain import Channel, InboxStatus
 from bot.storage.models import InboxItem
-from bot.storage.queue import claim_in_order
+from bot.storage.queue import claim_in_order, count_open
 from bot.storage.types import clip, utcnow
 from bot.storage.upsert import insert_ignoring_conflicts
 
@@ -50,13 +50,7 @@ def enqueue(
 
 def backlog(session: Session, *, channel: Channel) -> int:
     """Return how many updates of a channel wait to be handled."""
-    return int(
-        session.execute(
-            select(sa.func.count())
-            .select_from(InboxItem)
-            .where(InboxItem.channel == channel, col(InboxItem.status).in_(UNFINISHED))
-        ).scalar_one()
-    )
+    return count_open(session, InboxItem, channel=channel, open=UNFINISHED)
 
 
 def claim_next(

@@ -69,3 +69,15 @@ def claim_in_order(
             return session.get(model, row_id)
     session.rollback()
     return None
+
+
+def count_open(session: Session, model: type[SQLModel], *, channel: Channel, open: Any) -> int:
+    """Return how many rows of a channel are still open (pending or claimed)."""
+    table: Any = model
+    return int(
+        session.execute(
+            select(sa.func.count())
+            .select_from(table)
+            .where(table.channel == channel, col(table.status).in_(open))
+        ).scalar_one()
+    )

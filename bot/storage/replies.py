@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from bot.domain import Channel, ReplyStatus
 from bot.storage.models import ReplyItem
-from bot.storage.queue import claim_in_order
+from bot.storage.queue import claim_in_order, count_open
 from bot.storage.types import clip, utcnow
 
 LEASE = timedelta(seconds=60)
@@ -69,13 +69,7 @@ def replies_to(session: Session, *, channel: Channel, message_id: str) -> list[R
 
 def pending_count(session: Session, *, channel: Channel) -> int:
     """Return how many replies of a channel wait to be sent."""
-    return int(
-        session.execute(
-            select(sa.func.count())
-            .select_from(ReplyItem)
-            .where(ReplyItem.channel == channel, col(ReplyItem.status).in_(UNFINISHED))
-        ).scalar_one()
-    )
+    return count_open(session, ReplyItem, channel=channel, open=UNFINISHED)
 
 
 def claim_next(
