@@ -2,6 +2,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.runtime
 CATALOGUES := $(wildcard locales/*/LC_MESSAGES/relais.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 HOST ?= 127.0.0.1
@@ -15,13 +16,19 @@ export RELAIS_TEST_POSTGRES_URL
 
 install: $(STAMP) $(COMPILED)
 
-$(STAMP): pyproject.toml
+# What running the server needs: the project and its runtime dependencies only.
+$(RUNTIME): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $(RUNTIME)
+
+# What the tests need besides: the development tools.
+$(STAMP): $(RUNTIME)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-locales/%/LC_MESSAGES/relais.mo: locales/%/LC_MESSAGES/relais.po $(STAMP)
+locales/%/LC_MESSAGES/relais.mo: locales/%/LC_MESSAGES/relais.po $(RUNTIME)
 	$(BIN)/pybabel compile --use-fuzzy -D relais -i $< -o $@
 
 # Re-extract the strings of the code and merge them into every catalogue.
@@ -32,7 +39,7 @@ extract: $(STAMP)
 
 locales: $(COMPILED)
 
-run: install
+run: $(RUNTIME) $(COMPILED)
 	$(BIN)/relais serve --host $(HOST) --port $(PORT)
 
 lint: install

@@ -68,8 +68,13 @@ def postgres_server_url() -> Iterator[str]:
         pytest.skip(f"{POSTGRES_URL_VARIABLE} is not set: the Makefile sets it")
     name = f"relais_test_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as error:
+        admin.dispose()
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        pytest.skip(f"no PostgreSQL server answers at {POSTGRES_URL_VARIABLE} ({reason})")
     url = sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     upgrade(url)
     yield url

@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.app import Relais
@@ -134,6 +134,7 @@ def create_web_app(relais: Relais, channels: list[ChannelAdapter] | None = None)
                 await channel.stop()
 
     routes: list[BaseRoute] = [
+        Route("/", lambda request: RedirectResponse("/chat", status_code=307), methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/chat", chat_page, methods=["GET"]),
         Route("/chat/messages", chat_message, methods=["POST"]),

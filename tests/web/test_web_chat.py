@@ -19,6 +19,11 @@ async def client(engine: Engine, settings: Settings) -> AsyncIterator[httpx.Asyn
         yield client
 
 
+async def test_the_root_opens_the_chat(client: httpx.AsyncClient) -> None:
+    response = await client.get("/")
+    assert response.status_code == 307 and response.headers["location"] == "/chat"
+
+
 async def test_healthz(client: httpx.AsyncClient) -> None:
     response = await client.get("/healthz")
     assert response.status_code == 200
