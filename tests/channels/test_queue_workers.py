@@ -50,10 +50,14 @@ async def test_updates_are_handled_in_order_per_conversation(database: DatabaseE
         await asyncio.sleep(0.01)
         seen.setdefault(item.conversation, []).append(number)
 
+    def backlog() -> int:
+        with new_session(database) as session:
+            return inbox.backlog(session, channel=Channel.TELEGRAM)
+
     worker = InboxWorker(database, Channel.TELEGRAM, handle, concurrency=3)
     await worker.start()
     try:
-        await eventually(lambda: sum(len(v) for v in seen.values()) == 6)
+        await eventually(lambda: sum(len(v) for v in seen.values()) == 6 and not backlog())
     finally:
         await worker.stop()
     assert seen == {"a": [0, 2, 3], "b": [1, 4], "c": [5]}
@@ -85,10 +89,14 @@ async def test_replies_are_sent_in_order_and_retried(database: DatabaseEngine) -
         sent.append(item.text)
         return SendResult.ok(f"SM{len(sent)}")
 
+    def all_recorded() -> bool:
+        with new_session(database) as session:
+            return replies.pending_count(session, channel=Channel.WHATSAPP) == 0
+
     sender = ReplySender(database, Channel.WHATSAPP, send, concurrency=4)
     await sender.start()
     try:
-        await eventually(lambda: len(sent) == 4)
+        await eventually(lambda: len(sent) == 4 and all_recorded())
     finally:
         await sender.stop()
     assert sent.index("+1 one") < sent.index("+1 two")
