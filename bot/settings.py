@@ -13,6 +13,8 @@ from bot.errors import RelaisError
 from bot.timezones import TimeZoneName
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# A checkout keeps content/ and locales/ beside the code; an installed wheel inside bot/data.
+DATA_ROOT = PROJECT_ROOT if (PROJECT_ROOT / "content").is_dir() else Path(__file__).parent / "data"
 # Telegram refuses any other secret token.
 WEBHOOK_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
@@ -52,8 +54,8 @@ class Settings(BaseSettings):
     # How long a campaign dispatcher holds rows before another may take them over (it died).
     campaign_lease_seconds: float = 120.0
 
-    content_dir: Path = PROJECT_ROOT / "content"
-    locales_dir: Path = PROJECT_ROOT / "locales"
+    content_dir: Path = DATA_ROOT / "content"
+    locales_dir: Path = DATA_ROOT / "locales"
     nlu_data_dir: Path = PROJECT_ROOT / "nlu" / "data"
     cache_dir: Path = Path(".cache")
 

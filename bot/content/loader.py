@@ -28,10 +28,10 @@ from bot.content.schema import (
 )
 from bot.domain import FaqTopic, OrgType
 from bot.errors import RelaisError
+from bot.settings import DATA_ROOT
 from bot.text import fold
 
-# bot/content/loader.py -> the repository root holds content/ (editable install).
-DEFAULT_CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
+DEFAULT_CONTENT_DIR = DATA_ROOT / "content"
 
 _HEADER_KEYS = ("version", "kind")
 _KIND_NAMES = frozenset(kind.value for kind in FileKind)

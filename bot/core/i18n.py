@@ -102,13 +102,18 @@ class Catalogues:
         return Translator(locale, self._by_locale[locale], self._tz)
 
 
+INSTALLED_DATA = Path(__file__).resolve().parents[1] / "data"
+
+
 def _load(locales_dir: Path, locale: Locale) -> NullTranslations:
     source = locales_dir / locale.value / "LC_MESSAGES" / f"{DOMAIN}.po"
     compiled = source.with_suffix(".mo")
     if not source.exists():
         msg = f"missing catalogue {source}"
         raise CatalogueError(msg)
-    if not compiled.exists() or compiled.stat().st_mtime < source.stat().st_mtime:
+    # An installed wheel's catalogues were compiled when it was built; a checkout's may be stale.
+    built = compiled.resolve().is_relative_to(INSTALLED_DATA)
+    if not compiled.exists() or (not built and compiled.stat().st_mtime < source.stat().st_mtime):
         msg = f"{compiled} is missing or older than {source.name}: run `make locales`"
         raise CatalogueError(msg)
     with compiled.open("rb") as handle:
