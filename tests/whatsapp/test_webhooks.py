@@ -8,7 +8,8 @@ from sqlalchemy.engine import Engine as DatabaseEngine
 from sqlmodel import select
 
 from bot.app import Relais, build_channels
-from bot.channels.whatsapp import WhatsAppChannel, parse_inbound
+from bot.channels.whatsapp import WhatsAppChannel
+from bot.channels.whatsapp.inbound import parse_inbound
 from bot.domain import Channel, DeliveryStatus
 from bot.settings import SettingsError
 from bot.storage import deliveries

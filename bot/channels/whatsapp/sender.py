@@ -14,20 +14,26 @@ from collections.abc import Callable, Coroutine, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import IntEnum, StrEnum
 from typing import Any
 
 import httpx
 from sqlalchemy.engine import Engine as DatabaseEngine
-from sqlmodel import Session, select
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
-from twilio.http import HttpClient
-from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
 
 from bot.channels.delivery import SentMessage
 from bot.channels.keyed_locks import KeyedLocks
-from bot.channels.whatsapp_render import render_turn
+from bot.channels.whatsapp.codes import (
+    RATE_LIMITS,
+    REASON_OF_CODE,
+    STATUSES,
+    WHATSAPP_PREFIX,
+    Reason,
+    TwilioError,
+    parse_code,
+)
+from bot.channels.whatsapp.render import render_turn
+from bot.channels.whatsapp.transport import TWILIO_API, TWILIO_CALLS_IN_FLIGHT, TwilioHttpClient
 from bot.core import i18n
 from bot.core.i18n import Catalogues
 from bot.core.messages import Outgoing
@@ -40,63 +46,11 @@ from bot.storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
-TWILIO_API = "https://api.twilio.com"
 STATUS_PATH = "/webhooks/whatsapp/status"
 WINDOW = timedelta(hours=24)
 # Seconds to wait before each new attempt when Twilio says "too many requests".
 RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0)
 TIMEOUT = 15.0
-# Twilio answers in a few hundred milliseconds from Africa: sending 80 messages/s needs this
-# many calls in flight, more than the event loop's default pool has threads.
-TWILIO_CALLS_IN_FLIGHT = 48
-WHATSAPP_PREFIX = "whatsapp:"
-
-
-class TwilioError(IntEnum):
-    """The Twilio error codes the sender acts on."""
-
-    OPTED_OUT = 21610
-    OUTSIDE_WINDOW = 63016
-    CHANNEL_RATE_LIMIT = 63018
-    TOO_MANY_REQUESTS = 20429
-
-
-RATE_LIMITS = frozenset({TwilioError.CHANNEL_RATE_LIMIT, TwilioError.TOO_MANY_REQUESTS})
-
-
-class Reason(StrEnum):
-    """Why a message was not sent or failed, as recorded for staff."""
-
-    OPTED_OUT = "opted out: nothing is sent until the contact subscribes again"
-    OUTSIDE_WINDOW = "outside the 24-hour window: template needed"
-    RATE_LIMITED = "rate limited: sent again later"
-    GAVE_UP = "rate limited: gave up after several attempts"
-    UNREACHABLE = "Twilio could not be reached"
-    NOT_WHATSAPP = "not a WhatsApp contact"
-
-
-_REASON_OF_CODE: dict[int, Reason] = {
-    TwilioError.OPTED_OUT: Reason.OPTED_OUT,
-    TwilioError.OUTSIDE_WINDOW: Reason.OUTSIDE_WINDOW,
-    TwilioError.CHANNEL_RATE_LIMIT: Reason.RATE_LIMITED,
-    TwilioError.TOO_MANY_REQUESTS: Reason.RATE_LIMITED,
-}
-
-# Twilio's message statuses; the ones before "queued" in our scale count as queued.
-STATUSES = {
-    "accepted": DeliveryStatus.QUEUED,
-    "scheduled": DeliveryStatus.QUEUED,
-    "queued": DeliveryStatus.QUEUED,
-    "sending": DeliveryStatus.QUEUED,
-    "sent": DeliveryStatus.SENT,
-    "delivered": DeliveryStatus.DELIVERED,
-    "read": DeliveryStatus.READ,
-    "undelivered": DeliveryStatus.UNDELIVERED,
-    "failed": DeliveryStatus.FAILED,
-    "canceled": DeliveryStatus.FAILED,
-}
-_GONE = frozenset({DeliveryStatus.FAILED, DeliveryStatus.UNDELIVERED})
-_FINAL = _GONE | {DeliveryStatus.DELIVERED, DeliveryStatus.READ}
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,19 +66,6 @@ class Template:
 
 
 Item = str | Template
-
-
-@dataclass(frozen=True, slots=True)
-class _StatusReport:
-    """A status callback, read: what to record, and whether to send the message again."""
-
-    provider_id: str
-    status: DeliveryStatus
-    code: int | None
-    reason: str | None
-    recipient: str | None
-    send_again: bool
-    attempts: int
 
 
 class WhatsAppSender:
@@ -153,14 +94,12 @@ class WhatsAppSender:
         self._default_locale = default_locale
         self._clock = clock
         self._retry_delays = tuple(retry_delays)
-        self._http = _TwilioHttpClient(api_url, timeout)
+        self._http = TwilioHttpClient(api_url, timeout)
         self._calls = ThreadPoolExecutor(TWILIO_CALLS_IN_FLIGHT, thread_name_prefix="twilio")
         self._client = Client(account_sid, auth_token, http_client=self._http)
         self._pacer = _Pacer(rate)
         self._locks = KeyedLocks()
         self._tasks: set[asyncio.Task[Any]] = set()
-        # How many times a message refused for its rate was already sent again, by new SID.
-        self._resends: dict[str, int] = {}
 
     @classmethod
     def from_settings(
@@ -191,6 +130,11 @@ class WhatsAppSender:
             sender=settings.twilio_whatsapp_from,
             **options,
         )
+
+    @property
+    def retry_delays(self) -> tuple[float, ...]:
+        """Return the seconds to wait before each new attempt of a rate-limited message."""
+        return self._retry_delays
 
     # -- sending
 
@@ -319,7 +263,7 @@ class WhatsAppSender:
     def _record_error(
         self, contact: Contact, item: Item, code: int | None, message: str
     ) -> SentMessage:
-        reason: str = message if code is None else _REASON_OF_CODE.get(code, message)
+        reason: str = message if code is None else REASON_OF_CODE.get(code, message)
         if code in RATE_LIMITS:
             reason = Reason.GAVE_UP
         delivery = SentMessage(
@@ -329,10 +273,11 @@ class WhatsAppSender:
         )
         log.warning("Twilio refused a message to contact %s: %s %s", contact.id, code, message)
         if code == TwilioError.OPTED_OUT:
-            self._opt_out(contact.address)
+            self.opt_out(contact.address)
         return self._record(contact, item, delivery)
 
-    def _opt_out(self, address: str) -> None:
+    def opt_out(self, address: str) -> None:
+        """Stop every sending to a number Twilio says opted out (blocking: run in a thread)."""
         with new_session(self._database) as session:
             deliveries.mark_opted_out(session, channel=Channel.WHATSAPP, address=address)
             contact = contacts.find_contact(session, channel=Channel.WHATSAPP, address=address)
@@ -340,89 +285,21 @@ class WhatsAppSender:
                 contacts.unsubscribe_all(session, contact_id=contact.id)
             session.commit()
 
-    # -- status callbacks
-
-    async def on_status(
-        self, *, provider_id: str, status: str, error_code: str | None, recipient: str | None
-    ) -> None:
-        """Apply one of Twilio's status callbacks to the message it reports on."""
-        delivery_status = STATUSES.get(status.lower())
-        if delivery_status is None:
-            log.info("ignoring Twilio status %r of %s", status[:32], provider_id)
-            return
-        code = int(error_code) if error_code and error_code.isdigit() else None
-        attempts = (
-            self._resends.pop(provider_id, 0)
-            if delivery_status in _FINAL
-            else self._resends.get(provider_id, 0)
-        )
-        again = (
-            code in RATE_LIMITS and delivery_status in _GONE and attempts < len(self._retry_delays)
-        )
-        reason: str | None = _REASON_OF_CODE.get(code) if code is not None else None
-        if code in RATE_LIMITS and not again:
-            reason = Reason.GAVE_UP
-        report = _StatusReport(
-            provider_id, delivery_status, code, reason, recipient, again, attempts
-        )
-        if not await self._apply(report):
-            # Twilio can report on a message before its SID is recorded here: look once more.
-            self.spawn(self._apply_later(report))
-
-    async def _apply(self, report: _StatusReport) -> bool:
-        outcome = await asyncio.to_thread(self._apply_status, report)
-        if outcome is None:
-            return False
-        message, newly_gone = outcome
-        if report.send_again and newly_gone:
-            self.spawn(self._send_again(message, report.attempts))
-        return True
-
-    async def _apply_later(self, report: _StatusReport) -> None:
-        await asyncio.sleep(self._retry_delays[0] if self._retry_delays else 1.0)
-        if not await self._apply(report):
-            log.info("status of an unknown WhatsApp message %s", report.provider_id)
-
-    def _apply_status(self, report: _StatusReport) -> tuple[OutboundMessage, bool] | None:
-        with new_session(self._database) as session:
-            message = _find(session, report.provider_id)
-            if message is None:
-                return None
-            was_gone = message.status in _GONE
-            deliveries.update_delivery(
-                session,
-                channel=Channel.WHATSAPP,
-                provider_id=report.provider_id,
-                status=report.status,
-                error_code=None if report.code is None else str(report.code),
-                error_reason=report.reason,
-            )
-            session.commit()
-        if report.code == TwilioError.OPTED_OUT:
-            address = (report.recipient or "").removeprefix(WHATSAPP_PREFIX)
-            if address:
-                self._opt_out(address)
-        return message, report.status in _GONE and not was_gone
-
-    async def _send_again(self, message: OutboundMessage, attempts: int) -> None:
-        await asyncio.sleep(self._retry_delays[attempts])
+    async def resend(self, message: OutboundMessage) -> list[SentMessage]:
+        """Send a recorded message again, unless its contact opted out or the window closed."""
         contact = await asyncio.to_thread(self._contact_of, message)
         if contact is None:
-            return
+            return []
         item: Item = (
             Template(message.template_id, json.loads(message.text or "{}"))
             if message.template_id
             else message.text or ""
         )
         if contact.opted_out_at is not None:
-            await self._skip(contact, [item], Reason.OPTED_OUT)
-            return
+            return await self._skip(contact, [item], Reason.OPTED_OUT)
         if isinstance(item, str) and not self.inside_window(contact):
-            await self._skip(contact, [item], Reason.OUTSIDE_WINDOW)
-            return
-        for delivery in await self._send_items(contact, [item]):
-            if delivery.provider_id:
-                self._resends[delivery.provider_id] = attempts + 1
+            return await self._skip(contact, [item], Reason.OUTSIDE_WINDOW)
+        return await self._send_items(contact, [item])
 
     def _contact_of(self, message: OutboundMessage) -> Contact | None:
         if message.contact_id is None:
@@ -460,14 +337,6 @@ class WhatsAppSender:
         self._calls.shutdown(wait=False)
 
 
-def _find(session: Session, provider_id: str) -> OutboundMessage | None:
-    return session.exec(
-        select(OutboundMessage).where(
-            OutboundMessage.channel == Channel.WHATSAPP, OutboundMessage.provider_id == provider_id
-        )
-    ).first()
-
-
 def _describe(item: Item) -> tuple[str, str | None]:
     """Return what to record of a message: its text, or a template's values and its SID."""
     if isinstance(item, Template):
@@ -477,62 +346,13 @@ def _describe(item: Item) -> tuple[str, str | None]:
 
 def _error_details(error: Exception) -> tuple[int | None, int, str]:
     """Return Twilio's error code, the HTTP status and the message of a REST error."""
-    code = getattr(error, "code", None)
-    status = getattr(error, "status", None)
     message = getattr(error, "msg", None) or getattr(error, "detail", None) or str(error)
-    number = int(str(code)) if str(code).isdigit() else None
-    return number, int(str(status)) if str(status).isdigit() else 0, str(message)
+    status = parse_code(getattr(error, "status", None))
+    return parse_code(getattr(error, "code", None)), status or 0, str(message)
 
 
 def _retryable(code: int | None, status: int) -> bool:
     return code in RATE_LIMITS or status == 429 or status >= 500
-
-
-class _TwilioHttpClient(HttpClient):  # type: ignore[misc]
-    """Twilio's HTTP client over httpx, sending api.twilio.com requests to the configured base."""
-
-    def __init__(self, base_url: str, timeout: float) -> None:
-        super().__init__(log, False, timeout)
-        self._base = base_url.rstrip("/")
-        self._client = httpx.Client(
-            timeout=timeout,
-            limits=httpx.Limits(
-                max_connections=TWILIO_CALLS_IN_FLIGHT,
-                max_keepalive_connections=TWILIO_CALLS_IN_FLIGHT,
-            ),
-        )
-
-    def request(
-        self,
-        method: str,
-        uri: str,
-        params: dict[str, object] | None = None,
-        data: dict[str, object] | None = None,
-        headers: dict[str, str] | None = None,
-        auth: tuple[str, str] | None = None,
-        timeout: float | None = None,
-        allow_redirects: bool = False,
-    ) -> TwilioResponse:
-        """Make one request to Twilio's REST API."""
-        if uri.startswith(TWILIO_API):
-            uri = self._base + uri[len(TWILIO_API) :]
-        as_json = (headers or {}).get("Content-Type") == "application/json"
-        response = self._client.request(
-            method,
-            uri,
-            params=params,  # type: ignore[arg-type]
-            data=None if as_json else data,
-            json=data if as_json else None,
-            headers=headers,
-            auth=auth,
-            timeout=timeout or self.timeout,
-            follow_redirects=allow_redirects,
-        )
-        return TwilioResponse(response.status_code, response.text, response.headers)
-
-    def close(self) -> None:
-        """Close the pooled connections."""
-        self._client.close()
 
 
 class _Pacer:
