@@ -9,14 +9,12 @@ many requests", and every message recorded with its SID so status callbacks can 
 import asyncio
 import json
 import logging
-import time
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
+from aiolimiter import AsyncLimiter
 from sqlalchemy.engine import Engine as DatabaseEngine
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.rest import Client
@@ -33,7 +31,7 @@ from bot.channels.whatsapp.codes import (
     parse_code,
 )
 from bot.channels.whatsapp.render import render_turn
-from bot.channels.whatsapp.transport import TWILIO_API, TWILIO_CALLS_IN_FLIGHT, TwilioHttpClient
+from bot.channels.whatsapp.transport import TWILIO_API, TwilioTransport, TwilioUnreachableError
 from bot.core import i18n
 from bot.core.i18n import Catalogues
 from bot.core.messages import Outgoing
@@ -94,10 +92,10 @@ class WhatsAppSender:
         self._default_locale = default_locale
         self._clock = clock
         self._retry_delays = tuple(retry_delays)
-        self._http = TwilioHttpClient(api_url, timeout)
-        self._calls = ThreadPoolExecutor(TWILIO_CALLS_IN_FLIGHT, thread_name_prefix="twilio")
+        self._http = TwilioTransport(api_url, timeout)
         self._client = Client(account_sid, auth_token, http_client=self._http)
-        self._pacer = _Pacer(rate)
+        # One message every 1/rate s, never a burst: beyond its rate Twilio queues, then refuses.
+        self._pacer = AsyncLimiter(1, 1 / rate) if rate > 0 else None
         self._locks = KeyedLocks()
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -200,11 +198,10 @@ class WhatsAppSender:
             fields["body"] = item
         delays = iter(self._retry_delays)
         while True:
-            await self._pacer.wait()
+            if self._pacer is not None:
+                await self._pacer.acquire()
             try:
-                sid, status = await asyncio.get_running_loop().run_in_executor(
-                    self._calls, self._create, fields
-                )
+                sid, status = await self._create(fields)
             except (TwilioRestException, TwilioServiceException) as error:
                 code, http_status, message = _error_details(error)
                 delay = next(delays, None) if _retryable(code, http_status) else None
@@ -215,7 +212,7 @@ class WhatsAppSender:
                     await asyncio.sleep(delay)
                     continue
                 return await asyncio.to_thread(self._record_error, contact, item, code, message)
-            except httpx.TransportError as error:
+            except TwilioUnreachableError as error:
                 delay = next(delays, None)
                 if delay is not None:
                     log.warning("Twilio unreachable (%s): retrying in %.1f s", error, delay)
@@ -230,8 +227,8 @@ class WhatsAppSender:
             delivery = SentMessage(STATUSES.get(status, DeliveryStatus.QUEUED), provider_id=sid)
             return await asyncio.to_thread(self._record, contact, item, delivery)
 
-    def _create(self, fields: dict[str, str]) -> tuple[str, str]:
-        message = self._client.messages.create(**fields)
+    async def _create(self, fields: dict[str, str]) -> tuple[str, str]:
+        message = await self._client.messages.create_async(**fields)
         return str(message.sid), str(message.status or "queued")
 
     async def _skip(
@@ -333,8 +330,7 @@ class WhatsAppSender:
             log.warning("stopping with %d WhatsApp sends unfinished", len(self._tasks))
             for task in list(self._tasks):
                 task.cancel()
-        await asyncio.to_thread(self._http.close)
-        self._calls.shutdown(wait=False)
+        await self._http.aclose()
 
 
 def _describe(item: Item) -> tuple[str, str | None]:
@@ -353,19 +349,3 @@ def _error_details(error: Exception) -> tuple[int | None, int, str]:
 
 def _retryable(code: int | None, status: int) -> bool:
     return code in RATE_LIMITS or status == 429 or status >= 500
-
-
-class _Pacer:
-    """Space messages out to stay under a rate (messages per second)."""
-
-    def __init__(self, rate: float) -> None:
-        self._interval = 1.0 / rate if rate > 0 else 0.0
-        self._next = 0.0
-
-    async def wait(self) -> None:
-        """Wait for the next free slot."""
-        now = time.monotonic()
-        slot = max(now, self._next)
-        self._next = slot + self._interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
