@@ -183,12 +183,14 @@ class WhatsAppSender:
                 return locale
         return self._default_locale
 
-    async def _send_items(self, contact: Contact, items: Sequence[Item]) -> list[SentMessage]:
+    async def _send_items(
+        self, contact: Contact, items: Sequence[Item], resends: int = 0
+    ) -> list[SentMessage]:
         # One contact's messages leave one after the other, so they arrive in order.
         async with self._locks.hold(contact.address):
-            return [await self._deliver(contact, item) for item in items]
+            return [await self._deliver(contact, item, resends) for item in items]
 
-    async def _deliver(self, contact: Contact, item: Item) -> SentMessage:
+    async def _deliver(self, contact: Contact, item: Item, resends: int) -> SentMessage:
         fields = {"to": WHATSAPP_PREFIX + contact.address, "from_": self._from}
         if self._status_callback:
             fields["status_callback"] = self._status_callback
@@ -211,7 +213,9 @@ class WhatsAppSender:
                     )
                     await asyncio.sleep(delay)
                     continue
-                return await asyncio.to_thread(self._record_error, contact, item, code, message)
+                return await asyncio.to_thread(
+                    self._record_error, contact, item, code, message, resends
+                )
             except TwilioUnreachableError as error:
                 delay = next(delays, None)
                 if delay is not None:
@@ -223,24 +227,30 @@ class WhatsAppSender:
                     contact,
                     item,
                     SentMessage(DeliveryStatus.FAILED, error_reason=Reason.UNREACHABLE),
+                    resends,
                 )
             delivery = SentMessage(STATUSES.get(status, DeliveryStatus.QUEUED), provider_id=sid)
-            return await asyncio.to_thread(self._record, contact, item, delivery)
+            return await asyncio.to_thread(self._record, contact, item, delivery, resends)
 
     async def _create(self, fields: dict[str, str]) -> tuple[str, str]:
         message = await self._client.messages.create_async(**fields)
         return str(message.sid), str(message.status or "queued")
 
     async def _skip(
-        self, contact: Contact, items: Sequence[Item], reason: Reason
+        self, contact: Contact, items: Sequence[Item], reason: Reason, resends: int = 0
     ) -> list[SentMessage]:
         log.info(
             "not sending %d WhatsApp message(s) to contact %s: %s", len(items), contact.id, reason
         )
         delivery = SentMessage(DeliveryStatus.SKIPPED, error_reason=reason)
-        return [await asyncio.to_thread(self._record, contact, item, delivery) for item in items]
+        return [
+            await asyncio.to_thread(self._record, contact, item, delivery, resends)
+            for item in items
+        ]
 
-    def _record(self, contact: Contact, item: Item, delivery: SentMessage) -> SentMessage:
+    def _record(
+        self, contact: Contact, item: Item, delivery: SentMessage, resends: int = 0
+    ) -> SentMessage:
         text, template_id = _describe(item)
         with new_session(self._database) as session:
             deliveries.record_outbound(
@@ -253,12 +263,13 @@ class WhatsAppSender:
                 template_id=template_id,
                 error_code=delivery.error_code,
                 error_reason=delivery.error_reason,
+                resends=resends,
             )
             session.commit()
         return delivery
 
     def _record_error(
-        self, contact: Contact, item: Item, code: int | None, message: str
+        self, contact: Contact, item: Item, code: int | None, message: str, resends: int
     ) -> SentMessage:
         reason: str = message if code is None else REASON_OF_CODE.get(code, message)
         if code in RATE_LIMITS:
@@ -271,7 +282,7 @@ class WhatsAppSender:
         log.warning("Twilio refused a message to contact %s: %s %s", contact.id, code, message)
         if code == TwilioError.OPTED_OUT:
             self.opt_out(contact.address)
-        return self._record(contact, item, delivery)
+        return self._record(contact, item, delivery, resends)
 
     def opt_out(self, address: str) -> None:
         """Stop every sending to a number Twilio says opted out (blocking: run in a thread)."""
@@ -284,6 +295,7 @@ class WhatsAppSender:
 
     async def resend(self, message: OutboundMessage) -> list[SentMessage]:
         """Send a recorded message again, unless its contact opted out or the window closed."""
+        resends = message.resends + 1
         contact = await asyncio.to_thread(self._contact_of, message)
         if contact is None:
             return []
@@ -293,10 +305,10 @@ class WhatsAppSender:
             else message.text or ""
         )
         if contact.opted_out_at is not None:
-            return await self._skip(contact, [item], Reason.OPTED_OUT)
+            return await self._skip(contact, [item], Reason.OPTED_OUT, resends)
         if isinstance(item, str) and not self.inside_window(contact):
-            return await self._skip(contact, [item], Reason.OUTSIDE_WINDOW)
-        return await self._send_items(contact, [item])
+            return await self._skip(contact, [item], Reason.OUTSIDE_WINDOW, resends)
+        return await self._send_items(contact, [item], resends)
 
     def _contact_of(self, message: OutboundMessage) -> Contact | None:
         if message.contact_id is None:

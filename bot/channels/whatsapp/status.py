@@ -1,4 +1,9 @@
-"""Twilio's status callbacks: what became of each message, opt-outs, rate-limited resends."""
+"""Twilio's status callbacks: what became of each message, opt-outs, rate-limited resends.
+
+A message Twilio refuses for the sender's rate (63018, 20429) is sent again after a delay, at
+most once per retry delay of the sender. How many times a text was already sent again is kept
+on its record (`OutboundMessage.resends`), so the limit holds across restarts and processes.
+"""
 
 import asyncio
 import logging
@@ -25,20 +30,15 @@ from bot.storage.models import OutboundMessage
 
 log = logging.getLogger(__name__)
 
-_FINAL = GONE | {DeliveryStatus.DELIVERED, DeliveryStatus.READ}
-
 
 @dataclass(frozen=True, slots=True)
 class _StatusReport:
-    """A status callback, read: what to record, and whether to send the message again."""
+    """A status callback, read: which message, its new status and Twilio's error code."""
 
     provider_id: str
     status: DeliveryStatus
     code: int | None
-    reason: str | None
     recipient: str | None
-    send_again: bool
-    attempts: int
 
 
 class StatusCallbacks:
@@ -47,8 +47,6 @@ class StatusCallbacks:
     def __init__(self, database: DatabaseEngine, sender: WhatsAppSender) -> None:
         self._database = database
         self._sender = sender
-        # How many times a message refused for its rate was already sent again, by new SID.
-        self._resends: dict[str, int] = {}
 
     async def on_status(
         self, *, provider_id: str, status: str, error_code: str | None, recipient: str | None
@@ -58,20 +56,7 @@ class StatusCallbacks:
         if delivery_status is None:
             log.info("ignoring Twilio status %r of %s", status[:32], provider_id)
             return
-        code = parse_code(error_code)
-        delays = self._sender.retry_delays
-        attempts = (
-            self._resends.pop(provider_id, 0)
-            if delivery_status in _FINAL
-            else self._resends.get(provider_id, 0)
-        )
-        again = code in RATE_LIMITS and delivery_status in GONE and attempts < len(delays)
-        reason: str | None = REASON_OF_CODE.get(code) if code is not None else None
-        if code in RATE_LIMITS and not again:
-            reason = Reason.GAVE_UP
-        report = _StatusReport(
-            provider_id, delivery_status, code, reason, recipient, again, attempts
-        )
+        report = _StatusReport(provider_id, delivery_status, parse_code(error_code), recipient)
         if not await self._apply(report):
             # Twilio can report on a message before its SID is recorded here: look once more.
             self._sender.spawn(self._apply_later(report))
@@ -80,9 +65,9 @@ class StatusCallbacks:
         outcome = await asyncio.to_thread(self._apply_status, report)
         if outcome is None:
             return False
-        message, newly_gone = outcome
-        if report.send_again and newly_gone:
-            self._sender.spawn(self._send_again(message, report.attempts))
+        message, send_again = outcome
+        if send_again:
+            self._sender.spawn(self._send_again(message))
         return True
 
     async def _apply_later(self, report: _StatusReport) -> None:
@@ -92,31 +77,39 @@ class StatusCallbacks:
             log.info("status of an unknown WhatsApp message %s", report.provider_id)
 
     def _apply_status(self, report: _StatusReport) -> tuple[OutboundMessage, bool] | None:
+        """Record the report; return the message and whether to send it again, None if unknown."""
         with new_session(self._database) as session:
             message = _find(session, report.provider_id)
             if message is None:
                 return None
-            was_gone = message.status in GONE
+            again = (
+                report.code in RATE_LIMITS
+                and report.status in GONE
+                and message.resends < len(self._sender.retry_delays)
+            )
+            reason: str | None = None if report.code is None else REASON_OF_CODE.get(report.code)
+            if report.code in RATE_LIMITS and not again:
+                reason = Reason.GAVE_UP
+            # Twilio repeats callbacks: only the first report of a failure sends again.
+            newly_gone = report.status in GONE and message.status not in GONE
             deliveries.update_delivery(
                 session,
                 channel=Channel.WHATSAPP,
                 provider_id=report.provider_id,
                 status=report.status,
                 error_code=None if report.code is None else str(report.code),
-                error_reason=report.reason,
+                error_reason=reason,
             )
             session.commit()
         if report.code == TwilioError.OPTED_OUT:
             address = (report.recipient or "").removeprefix(WHATSAPP_PREFIX)
             if address:
                 self._sender.opt_out(address)
-        return message, report.status in GONE and not was_gone
+        return message, again and newly_gone
 
-    async def _send_again(self, message: OutboundMessage, attempts: int) -> None:
-        await asyncio.sleep(self._sender.retry_delays[attempts])
-        for delivery in await self._sender.resend(message):
-            if delivery.provider_id:
-                self._resends[delivery.provider_id] = attempts + 1
+    async def _send_again(self, message: OutboundMessage) -> None:
+        await asyncio.sleep(self._sender.retry_delays[message.resends])
+        await self._sender.resend(message)
 
 
 def _find(session: Session, provider_id: str) -> OutboundMessage | None:
