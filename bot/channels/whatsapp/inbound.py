@@ -9,6 +9,8 @@ from bot.channels.whatsapp.codes import WHATSAPP_PREFIX
 from bot.core import payloads
 from bot.core.messages import Incoming
 from bot.domain import Channel
+from bot.storage.models import Contact, ProcessedMessage
+from bot.storage.types import clip
 
 _E164 = re.compile(r"\+[1-9]\d{6,14}")
 
@@ -53,14 +55,14 @@ def parse_inbound(form: Mapping[str, str]) -> Inbound | None:
         unreadable = Unreadable.LOCATION
     elif not body.strip() and payload is None:
         unreadable = Unreadable.NOTHING
-    profile_name = " ".join((form.get("ProfileName") or "").split())[:120] or None
+    profile_name = clip(Contact, "name", " ".join((form.get("ProfileName") or "").split()))
     incoming = Incoming(
         channel=Channel.WHATSAPP,
         sender=sender,
         text=body,
         payload=payload,
-        message_id=message_id[:128],
-        profile_name=profile_name,
+        message_id=clip(ProcessedMessage, "message_id", message_id),
+        profile_name=profile_name or None,
         phone=sender,
     )
     return Inbound(incoming, unreadable)

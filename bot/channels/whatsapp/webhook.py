@@ -29,8 +29,8 @@ from bot.domain import Channel
 from bot.settings import SettingsError
 from bot.storage import contacts, deliveries
 from bot.storage.database import new_session
-from bot.storage.models import Contact
-from bot.storage.types import utcnow
+from bot.storage.models import Contact, OutboundMessage
+from bot.storage.types import clip, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ class WhatsAppChannel:
         if not provider_id or not status:
             return PlainTextResponse("expected MessageSid and MessageStatus", 400)
         await self._statuses.on_status(
-            provider_id=provider_id[:64],
+            provider_id=clip(OutboundMessage, "provider_id", provider_id),
             status=status,
             error_code=form.get("ErrorCode") or None,
             recipient=form.get("To"),
