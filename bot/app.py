@@ -127,9 +127,9 @@ def build_bulk_senders(
 
         senders[Channel.TELEGRAM] = telegram_bulk.build_bulk_sender(settings, database)
     if settings.whatsapp_enabled:
-        from bot.channels import whatsapp_bulk
+        from bot.channels.whatsapp import bulk
 
-        senders[Channel.WHATSAPP] = whatsapp_bulk.build_bulk_sender(settings, database, catalogues)
+        senders[Channel.WHATSAPP] = bulk.build_bulk_sender(settings, database, catalogues)
     return senders
 
 

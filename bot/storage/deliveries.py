@@ -31,6 +31,7 @@ def record_outbound(
     template_id: str | None = None,
     error_code: str | None = None,
     error_reason: str | None = None,
+    resends: int = 0,
 ) -> OutboundMessage:
     """Record a message about to be sent, sent, or refused (with the reason)."""
     now = utcnow()
@@ -43,6 +44,7 @@ def record_outbound(
         template_id=template_id,
         error_code=error_code,
         error_reason=clip(OutboundMessage, "error_reason", error_reason or "") or None,
+        resends=resends,
         created_at=now,
         updated_at=now,
     )

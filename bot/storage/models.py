@@ -165,6 +165,9 @@ class OutboundMessage(SQLModel, table=True):
     error_reason: str | None = Field(default=None, max_length=200)
     template_id: str | None = Field(default=None, max_length=64)
     text: str | None = Field(default=None, max_length=4096)
+    # How many times this text was already sent again after a refusal for the sender's rate
+    # (0 for a first send): bounds the resends across restarts.
+    resends: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = _created()
     updated_at: datetime = _created()
 

@@ -9,7 +9,7 @@ from pydantic import SecretStr
 
 from bot.app import Relais
 from bot.channels.whatsapp import WhatsAppChannel
-from bot.channels.whatsapp_sender import WhatsAppSender
+from bot.channels.whatsapp.sender import WhatsAppSender
 from bot.core.engine import Engine
 from bot.settings import Settings
 from bot.storage.types import utcnow

@@ -5,7 +5,7 @@ from datetime import timedelta
 from bot.app import Relais
 from bot.campaigns import service
 from bot.campaigns.dispatcher import Dispatcher
-from bot.channels.whatsapp_bulk import WhatsAppCampaigns
+from bot.channels.whatsapp.bulk import WhatsAppCampaigns
 from bot.domain import Channel, OutboxStatus, Topic
 from bot.storage import contacts, deliveries
 from bot.storage.database import new_session

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.channels.whatsapp_render import (
+from bot.channels.whatsapp.render import (
     MAX_BODY,
     answer_hint,
     body_length,

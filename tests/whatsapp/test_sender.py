@@ -9,8 +9,8 @@ from sqlmodel import select
 
 from bot.app import Relais
 from bot.channels.whatsapp import WhatsAppChannel
-from bot.channels.whatsapp_render import MAX_BODY, body_length
-from bot.channels.whatsapp_sender import Template, WhatsAppSender
+from bot.channels.whatsapp.render import MAX_BODY, body_length
+from bot.channels.whatsapp.sender import Template, WhatsAppSender
 from bot.core.messages import Outgoing
 from bot.domain import Channel, DeliveryStatus, Topic
 from bot.storage import contacts

@@ -8,16 +8,20 @@ from sqlalchemy.engine import Engine as DatabaseEngine
 from sqlmodel import select
 
 from bot.app import Relais, build_channels
-from bot.channels.whatsapp import WhatsAppChannel, parse_inbound
+from bot.channels.whatsapp import WhatsAppChannel
+from bot.channels.whatsapp.inbound import parse_inbound
+from bot.channels.whatsapp.sender import WhatsAppSender
 from bot.domain import Channel, DeliveryStatus
 from bot.settings import SettingsError
 from bot.storage import deliveries
 from bot.storage.database import new_session
 from bot.storage.models import Contact, OutboundMessage, ProcessedMessage
 from bot.web.server import create_web_app
+from tests.whatsapp.conftest import FAST_RETRIES
 from tests.whatsapp.fake_twilio import WHATSAPP_FROM, FakeTwilio
 from tests.whatsapp.phone import (
     INBOUND_URL,
+    PUBLIC_URL,
     STATUS_URL,
     inbound_form,
     post_signed,
@@ -313,6 +317,36 @@ async def test_a_rate_limited_message_is_sent_again_later(
     first, again = outbound(relais.database)
     assert first.error_code == "63018" and first.error_reason == "rate limited: sent again later"
     assert again.status == DeliveryStatus.QUEUED and again.provider_id != first.provider_id
+
+
+async def test_the_limit_of_resends_holds_across_restarts(
+    client: httpx.AsyncClient, whatsapp: WhatsAppChannel, twilio: FakeTwilio, relais: Relais
+) -> None:
+    await say(client, whatsapp, "bonjour")
+    for _ in range(len(FAST_RETRIES) + 1):
+        # Each refusal reaches a new process: a new sender, a new channel, nothing in memory.
+        *_, last = outbound(relais.database)
+        assert last.provider_id is not None
+        sender = WhatsAppSender.from_settings(
+            relais.settings,
+            relais.database,
+            relais.engine.services.catalogues,
+            retry_delays=FAST_RETRIES,
+        )
+        channel = WhatsAppChannel(relais, sender=sender)
+        app = create_web_app(relais, channels=[channel])
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url=PUBLIC_URL
+        ) as restarted:
+            form = status_form(last.provider_id, "failed", TO, error_code="63018")
+            assert (await post_signed(restarted, STATUS_URL, form)).status_code == 204
+            await channel.drain()
+        await channel.stop()
+    messages = outbound(relais.database)
+    assert len(twilio.calls) == len(messages) == 1 + len(FAST_RETRIES)
+    assert [message.resends for message in messages] == list(range(len(FAST_RETRIES) + 1))
+    assert {message.error_reason for message in messages[:-1]} == {"rate limited: sent again later"}
+    assert messages[-1].error_reason == "rate limited: gave up after several attempts"
 
 
 async def test_whatsapp_refuses_to_start_without_a_public_url(relais: Relais) -> None:

@@ -13,6 +13,7 @@ from bot.campaigns.delivery import (
     Outcome,
     Recipient,
 )
+from bot.channels.whatsapp.sender import Template, WhatsAppSender
 from bot.core.i18n import Catalogues
 from bot.core.messages import Outgoing
 from bot.domain import Channel, DeliveryStatus
@@ -29,16 +30,12 @@ class WhatsAppCampaigns:
     def __init__(
         self, settings: Settings, database: DatabaseEngine, catalogues: Catalogues
     ) -> None:
-        from bot.channels.whatsapp_sender import WhatsAppSender
-
         self.rate = settings.whatsapp_rate * BULK_SHARE
         self._database = database
         self._sender = WhatsAppSender.from_settings(settings, database, catalogues, rate=self.rate)
 
     async def deliver(self, recipient: Recipient, message: CampaignMessage) -> Delivery:
         """Send one campaign message and say how it went."""
-        from bot.channels.whatsapp_sender import Template
-
         contact = await asyncio.to_thread(_contact, self._database, recipient.contact_id)
         if contact is None:
             return Delivery(Outcome.SKIPPED, "contact deleted")

@@ -9,29 +9,33 @@ many requests", and every message recorded with its SID so status callbacks can 
 import asyncio
 import json
 import logging
-import time
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import IntEnum, StrEnum
 from typing import Any
 
-import httpx
+from aiolimiter import AsyncLimiter
 from sqlalchemy.engine import Engine as DatabaseEngine
-from sqlmodel import Session, select
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
-from twilio.http import HttpClient
-from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
 
 from bot.channels.delivery import SentMessage
-from bot.channels.keyed_locks import KeyedLocks
-from bot.channels.whatsapp_render import render_turn
+from bot.channels.whatsapp.codes import (
+    RATE_LIMITS,
+    REASON_OF_CODE,
+    STATUSES,
+    WHATSAPP_PREFIX,
+    Reason,
+    TwilioError,
+    parse_code,
+)
+from bot.channels.whatsapp.render import render_turn
+from bot.channels.whatsapp.transport import TWILIO_API, TwilioTransport, TwilioUnreachableError
 from bot.core import i18n
 from bot.core.i18n import Catalogues
 from bot.core.messages import Outgoing
 from bot.domain import Channel, DeliveryStatus, Locale
+from bot.locks import TaskLocks
 from bot.settings import Settings, SettingsError
 from bot.storage import contacts, deliveries
 from bot.storage.database import new_session
@@ -40,63 +44,11 @@ from bot.storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
-TWILIO_API = "https://api.twilio.com"
 STATUS_PATH = "/webhooks/whatsapp/status"
 WINDOW = timedelta(hours=24)
 # Seconds to wait before each new attempt when Twilio says "too many requests".
 RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0)
 TIMEOUT = 15.0
-# Twilio answers in a few hundred milliseconds from Africa: sending 80 messages/s needs this
-# many calls in flight, more than the event loop's default pool has threads.
-TWILIO_CALLS_IN_FLIGHT = 48
-WHATSAPP_PREFIX = "whatsapp:"
-
-
-class TwilioError(IntEnum):
-    """The Twilio error codes the sender acts on."""
-
-    OPTED_OUT = 21610
-    OUTSIDE_WINDOW = 63016
-    CHANNEL_RATE_LIMIT = 63018
-    TOO_MANY_REQUESTS = 20429
-
-
-RATE_LIMITS = frozenset({TwilioError.CHANNEL_RATE_LIMIT, TwilioError.TOO_MANY_REQUESTS})
-
-
-class Reason(StrEnum):
-    """Why a message was not sent or failed, as recorded for staff."""
-
-    OPTED_OUT = "opted out: nothing is sent until the contact subscribes again"
-    OUTSIDE_WINDOW = "outside the 24-hour window: template needed"
-    RATE_LIMITED = "rate limited: sent again later"
-    GAVE_UP = "rate limited: gave up after several attempts"
-    UNREACHABLE = "Twilio could not be reached"
-    NOT_WHATSAPP = "not a WhatsApp contact"
-
-
-_REASON_OF_CODE: dict[int, Reason] = {
-    TwilioError.OPTED_OUT: Reason.OPTED_OUT,
-    TwilioError.OUTSIDE_WINDOW: Reason.OUTSIDE_WINDOW,
-    TwilioError.CHANNEL_RATE_LIMIT: Reason.RATE_LIMITED,
-    TwilioError.TOO_MANY_REQUESTS: Reason.RATE_LIMITED,
-}
-
-# Twilio's message statuses; the ones before "queued" in our scale count as queued.
-STATUSES = {
-    "accepted": DeliveryStatus.QUEUED,
-    "scheduled": DeliveryStatus.QUEUED,
-    "queued": DeliveryStatus.QUEUED,
-    "sending": DeliveryStatus.QUEUED,
-    "sent": DeliveryStatus.SENT,
-    "delivered": DeliveryStatus.DELIVERED,
-    "read": DeliveryStatus.READ,
-    "undelivered": DeliveryStatus.UNDELIVERED,
-    "failed": DeliveryStatus.FAILED,
-    "canceled": DeliveryStatus.FAILED,
-}
-_GONE = frozenset({DeliveryStatus.FAILED, DeliveryStatus.UNDELIVERED})
-_FINAL = _GONE | {DeliveryStatus.DELIVERED, DeliveryStatus.READ}
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,19 +64,6 @@ class Template:
 
 
 Item = str | Template
-
-
-@dataclass(frozen=True, slots=True)
-class _StatusReport:
-    """A status callback, read: what to record, and whether to send the message again."""
-
-    provider_id: str
-    status: DeliveryStatus
-    code: int | None
-    reason: str | None
-    recipient: str | None
-    send_again: bool
-    attempts: int
 
 
 class WhatsAppSender:
@@ -153,14 +92,12 @@ class WhatsAppSender:
         self._default_locale = default_locale
         self._clock = clock
         self._retry_delays = tuple(retry_delays)
-        self._http = _TwilioHttpClient(api_url, timeout)
-        self._calls = ThreadPoolExecutor(TWILIO_CALLS_IN_FLIGHT, thread_name_prefix="twilio")
+        self._http = TwilioTransport(api_url, timeout)
         self._client = Client(account_sid, auth_token, http_client=self._http)
-        self._pacer = _Pacer(rate)
-        self._locks = KeyedLocks()
+        # One message every 1/rate s, never a burst: beyond its rate Twilio queues, then refuses.
+        self._pacer = AsyncLimiter(1, 1 / rate) if rate > 0 else None
+        self._locks = TaskLocks()
         self._tasks: set[asyncio.Task[Any]] = set()
-        # How many times a message refused for its rate was already sent again, by new SID.
-        self._resends: dict[str, int] = {}
 
     @classmethod
     def from_settings(
@@ -191,6 +128,11 @@ class WhatsAppSender:
             sender=settings.twilio_whatsapp_from,
             **options,
         )
+
+    @property
+    def retry_delays(self) -> tuple[float, ...]:
+        """Return the seconds to wait before each new attempt of a rate-limited message."""
+        return self._retry_delays
 
     # -- sending
 
@@ -241,12 +183,14 @@ class WhatsAppSender:
                 return locale
         return self._default_locale
 
-    async def _send_items(self, contact: Contact, items: Sequence[Item]) -> list[SentMessage]:
+    async def _send_items(
+        self, contact: Contact, items: Sequence[Item], resends: int = 0
+    ) -> list[SentMessage]:
         # One contact's messages leave one after the other, so they arrive in order.
         async with self._locks.hold(contact.address):
-            return [await self._deliver(contact, item) for item in items]
+            return [await self._deliver(contact, item, resends) for item in items]
 
-    async def _deliver(self, contact: Contact, item: Item) -> SentMessage:
+    async def _deliver(self, contact: Contact, item: Item, resends: int) -> SentMessage:
         fields = {"to": WHATSAPP_PREFIX + contact.address, "from_": self._from}
         if self._status_callback:
             fields["status_callback"] = self._status_callback
@@ -256,11 +200,10 @@ class WhatsAppSender:
             fields["body"] = item
         delays = iter(self._retry_delays)
         while True:
-            await self._pacer.wait()
+            if self._pacer is not None:
+                await self._pacer.acquire()
             try:
-                sid, status = await asyncio.get_running_loop().run_in_executor(
-                    self._calls, self._create, fields
-                )
+                sid, status = await self._create(fields)
             except (TwilioRestException, TwilioServiceException) as error:
                 code, http_status, message = _error_details(error)
                 delay = next(delays, None) if _retryable(code, http_status) else None
@@ -270,8 +213,10 @@ class WhatsAppSender:
                     )
                     await asyncio.sleep(delay)
                     continue
-                return await asyncio.to_thread(self._record_error, contact, item, code, message)
-            except httpx.TransportError as error:
+                return await asyncio.to_thread(
+                    self._record_error, contact, item, code, message, resends
+                )
+            except TwilioUnreachableError as error:
                 delay = next(delays, None)
                 if delay is not None:
                     log.warning("Twilio unreachable (%s): retrying in %.1f s", error, delay)
@@ -282,24 +227,30 @@ class WhatsAppSender:
                     contact,
                     item,
                     SentMessage(DeliveryStatus.FAILED, error_reason=Reason.UNREACHABLE),
+                    resends,
                 )
             delivery = SentMessage(STATUSES.get(status, DeliveryStatus.QUEUED), provider_id=sid)
-            return await asyncio.to_thread(self._record, contact, item, delivery)
+            return await asyncio.to_thread(self._record, contact, item, delivery, resends)
 
-    def _create(self, fields: dict[str, str]) -> tuple[str, str]:
-        message = self._client.messages.create(**fields)
+    async def _create(self, fields: dict[str, str]) -> tuple[str, str]:
+        message = await self._client.messages.create_async(**fields)
         return str(message.sid), str(message.status or "queued")
 
     async def _skip(
-        self, contact: Contact, items: Sequence[Item], reason: Reason
+        self, contact: Contact, items: Sequence[Item], reason: Reason, resends: int = 0
     ) -> list[SentMessage]:
         log.info(
             "not sending %d WhatsApp message(s) to contact %s: %s", len(items), contact.id, reason
         )
         delivery = SentMessage(DeliveryStatus.SKIPPED, error_reason=reason)
-        return [await asyncio.to_thread(self._record, contact, item, delivery) for item in items]
+        return [
+            await asyncio.to_thread(self._record, contact, item, delivery, resends)
+            for item in items
+        ]
 
-    def _record(self, contact: Contact, item: Item, delivery: SentMessage) -> SentMessage:
+    def _record(
+        self, contact: Contact, item: Item, delivery: SentMessage, resends: int = 0
+    ) -> SentMessage:
         text, template_id = _describe(item)
         with new_session(self._database) as session:
             deliveries.record_outbound(
@@ -312,14 +263,15 @@ class WhatsAppSender:
                 template_id=template_id,
                 error_code=delivery.error_code,
                 error_reason=delivery.error_reason,
+                resends=resends,
             )
             session.commit()
         return delivery
 
     def _record_error(
-        self, contact: Contact, item: Item, code: int | None, message: str
+        self, contact: Contact, item: Item, code: int | None, message: str, resends: int
     ) -> SentMessage:
-        reason: str = message if code is None else _REASON_OF_CODE.get(code, message)
+        reason: str = message if code is None else REASON_OF_CODE.get(code, message)
         if code in RATE_LIMITS:
             reason = Reason.GAVE_UP
         delivery = SentMessage(
@@ -329,10 +281,11 @@ class WhatsAppSender:
         )
         log.warning("Twilio refused a message to contact %s: %s %s", contact.id, code, message)
         if code == TwilioError.OPTED_OUT:
-            self._opt_out(contact.address)
-        return self._record(contact, item, delivery)
+            self.opt_out(contact.address)
+        return self._record(contact, item, delivery, resends)
 
-    def _opt_out(self, address: str) -> None:
+    def opt_out(self, address: str) -> None:
+        """Stop every sending to a number Twilio says opted out (blocking: run in a thread)."""
         with new_session(self._database) as session:
             deliveries.mark_opted_out(session, channel=Channel.WHATSAPP, address=address)
             contact = contacts.find_contact(session, channel=Channel.WHATSAPP, address=address)
@@ -340,89 +293,22 @@ class WhatsAppSender:
                 contacts.unsubscribe_all(session, contact_id=contact.id)
             session.commit()
 
-    # -- status callbacks
-
-    async def on_status(
-        self, *, provider_id: str, status: str, error_code: str | None, recipient: str | None
-    ) -> None:
-        """Apply one of Twilio's status callbacks to the message it reports on."""
-        delivery_status = STATUSES.get(status.lower())
-        if delivery_status is None:
-            log.info("ignoring Twilio status %r of %s", status[:32], provider_id)
-            return
-        code = int(error_code) if error_code and error_code.isdigit() else None
-        attempts = (
-            self._resends.pop(provider_id, 0)
-            if delivery_status in _FINAL
-            else self._resends.get(provider_id, 0)
-        )
-        again = (
-            code in RATE_LIMITS and delivery_status in _GONE and attempts < len(self._retry_delays)
-        )
-        reason: str | None = _REASON_OF_CODE.get(code) if code is not None else None
-        if code in RATE_LIMITS and not again:
-            reason = Reason.GAVE_UP
-        report = _StatusReport(
-            provider_id, delivery_status, code, reason, recipient, again, attempts
-        )
-        if not await self._apply(report):
-            # Twilio can report on a message before its SID is recorded here: look once more.
-            self.spawn(self._apply_later(report))
-
-    async def _apply(self, report: _StatusReport) -> bool:
-        outcome = await asyncio.to_thread(self._apply_status, report)
-        if outcome is None:
-            return False
-        message, newly_gone = outcome
-        if report.send_again and newly_gone:
-            self.spawn(self._send_again(message, report.attempts))
-        return True
-
-    async def _apply_later(self, report: _StatusReport) -> None:
-        await asyncio.sleep(self._retry_delays[0] if self._retry_delays else 1.0)
-        if not await self._apply(report):
-            log.info("status of an unknown WhatsApp message %s", report.provider_id)
-
-    def _apply_status(self, report: _StatusReport) -> tuple[OutboundMessage, bool] | None:
-        with new_session(self._database) as session:
-            message = _find(session, report.provider_id)
-            if message is None:
-                return None
-            was_gone = message.status in _GONE
-            deliveries.update_delivery(
-                session,
-                channel=Channel.WHATSAPP,
-                provider_id=report.provider_id,
-                status=report.status,
-                error_code=None if report.code is None else str(report.code),
-                error_reason=report.reason,
-            )
-            session.commit()
-        if report.code == TwilioError.OPTED_OUT:
-            address = (report.recipient or "").removeprefix(WHATSAPP_PREFIX)
-            if address:
-                self._opt_out(address)
-        return message, report.status in _GONE and not was_gone
-
-    async def _send_again(self, message: OutboundMessage, attempts: int) -> None:
-        await asyncio.sleep(self._retry_delays[attempts])
+    async def resend(self, message: OutboundMessage) -> list[SentMessage]:
+        """Send a recorded message again, unless its contact opted out or the window closed."""
+        resends = message.resends + 1
         contact = await asyncio.to_thread(self._contact_of, message)
         if contact is None:
-            return
+            return []
         item: Item = (
             Template(message.template_id, json.loads(message.text or "{}"))
             if message.template_id
             else message.text or ""
         )
         if contact.opted_out_at is not None:
-            await self._skip(contact, [item], Reason.OPTED_OUT)
-            return
+            return await self._skip(contact, [item], Reason.OPTED_OUT, resends)
         if isinstance(item, str) and not self.inside_window(contact):
-            await self._skip(contact, [item], Reason.OUTSIDE_WINDOW)
-            return
-        for delivery in await self._send_items(contact, [item]):
-            if delivery.provider_id:
-                self._resends[delivery.provider_id] = attempts + 1
+            return await self._skip(contact, [item], Reason.OUTSIDE_WINDOW, resends)
+        return await self._send_items(contact, [item], resends)
 
     def _contact_of(self, message: OutboundMessage) -> Contact | None:
         if message.contact_id is None:
@@ -456,16 +342,7 @@ class WhatsAppSender:
             log.warning("stopping with %d WhatsApp sends unfinished", len(self._tasks))
             for task in list(self._tasks):
                 task.cancel()
-        await asyncio.to_thread(self._http.close)
-        self._calls.shutdown(wait=False)
-
-
-def _find(session: Session, provider_id: str) -> OutboundMessage | None:
-    return session.exec(
-        select(OutboundMessage).where(
-            OutboundMessage.channel == Channel.WHATSAPP, OutboundMessage.provider_id == provider_id
-        )
-    ).first()
+        await self._http.aclose()
 
 
 def _describe(item: Item) -> tuple[str, str | None]:
@@ -477,75 +354,10 @@ def _describe(item: Item) -> tuple[str, str | None]:
 
 def _error_details(error: Exception) -> tuple[int | None, int, str]:
     """Return Twilio's error code, the HTTP status and the message of a REST error."""
-    code = getattr(error, "code", None)
-    status = getattr(error, "status", None)
     message = getattr(error, "msg", None) or getattr(error, "detail", None) or str(error)
-    number = int(str(code)) if str(code).isdigit() else None
-    return number, int(str(status)) if str(status).isdigit() else 0, str(message)
+    status = parse_code(getattr(error, "status", None))
+    return parse_code(getattr(error, "code", None)), status or 0, str(message)
 
 
 def _retryable(code: int | None, status: int) -> bool:
     return code in RATE_LIMITS or status == 429 or status >= 500
-
-
-class _TwilioHttpClient(HttpClient):  # type: ignore[misc]
-    """Twilio's HTTP client over httpx, sending api.twilio.com requests to the configured base."""
-
-    def __init__(self, base_url: str, timeout: float) -> None:
-        super().__init__(log, False, timeout)
-        self._base = base_url.rstrip("/")
-        self._client = httpx.Client(
-            timeout=timeout,
-            limits=httpx.Limits(
-                max_connections=TWILIO_CALLS_IN_FLIGHT,
-                max_keepalive_connections=TWILIO_CALLS_IN_FLIGHT,
-            ),
-        )
-
-    def request(
-        self,
-        method: str,
-        uri: str,
-        params: dict[str, object] | None = None,
-        data: dict[str, object] | None = None,
-        headers: dict[str, str] | None = None,
-        auth: tuple[str, str] | None = None,
-        timeout: float | None = None,
-        allow_redirects: bool = False,
-    ) -> TwilioResponse:
-        """Make one request to Twilio's REST API."""
-        if uri.startswith(TWILIO_API):
-            uri = self._base + uri[len(TWILIO_API) :]
-        as_json = (headers or {}).get("Content-Type") == "application/json"
-        response = self._client.request(
-            method,
-            uri,
-            params=params,  # type: ignore[arg-type]
-            data=None if as_json else data,
-            json=data if as_json else None,
-            headers=headers,
-            auth=auth,
-            timeout=timeout or self.timeout,
-            follow_redirects=allow_redirects,
-        )
-        return TwilioResponse(response.status_code, response.text, response.headers)
-
-    def close(self) -> None:
-        """Close the pooled connections."""
-        self._client.close()
-
-
-class _Pacer:
-    """Space messages out to stay under a rate (messages per second)."""
-
-    def __init__(self, rate: float) -> None:
-        self._interval = 1.0 / rate if rate > 0 else 0.0
-        self._next = 0.0
-
-    async def wait(self) -> None:
-        """Wait for the next free slot."""
-        now = time.monotonic()
-        slot = max(now, self._next)
-        self._next = slot + self._interval
-        if slot > now:
-            await asyncio.sleep(slot - now)

@@ -1,4 +1,4 @@
-"""WhatsApp through Twilio: signed webhooks in, replies out through the REST API.
+"""The WhatsApp channel: Twilio's signed webhooks in, replies out through the sender.
 
 The webhook checks Twilio's signature, hands the message to the engine and answers at once
 with empty TwiML; the replies leave in the background through `WhatsAppSender`, the path
@@ -6,10 +6,6 @@ campaigns use too, so a slow Twilio never holds a webhook.
 """
 
 import logging
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass
-from enum import StrEnum
 from urllib.parse import parse_qsl
 
 from sqlmodel import Session
@@ -21,7 +17,9 @@ from starlette.routing import BaseRoute, Route
 from twilio.request_validator import RequestValidator
 
 from bot.channels.base import Runtime
-from bot.channels.whatsapp_sender import STATUS_PATH, WHATSAPP_PREFIX, WhatsAppSender
+from bot.channels.whatsapp.inbound import Inbound, Unreadable, parse_inbound
+from bot.channels.whatsapp.sender import STATUS_PATH, WhatsAppSender
+from bot.channels.whatsapp.status import StatusCallbacks
 from bot.core import i18n, payloads
 from bot.core.actions import Unsubscribe
 from bot.core.i18n import _
@@ -31,8 +29,8 @@ from bot.domain import Channel
 from bot.settings import SettingsError
 from bot.storage import contacts, deliveries
 from bot.storage.database import new_session
-from bot.storage.models import Contact
-from bot.storage.types import utcnow
+from bot.storage.models import Contact, OutboundMessage
+from bot.storage.types import clip, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -42,67 +40,6 @@ SIGNATURE_HEADER = "X-Twilio-Signature"
 MAX_FORM = 64 * 1024
 MAX_FIELDS = 200
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
-_E164 = re.compile(r"\+[1-9]\d{6,14}")
-
-
-class Unreadable(StrEnum):
-    """What a message carried that the bot cannot read."""
-
-    MEDIA = "media"
-    LOCATION = "location"
-    NOTHING = "nothing"
-
-
-@dataclass(frozen=True, slots=True)
-class Inbound:
-    """A message read out of Twilio's form: the Incoming, and what could not be read of it."""
-
-    incoming: Incoming
-    unreadable: Unreadable | None = None
-
-    @property
-    def has_words(self) -> bool:
-        """Tell whether there is something for the engine: text or a button."""
-        return bool(self.incoming.text.strip() or self.incoming.payload)
-
-
-def parse_inbound(form: Mapping[str, str]) -> Inbound | None:
-    """Read Twilio's inbound form; None when it has no message id or no valid sender."""
-    message_id = form.get("MessageSid") or form.get("SmsMessageSid")
-    sender = sender_of(form)
-    if not message_id or sender is None:
-        return None
-    body = form.get("Body", "")
-    button = form.get("ButtonPayload") or ""
-    # Quick replies of templates carry the same payloads as buttons elsewhere; anything else
-    # is read as the button's words, which Twilio also puts in Body.
-    payload = button if button and payloads.parse(button) is not None else None
-    media = form.get("NumMedia", "0")
-    unreadable = None
-    if media.isdigit() and int(media) > 0:
-        unreadable = Unreadable.MEDIA
-    elif form.get("Latitude") and form.get("Longitude"):
-        unreadable = Unreadable.LOCATION
-    elif not body.strip() and payload is None:
-        unreadable = Unreadable.NOTHING
-    profile_name = " ".join((form.get("ProfileName") or "").split())[:120] or None
-    incoming = Incoming(
-        channel=Channel.WHATSAPP,
-        sender=sender,
-        text=body,
-        payload=payload,
-        message_id=message_id[:128],
-        profile_name=profile_name,
-        phone=sender,
-    )
-    return Inbound(incoming, unreadable)
-
-
-def sender_of(form: Mapping[str, str]) -> str | None:
-    """Return the sender's number in E.164 (`WaId` is it without "+"; `From` is prefixed)."""
-    wa_id = form.get("WaId", "")
-    number = f"+{wa_id}" if wa_id.isdigit() else form.get("From", "").removeprefix(WHATSAPP_PREFIX)
-    return number if _E164.fullmatch(number) else None
 
 
 class WhatsAppChannel:
@@ -126,6 +63,7 @@ class WhatsAppChannel:
         self.sender = sender or WhatsAppSender.from_settings(
             settings, relais.database, self._catalogues
         )
+        self._statuses = StatusCallbacks(relais.database, self.sender)
 
     def routes(self) -> list[BaseRoute]:
         """Return Twilio's inbound-message and status-callback webhooks."""
@@ -174,8 +112,8 @@ class WhatsAppChannel:
         provider_id, status = form.get("MessageSid"), form.get("MessageStatus")
         if not provider_id or not status:
             return PlainTextResponse("expected MessageSid and MessageStatus", 400)
-        await self.sender.on_status(
-            provider_id=provider_id[:64],
+        await self._statuses.on_status(
+            provider_id=clip(OutboundMessage, "provider_id", provider_id),
             status=status,
             error_code=form.get("ErrorCode") or None,
             recipient=form.get("To"),
