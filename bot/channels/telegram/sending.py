@@ -207,15 +207,16 @@ async def retrying(call: Callable[[], Awaitable[T]], *, attempts: int | None = S
         except RetryAfter as error:
             # Only reached once the rate limiter has used up its own retries.
             pause = retry_after_seconds(error)
-            error_text = str(error)
+            failed: TelegramError = error
         except NetworkError as error:
             pause = delay
             delay = min(delay * 2, MAX_BACKOFF)
-            error_text = str(error)
+            failed = error
         attempt += 1
         if attempts is not None and attempt >= attempts:
-            raise
-        log.warning("Telegram unreachable (%s): trying again in %.1f s", error_text, pause)
+            # Out of the except block: a bare `raise` would have nothing to raise.
+            raise failed
+        log.warning("Telegram unreachable (%s): trying again in %.1f s", failed, pause)
         await asyncio.sleep(pause)
 
 
