@@ -2,6 +2,7 @@
 
 import logging
 import time
+from typing import Any
 
 import httpx
 import pytest
@@ -181,11 +182,11 @@ def test_photos_stickers_voice_and_edits_get_a_short_answer(webhook: Harness) ->
 def test_an_engine_failure_gets_an_apology(
     webhook: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(incoming: object) -> None:
+    def broken(incoming: object, **options: object) -> None:
         msg = "a bug"
         raise RuntimeError(msg)
 
-    monkeypatch.setattr(webhook.channel._relais.engine, "handle", broken)
+    monkeypatch.setattr(webhook.channel._relais.engine, "handle_into_outbox", broken)
     assert "problème technique" in webhook.user().send("bonjour")
 
 
@@ -219,9 +220,9 @@ def test_typing_is_shown_while_a_slow_answer_is_prepared(
         def __getattr__(self, name: str) -> object:
             return getattr(engine, name)
 
-        def handle(self, incoming: object) -> object:
+        def handle_into_outbox(self, incoming: object, **options: Any) -> object:
             time.sleep(0.3)
-            return engine.handle(incoming)  # type: ignore[arg-type]
+            return engine.handle_into_outbox(incoming, **options)  # type: ignore[arg-type]
 
     slow = Relais(
         settings=telegram_settings(settings, api, webhook=True),
