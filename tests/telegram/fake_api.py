@@ -85,6 +85,7 @@ class _Failure:
     chat_id: int | None
     parameters: dict[str, Any] | None
     times: int
+    after: int = 0
 
 
 @dataclass
@@ -177,8 +178,9 @@ class FakeBotApi:
         retry_after: int | None = None,
         migrate_to_chat_id: int | None = None,
         times: int = 1,
+        after: int = 0,
     ) -> None:
-        """Make the next `times` calls of a method (to a chat, or any) fail."""
+        """Make `times` calls of a method (to a chat, or any) fail, once `after` went through."""
         parameters: dict[str, Any] = {}
         if retry_after is not None:
             parameters["retry_after"] = retry_after
@@ -186,7 +188,7 @@ class FakeBotApi:
             parameters["migrate_to_chat_id"] = migrate_to_chat_id
         with self._lock:
             self._state.failures.append(
-                _Failure(method, status, description, chat_id, parameters or None, times)
+                _Failure(method, status, description, chat_id, parameters or None, times, after)
             )
 
     def block(self, chat_id: int, description: str = BLOCKED) -> None:
@@ -228,6 +230,9 @@ class FakeBotApi:
                 if failure.method != call.method or failure.times <= 0:
                     continue
                 if failure.chat_id is not None and failure.chat_id != chat_id:
+                    continue
+                if failure.after > 0:
+                    failure.after -= 1
                     continue
                 failure.times -= 1
                 return _refusal(failure.status, failure.description, failure.parameters)
