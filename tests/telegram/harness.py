@@ -14,7 +14,8 @@ from bot.app import Relais
 from bot.channels.telegram import TelegramChannel
 from bot.channels.telegram.adapter import SECRET_HEADER, WEBHOOK_PATH
 from bot.web.server import create_web_app
-from tests.telegram.fake_api import BOT_ID, BOT_USERNAME, Call, FakeBotApi, ServerThread, wait_until
+from tests.telegram.fake_api import BOT_ID, BOT_USERNAME, Call, FakeBotApi
+from tests.telegram.loopback import ServerThread, wait_until
 
 _update_ids = itertools.count(500_000)
 _message_ids = itertools.count(1)

@@ -21,8 +21,9 @@ from bot.storage.database import new_session
 from bot.storage.models import Contact, OutboundMessage, ProcessedMessage
 from bot.web.server import create_web_app
 from tests.telegram.conftest import PUBLIC_URL, SECRET, STAFF_ID, relais_for, telegram_settings
-from tests.telegram.fake_api import DEACTIVATED, FakeBotApi, ServerThread, wait_until
+from tests.telegram.fake_api import DEACTIVATED, FakeBotApi
 from tests.telegram.harness import Harness, serve
+from tests.telegram.loopback import ServerThread, wait_until
 from tests.telegram.test_groups import membership
 
 
