@@ -56,9 +56,11 @@ ALLOWED_UPDATES = [
 # Polling: updates waiting for their chat's previous one also hold a slot: keep plenty, the
 # thread pool bounds the real work.
 MAX_CONCURRENT_UPDATES = 256
-# Webhook: updates of this many chats handled at once (the engine runs in worker threads).
-INBOX_CONCURRENCY = 8
-# Replies to this many chats sent at once (the rate limiter spaces them).
+# Webhook: updates of this many chats handled at once. The engine's turns hold the GIL and
+# the database's write lock: more tasks only wait on each other.
+INBOX_CONCURRENCY = 4
+# Replies to this many chats sent at once: each waits a round trip to Telegram (the rate
+# limiter spaces them).
 REPLY_CONCURRENCY = 8
 # 429 Too Many Requests: PTB's limiter waits `retry_after` and tries again this many times.
 RETRY_AFTER_RETRIES = 3
