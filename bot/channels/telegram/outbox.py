@@ -52,9 +52,9 @@ def outgoing(item: ReplyItem) -> Outgoing:
 class OutboxReplies:
     """Send committed replies to Telegram chats, recording every message like direct sends.
 
-    What it remembers lives in this process and only saves calls: the parts of a long reply
-    already sent (so that a retry sends the rest), the supergroups groups became, the chats
-    that turned out to be gone (their replies queued before that are not tried).
+    What it remembers lives in this process: the parts of a long reply already sent (a retry
+    sends only the rest), the supergroups groups became, and the chats found gone (replies
+    queued for them before are not tried).
     """
 
     def __init__(self, sender: Sender) -> None:
