@@ -3,38 +3,51 @@
 `relais serve` runs in its own process (one process, SQLite file), in webhook mode, with the Bot
 API replaced by the fake server of the test suite (in this process, on loopback). Each simulated
 person posts an update, waits until all its replies have reached the fake Bot API, then writes
-again; many people write at once. Then updates arrive at a steady rate, to see the latency when
-the server is not saturated.
+again; many people write at once. That rate (webhook, inbox, engine, outbox, Bot API over HTTP)
+is set against the engine's alone on the same conversations. Then updates arrive at a steady
+rate, to see the latency when the server is not saturated. Last, the server is killed with
+SIGKILL while updates pour in, started again, and every update acknowledged must be answered.
 """
 
 import asyncio
 import os
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
+from datetime import timedelta
 from itertools import count
 from pathlib import Path
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine as DatabaseEngine
+from sqlmodel import col
 
 from bench.common import free_port, ms, percentile
 from bot.app import build_app
 from bot.channels.telegram.adapter import SECRET_HEADER, WEBHOOK_PATH
+from bot.channels.telegram.outbox import outgoing
 from bot.channels.telegram.render import render
 from bot.core.messages import Incoming
-from bot.domain import Channel
+from bot.domain import Channel, InboxStatus, ReplyStatus
 from bot.settings import Settings
+from bot.storage import inbox
+from bot.storage import replies as outbox
+from bot.storage.database import create_db_engine, new_session
+from bot.storage.models import InboxItem, ReplyItem
+from bot.storage.types import utcnow
 from tests.telegram.fake_api import TOKEN, Call, FakeBotApi
 
 PROJECT = Path(__file__).resolve().parent.parent
 PUBLIC_URL = "https://relais.example.org"
 SECRET = "bench-secret"
-PEOPLE = 40
+PEOPLE = 24
 CONVERSATION = [
     "/start",
     "cmt créer 1 asso stp",
@@ -51,9 +64,14 @@ CONVERSATION = [
 ]
 STEADY_TEXT = "cmt créer 1 asso stp"
 STEADY_RATE = 50
-STEADY_UPDATES = 500
+STEADY_UPDATES = 150
 REPLY_TIMEOUT = 10.0
 FIRST_USER_ID = 880_000_000
+# The SIGKILL: updates from as many new people, posted this many at once, the kill once
+# KILL_AFTER of them got their 200.
+CRASH_UPDATES = 120
+CRASH_POSTERS = 16
+KILL_AFTER = 60
 # Shared by both runs: the server handles an update id once.
 _UPDATE_IDS = count(1)
 _MESSAGE_IDS = count(1)
@@ -108,7 +126,7 @@ class _Load:
 
     async def message(self, user_id: int, text: str, *, before: int, replies: int) -> None:
         """Post one update; wait for its `replies` messages (`before` came earlier)."""
-        update = self._update(user_id, text)
+        update = self.update_of(user_id, text)
         started = time.perf_counter()
         response = await self._client.post(
             WEBHOOK_PATH, json=update, headers={SECRET_HEADER: SECRET}
@@ -121,7 +139,9 @@ class _Load:
         else:
             self.latencies.append(times[before] - started)
 
-    def _update(self, user_id: int, text: str) -> dict[str, Any]:
+    @staticmethod
+    def update_of(user_id: int, text: str) -> dict[str, Any]:
+        """Return the update of a private message, with fresh ids."""
         person = {"id": user_id, "is_bot": False, "first_name": "Awa", "language_code": "fr"}
         message: dict[str, Any] = {
             "message_id": next(_MESSAGE_IDS),
@@ -145,10 +165,12 @@ class _Load:
         return line + (f" ({self.lost} updates without their replies)" if self.lost else "")
 
 
-def _messages_per_step(folder: Path) -> tuple[list[int], int]:
+def _messages_per_step(folder: Path) -> tuple[list[int], int, float]:
     """Count the Telegram messages each step of the conversation gets, by asking the engine.
 
-    Also count those of the steady run's message, written by someone new.
+    Also count those of the steady run's message, written by someone new, and time the
+    engine alone on the saturated run's conversations (people taking turns, one thread,
+    replies committed to the outbox as the channel has them).
     """
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
@@ -156,19 +178,31 @@ def _messages_per_step(folder: Path) -> tuple[list[int], int]:
         cache_dir=PROJECT / ".cache",
     )
     relais = build_app(settings)
+    message_ids = count(1)
 
     def messages(sender: str, text: str) -> int:
         # The channel turns the commands into these words.
         said = {"/start": "bonjour", "/menu": "menu"}.get(text, text)
-        replies = relais.engine.handle(
-            Incoming(channel=Channel.TELEGRAM, sender=sender, text=said, locale_hint="fr")
+        written = relais.engine.handle_into_outbox(
+            Incoming(
+                channel=Channel.TELEGRAM,
+                sender=sender,
+                text=said,
+                locale_hint="fr",
+                message_id=str(next(message_ids)),
+            )
         )
-        return sum(len(render(reply)) for reply in replies)
+        return sum(len(render(outgoing(item))) for item in written)
 
     counts = [messages("1", text) for text in CONVERSATION]
     first = messages("2", STEADY_TEXT)
+    begin = time.perf_counter()
+    for text in CONVERSATION:
+        for person in range(PEOPLE):
+            messages(str(FIRST_USER_ID + person), text)
+    engine_rate = PEOPLE * len(CONVERSATION) / (time.perf_counter() - begin)
     relais.close()
-    return counts, first
+    return counts, first, engine_rate
 
 
 def _start_server(api: FakeBotApi, folder: Path, port: int) -> subprocess.Popen[bytes]:
@@ -189,10 +223,12 @@ def _start_server(api: FakeBotApi, folder: Path, port: int) -> subprocess.Popen[
     )
 
 
-async def _wait_until_ready(api: FakeBotApi, server: subprocess.Popen[bytes]) -> None:
+async def _wait_until_ready(
+    api: FakeBotApi, server: subprocess.Popen[bytes], *, starts: int = 1
+) -> None:
     # The channel registers its webhook once it takes updates.
     for _ in range(600):
-        if api.calls("setWebhook"):
+        if len(api.calls("setWebhook")) >= starts:
             return
         if server.poll() is not None:
             break
@@ -228,6 +264,94 @@ async def _steady(load: _Load, replies: int) -> None:
     await asyncio.gather(*tasks)
 
 
+async def _crash(
+    api: FakeBotApi, folder: Path, port: int, servers: list[subprocess.Popen[bytes]], expected: int
+) -> str:
+    """Kill the server with SIGKILL while updates pour in, start it again, count the answers."""
+    server = servers[-1]
+    first_chat = FIRST_USER_ID + PEOPLE + STEADY_UPDATES
+    updates = [_Load.update_of(first_chat + n, STEADY_TEXT) for n in range(CRASH_UPDATES)]
+    acknowledged: set[int] = set()
+    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    for update in updates:
+        queue.put_nowait(update)
+    killed = asyncio.Event()
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+
+        async def post(update: dict[str, Any]) -> None:
+            try:
+                response = await client.post(
+                    WEBHOOK_PATH, json=update, headers={SECRET_HEADER: SECRET}
+                )
+            except httpx.TransportError:
+                return
+            if response.status_code == 200:
+                acknowledged.add(update["update_id"])
+                if len(acknowledged) >= KILL_AFTER and not killed.is_set():
+                    server.send_signal(signal.SIGKILL)
+                    killed.set()
+
+        async def poster() -> None:
+            while not queue.empty() and not killed.is_set():
+                await post(queue.get_nowait())
+
+        await asyncio.gather(*(poster() for _ in range(CRASH_POSTERS)))
+        server.wait(timeout=30)
+        at_kill = set(acknowledged)
+        database = create_db_engine(f"sqlite:///{folder / 'bench.db'}")
+        await asyncio.to_thread(_expire_leases, database)
+        servers.append(_start_server(api, folder, port))
+        await _wait_until_ready(api, servers[-1], starts=2)
+        # Telegram sends again what did not get its 200.
+        for update in updates:
+            if update["update_id"] not in acknowledged:
+                await post(update)
+        chats = {update["update_id"]: update["message"]["chat"]["id"] for update in updates}
+        deadline = time.perf_counter() + 60
+        # The work is the server's, in another process: look at its database.
+        idle = False
+        while not idle and time.perf_counter() < deadline:
+            await asyncio.sleep(0.1)
+            idle = await asyncio.to_thread(_idle, database)
+        database.dispose()
+    received = Counter(call.chat_id for call in api.sent() if call.chat_id in chats.values())
+    lost = sum(1 for update in at_kill if not received[chats[update]])
+    twice = sum(1 for chat in chats.values() if received[chat] > expected)
+    line = (
+        f"Telegram webhook, SIGKILL under load: {len(at_kill)} of {CRASH_UPDATES} updates "
+        f"acknowledged before the kill, {lost} of them lost; {twice} people answered twice "
+        f"(replies in flight at the kill); "
+        f"{sum(1 for chat in chats.values() if received[chat])} of {CRASH_UPDATES} answered "
+        f"after Telegram's retries"
+    )
+    return line
+
+
+def _expire_leases(database: DatabaseEngine) -> None:
+    """Let the killed process's claims run out, as they would a minute later."""
+    past = utcnow() - timedelta(seconds=1)
+    with new_session(database) as session:
+        session.execute(
+            sa.update(InboxItem)
+            .where(col(InboxItem.status) == InboxStatus.CLAIMED)
+            .values(lease_until=past)
+        )
+        session.execute(
+            sa.update(ReplyItem)
+            .where(col(ReplyItem.status) == ReplyStatus.CLAIMED)
+            .values(lease_until=past)
+        )
+        session.commit()
+
+
+def _idle(database: DatabaseEngine) -> bool:
+    with new_session(database) as session:
+        return (
+            inbox.backlog(session, channel=Channel.TELEGRAM) == 0
+            and outbox.pending_count(session, channel=Channel.TELEGRAM) == 0
+        )
+
+
 def run() -> list[str]:
     """Run the Telegram benchmark and return one line per figure."""
     return asyncio.run(_run())
@@ -241,10 +365,10 @@ async def _run() -> list[str]:
     port = free_port()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        steps, first = await asyncio.to_thread(_messages_per_step, folder)
-        server = _start_server(api, folder, port)
+        steps, first, engine_rate = await asyncio.to_thread(_messages_per_step, folder)
+        servers = [_start_server(api, folder, port)]
         try:
-            await _wait_until_ready(api, server)
+            await _wait_until_ready(api, servers[0])
             limits = httpx.Limits(max_connections=PEOPLE + 10)
             async with httpx.AsyncClient(
                 base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=REPLY_TIMEOUT
@@ -253,15 +377,22 @@ async def _run() -> list[str]:
                 elapsed, updates = await _saturate(saturated, steps)
                 steady = _Load(client, arrivals)
                 await _steady(steady, first)
+            crashed = await _crash(api, folder, port, servers, first)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            for server in servers:
+                server.terminate()
+                server.wait(timeout=30)
             api.stop()
+    rate = updates / elapsed
     return [
-        f"Telegram webhook: {updates / elapsed:.0f} updates/s handled ({PEOPLE} people writing "
+        f"Telegram webhook: {rate:.0f} updates/s handled ({PEOPLE} people writing "
         f"at once, {updates} updates; one `relais serve` process, SQLite file)",
+        f"Telegram webhook against the engine alone on the same conversations: {rate:.0f} / "
+        f"{engine_rate:.0f} updates/s = {rate / engine_rate:.2f} (webhook, inbox, engine, "
+        f"outbox, Bot API over HTTP; the engine in one thread, replies into the outbox)",
         f"Telegram webhook, {PEOPLE} people at once: {saturated.figures()}",
         f"Telegram webhook at a steady {STEADY_RATE} updates/s: {steady.figures()}",
+        crashed,
     ]
 
 

@@ -7,6 +7,7 @@ the channel's own retries. Both find their work in the database, so a restart re
 """
 
 import asyncio
+import collections
 import contextlib
 import logging
 import uuid
@@ -22,8 +23,13 @@ from bot.storage.models import InboxItem, ReplyItem
 
 log = logging.getLogger(__name__)
 
-# Looking for work this often when nothing woke the worker (another process queued it).
+# Looking for work this often when nothing woke the worker (another process queued it): each
+# of a loop's tasks looks `concurrency` times less often, so that idle tasks do not keep the
+# database busy.
 POLL_SECONDS = 0.5
+# On stop, work under way gets this long to finish: one cut short stays claimed, and holds
+# back its conversation, until its lease runs out.
+STOP_GRACE = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,28 +58,51 @@ class SendResult:
 
 
 class _Loop:
-    """Tasks that each claim one piece of work at a time, woken when work arrives."""
+    """Tasks that each claim one piece of work at a time, woken when work arrives.
+
+    A wake-up rouses one resting task, not all: on SQLite every claim takes the write lock,
+    and tasks that all rush to claim one item make each other wait.
+    """
 
     def __init__(self, name: str, concurrency: int) -> None:
         self._name = name
         self._concurrency = concurrency
-        self._wake = asyncio.Event()
+        self._resting: collections.deque[asyncio.Future[None]] = collections.deque()
+        # A wake-up while no task rested: the next to finish looks again before resting.
+        self._missed = False
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
         self.worker = f"{name}-{uuid.uuid4().hex[:8]}"
 
     def wake(self) -> None:
         """Say that new work is waiting."""
-        self._wake.set()
+        while self._resting:
+            waiter = self._resting.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._missed = True
 
     async def start(self) -> None:
         """Start the tasks."""
+        self._stopping = False
         self._tasks = [
             asyncio.create_task(self._run(), name=f"{self._name}-{index}")
             for index in range(self._concurrency)
         ]
 
-    async def stop(self) -> None:
-        """Stop the tasks; claimed work left unfinished is taken again after its lease."""
+    async def stop(self, *, grace: float | None = None) -> None:
+        """Stop claiming, let work under way finish for `grace` seconds, then cancel the rest.
+
+        Claimed work left unfinished is taken again after its lease.
+        """
+        self._stopping = True
+        for waiter in self._resting:
+            if not waiter.done():
+                waiter.set_result(None)
+        pending = [task for task in self._tasks if not task.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=STOP_GRACE if grace is None else grace)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -82,16 +111,28 @@ class _Loop:
         self._tasks = []
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 worked = await self.step()
             except Exception:  # the loop must outlive one bad item or a database hiccup
                 log.exception("%s: a step failed; trying again", self._name)
                 worked = False
-            if not worked:
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+            if not worked and not self._stopping:
+                await self._rest()
+
+    async def _rest(self) -> None:
+        """Wait for a wake-up, or for the time to look again."""
+        if self._missed:
+            self._missed = False
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._resting.append(waiter)
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(waiter, POLL_SECONDS * self._concurrency)
+        finally:
+            with contextlib.suppress(ValueError):
+                self._resting.remove(waiter)
 
     async def step(self) -> bool:
         """Do one piece of work; tell whether there was any."""

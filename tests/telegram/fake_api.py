@@ -3,27 +3,27 @@
 It speaks the methods Relais uses (getMe, sendMessage, editMessageText, editMessageReplyMarkup,
 answerCallbackQuery, setWebhook, deleteWebhook, getUpdates, setMyCommands, sendDocument,
 sendChatAction), hands out queued updates to getUpdates, and can be told to fail: 429 with
-`parameters.retry_after`, 403 "bot was blocked by the user", a group migration, a 502.
+`parameters.retry_after`, 403 "bot was blocked by the user", a group migration, a 502; or to
+hold calls unanswered, as a slow Telegram would, until released.
 """
 
 import asyncio
 import email.parser
 import email.policy
 import json
-import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.telegram.loopback import ServerThread, wait_until
 
 TOKEN = "123456789:AAF-fake-token-for-the-tests"
 BOT_ID = 123456789
@@ -85,6 +85,7 @@ class _Failure:
     chat_id: int | None
     parameters: dict[str, Any] | None
     times: int
+    after: int = 0
 
 
 @dataclass
@@ -95,6 +96,8 @@ class _State:
     blocked: dict[int, str] = field(default_factory=dict)
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     next_message_id: int = 1000
+    holding: set[str] = field(default_factory=set)
+    held: list[Call] = field(default_factory=list)
 
 
 class FakeBotApi:
@@ -177,8 +180,9 @@ class FakeBotApi:
         retry_after: int | None = None,
         migrate_to_chat_id: int | None = None,
         times: int = 1,
+        after: int = 0,
     ) -> None:
-        """Make the next `times` calls of a method (to a chat, or any) fail."""
+        """Make `times` calls of a method (to a chat, or any) fail, once `after` went through."""
         parameters: dict[str, Any] = {}
         if retry_after is not None:
             parameters["retry_after"] = retry_after
@@ -186,8 +190,23 @@ class FakeBotApi:
             parameters["migrate_to_chat_id"] = migrate_to_chat_id
         with self._lock:
             self._state.failures.append(
-                _Failure(method, status, description, chat_id, parameters or None, times)
+                _Failure(method, status, description, chat_id, parameters or None, times, after)
             )
+
+    def hold(self, method: str) -> None:
+        """Keep the calls of a method waiting, unanswered, until `release()`."""
+        with self._lock:
+            self._state.holding.add(method)
+
+    def release(self) -> None:
+        """Let the held calls go on; those whose client went away are not carried out."""
+        with self._lock:
+            self._state.holding.clear()
+
+    def held(self) -> list[Call]:
+        """Return the calls waiting to be released."""
+        with self._lock:
+            return list(self._state.held)
 
     def block(self, chat_id: int, description: str = BLOCKED) -> None:
         """Refuse everything sent to a chat with 403, as when a person blocked the bot."""
@@ -204,6 +223,9 @@ class FakeBotApi:
             self._state.calls.append(call)
         if token != TOKEN:
             return self._finish(call, _refusal(401, "Unauthorized"))
+        if await self._held_until_released(call, request):
+            # Never carried out: what Telegram does with a request that did not arrive whole.
+            return self._finish(call, _refusal(499, "the client went away"))
         refusal = self._refusal_for(call)
         if refusal is not None:
             return self._finish(call, refusal)
@@ -212,6 +234,21 @@ class FakeBotApi:
             return self._finish(call, _refusal(404, "Not Found: method not found"))
         result = await handler(params, files)
         return self._finish(call, JSONResponse({"ok": True, "result": result}), result)
+
+    async def _held_until_released(self, call: Call, request: Request) -> bool:
+        """Wait while the call's method is held; tell whether its client went away meanwhile."""
+        state = self._state
+        with self._lock:
+            if call.method not in state.holding:
+                return False
+            state.held.append(call)
+        while True:
+            with self._lock:
+                if call.method not in state.holding:
+                    state.held.remove(call)
+                    break
+            await asyncio.sleep(0.005)
+        return await request.is_disconnected()
 
     def _finish(self, call: Call, response: JSONResponse, result: Any = None) -> JSONResponse:
         with self._lock:
@@ -228,6 +265,9 @@ class FakeBotApi:
                 if failure.method != call.method or failure.times <= 0:
                     continue
                 if failure.chat_id is not None and failure.chat_id != chat_id:
+                    continue
+                if failure.after > 0:
+                    failure.after -= 1
                     continue
                 failure.times -= 1
                 return _refusal(failure.status, failure.description, failure.parameters)
@@ -367,60 +407,3 @@ def _decode(name: str, value: str) -> Any:
         except ValueError:
             return value
     return value
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Wait until `condition()` is true; fail the test after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            msg = f"timed out after {timeout} s waiting for {condition}"
-            raise AssertionError(msg)
-        time.sleep(0.002)
-
-
-class ServerThread:
-    """An ASGI app served by uvicorn in a background thread, on a free loopback port."""
-
-    def __init__(self, app: Any, *, lifespan: str = "off") -> None:
-        # IPPROTO_TCP, not 0: asyncio only turns Nagle off on sockets that say they are TCP,
-        # and with Nagle on every keep-alive response waits 40 ms for a delayed ACK.
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind(("127.0.0.1", 0))
-        self.port: int = self._socket.getsockname()[1]
-        config = uvicorn.Config(
-            app, log_config=None, log_level="warning", access_log=False, lifespan=lifespan
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        """Return the base URL of the server."""
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        """Start serving; return once the server accepts connections."""
-        self._thread.start()
-        wait_until(lambda: self._server.started or not self._thread.is_alive(), timeout=10)
-        if not self._server.started:
-            msg = "the server did not start"
-            raise RuntimeError(msg)
-
-    def stop(self) -> None:
-        """Stop serving (the app's shutdown runs first) and wait for the thread."""
-        self._server.should_exit = True
-        self._thread.join(timeout=15)
-        self._socket.close()
-
-    @contextmanager
-    def running(self) -> Iterator["ServerThread"]:
-        """Serve for the duration of a with-block."""
-        self.start()
-        try:
-            yield self
-        finally:
-            self.stop()

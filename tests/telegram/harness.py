@@ -14,7 +14,8 @@ from bot.app import Relais
 from bot.channels.telegram import TelegramChannel
 from bot.channels.telegram.adapter import SECRET_HEADER, WEBHOOK_PATH
 from bot.web.server import create_web_app
-from tests.telegram.fake_api import BOT_ID, BOT_USERNAME, Call, FakeBotApi, ServerThread, wait_until
+from tests.telegram.fake_api import BOT_ID, BOT_USERNAME, Call, FakeBotApi
+from tests.telegram.loopback import ServerThread, wait_until
 
 _update_ids = itertools.count(500_000)
 _message_ids = itertools.count(1)
@@ -54,14 +55,19 @@ class Harness:
         return httpx.post(self.webhook_url, content=content, json=json, headers=headers, timeout=10)
 
     def deliver(self, update: dict[str, Any]) -> None:
-        """Hand an update to the bot (webhook or getUpdates) and wait until it is handled."""
+        """Hand an update to the bot (webhook or getUpdates); wait until it is answered."""
         if self.channel.webhook_mode:
             response = self.post(json=update)
             assert response.status_code == 200, response.text
         else:
             self.api.push_update(update)
-        self._delivered += 1
-        wait_until(lambda: self.channel.updates_handled >= self._delivered, timeout=10)
+            self._delivered += 1
+            wait_until(lambda: self.channel.updates_handled >= self._delivered, timeout=10)
+        self.drain()
+
+    def drain(self) -> None:
+        """Wait until the inbox is empty and every reply has reached the fake Bot API."""
+        self.run(asyncio.wait_for(self.channel.drain(), 10))
 
     def run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
         """Run a coroutine in the server's event loop (where the channel lives)."""

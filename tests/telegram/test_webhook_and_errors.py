@@ -2,6 +2,7 @@
 
 import logging
 import time
+from typing import Any
 
 import httpx
 import pytest
@@ -20,8 +21,9 @@ from bot.storage.database import new_session
 from bot.storage.models import Contact, OutboundMessage, ProcessedMessage
 from bot.web.server import create_web_app
 from tests.telegram.conftest import PUBLIC_URL, SECRET, STAFF_ID, relais_for, telegram_settings
-from tests.telegram.fake_api import DEACTIVATED, FakeBotApi, ServerThread, wait_until
+from tests.telegram.fake_api import DEACTIVATED, FakeBotApi
 from tests.telegram.harness import Harness, serve
+from tests.telegram.loopback import ServerThread, wait_until
 from tests.telegram.test_groups import membership
 
 
@@ -181,11 +183,11 @@ def test_photos_stickers_voice_and_edits_get_a_short_answer(webhook: Harness) ->
 def test_an_engine_failure_gets_an_apology(
     webhook: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(incoming: object) -> None:
+    def broken(incoming: object, **options: object) -> None:
         msg = "a bug"
         raise RuntimeError(msg)
 
-    monkeypatch.setattr(webhook.channel._relais.engine, "handle", broken)
+    monkeypatch.setattr(webhook.channel._relais.engine, "handle_into_outbox", broken)
     assert "problème technique" in webhook.user().send("bonjour")
 
 
@@ -219,9 +221,9 @@ def test_typing_is_shown_while_a_slow_answer_is_prepared(
         def __getattr__(self, name: str) -> object:
             return getattr(engine, name)
 
-        def handle(self, incoming: object) -> object:
+        def handle_into_outbox(self, incoming: object, **options: Any) -> object:
             time.sleep(0.3)
-            return engine.handle(incoming)  # type: ignore[arg-type]
+            return engine.handle_into_outbox(incoming, **options)  # type: ignore[arg-type]
 
     slow = Relais(
         settings=telegram_settings(settings, api, webhook=True),

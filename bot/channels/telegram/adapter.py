@@ -1,58 +1,72 @@
 """The Telegram channel as the web server runs it: the PTB Application, its start and stop.
 
-Webhook mode when RELAIS_TELEGRAM_WEBHOOK_SECRET is set (updates arrive on
-POST /webhooks/telegram, inside the same ASGI app as the rest), long polling otherwise. Either
-way updates go through one PTB Application: updates of different chats are handled at once,
-those of one chat in order; the synchronous engine runs in worker threads. What the updates
-do is in handlers.py (people), staff.py and broadcast.py (the staff); sending.py sends.
+Webhook mode when RELAIS_TELEGRAM_WEBHOOK_SECRET is set: updates arrive on
+POST /webhooks/telegram, inside the same ASGI app as the rest, and are written to the inbox
+before Telegram gets its 200 (webhook.py); an `InboxWorker` hands them to the Application,
+those of one chat in order, and resumes after a restart. Long polling otherwise: PTB's
+updater fetches the updates, held in memory until handled (Telegram forgets an update once
+the next getUpdates confirms it, so a crash can lose the few fetched and not yet handled).
+Either way the engine's replies are committed with the turn and a `ReplySender` sends them
+(outbox.py). What the updates do is in handlers.py (people), staff.py and broadcast.py (the
+staff); sending.py sends.
 """
 
 import asyncio
-import json
 import logging
-import secrets
 from collections.abc import Awaitable, Sequence
 from contextlib import suppress
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from telegram import BotCommandScopeChat, Update
 from telegram.error import Conflict, InvalidToken, TelegramError
-from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor
+from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor, ContextTypes
 
 from bot.channels.base import Runtime
+from bot.channels.queues import InboxWorker, ReplySender
 from bot.channels.telegram.broadcast import BroadcastFlow
 from bot.channels.telegram.commands import command_list
 from bot.channels.telegram.handlers import Conversations
+from bot.channels.telegram.outbox import OutboxReplies
 from bot.channels.telegram.ptb import use_timedelta_periods
 from bot.channels.telegram.sending import TYPING_AFTER, Sender, retrying
 from bot.channels.telegram.staff import StaffCommands
 from bot.channels.telegram.toolkit import Toolkit
+from bot.channels.telegram.webhook import SECRET_HEADER, Webhook
 from bot.core import i18n
 from bot.core.messages import Outgoing
-from bot.domain import Locale
+from bot.domain import Channel, Locale
 from bot.locks import TaskLocks
 from bot.settings import SettingsError
+from bot.storage import inbox, replies
+from bot.storage.database import new_session
+from bot.storage.models import InboxItem
 
 log = logging.getLogger(__name__)
 
+__all__ = ["SECRET_HEADER", "WEBHOOK_PATH", "TelegramChannel"]
+
 WEBHOOK_PATH = "/webhooks/telegram"
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = [
     Update.MESSAGE,
     Update.EDITED_MESSAGE,
     Update.CALLBACK_QUERY,
     Update.MY_CHAT_MEMBER,
 ]
-# Telegram's updates are a few kilobytes; anything much larger is not from Telegram.
-MAX_UPDATE_BYTES = 1024 * 1024
-# Updates waiting for their chat's previous one also hold a slot: keep plenty, the thread
-# pool bounds the real work.
+# Polling: updates waiting for their chat's previous one also hold a slot: keep plenty, the
+# thread pool bounds the real work.
 MAX_CONCURRENT_UPDATES = 256
+# Webhook: updates of this many chats handled at once. The engine's turns hold the GIL and
+# the database's write lock: more tasks only wait on each other.
+INBOX_CONCURRENCY = 4
+# Replies to this many chats sent at once: each waits a round trip to Telegram (the rate
+# limiter spaces them).
+REPLY_CONCURRENCY = 8
 # 429 Too Many Requests: PTB's limiter waits `retry_after` and tries again this many times.
 RETRY_AFTER_RETRIES = 3
+DRAIN_STEP = 0.02
+
+Context = ContextTypes.DEFAULT_TYPE
 
 
 class TelegramChannel:
@@ -87,11 +101,33 @@ class TelegramChannel:
             builder = builder.updater(None)
         self._application = builder.build()
         bot = self._application.bot
-        self._sender = Sender(bot, runtime.database, typing_after=typing_after)
-        kit = Toolkit(runtime, self._sender)
+        database = runtime.database
+        self._sender = Sender(bot, database, typing_after=typing_after)
+        self._replies = ReplySender(
+            database,
+            Channel.TELEGRAM,
+            OutboxReplies(self._sender).send,
+            concurrency=REPLY_CONCURRENCY,
+        )
+        self._inbox = InboxWorker(
+            database, Channel.TELEGRAM, self._handle_item, concurrency=INBOX_CONCURRENCY
+        )
+        self._webhook = (
+            Webhook(
+                database,
+                secret=self._secret,
+                bot=bot,
+                ready=lambda: self._ready,
+                wake=self._inbox.wake,
+            )
+            if self._secret
+            else None
+        )
+        kit = Toolkit(runtime, self._sender, wake_replies=self._replies.wake)
         self._staff = kit.staff
         broadcasts = BroadcastFlow(kit)
         conversations = Conversations(kit, bot)
+        self._log_error = conversations.on_error
         # One group, tried in order: the broadcast buttons before the others, the staff's
         # commands before the text handler would read them as words.
         self._application.add_handlers(
@@ -101,9 +137,12 @@ class TelegramChannel:
                 *conversations.handlers(),
             ]
         )
-        self._application.add_error_handler(conversations.on_error)
+        self._application.add_error_handler(self._on_error)
         self._bootstrap_task: asyncio.Task[None] | None = None
         self._ready = False
+        self._from_inbox = 0
+        # The updates of the inbox being handled, with the error their handler raised.
+        self._handling: dict[int, BaseException | None] = {}
         # httpx logs every request URL at INFO, and Bot API URLs carry the token.
         logging.getLogger("httpx").setLevel(logging.WARNING)
 
@@ -120,31 +159,36 @@ class TelegramChannel:
     @property
     def updates_handled(self) -> int:
         """Return how many updates were handled (answered or deliberately ignored)."""
-        return self._processor.handled
+        return self._processor.handled + self._from_inbox
 
     def routes(self) -> list[BaseRoute]:
         """Return the webhook route in webhook mode; polling needs none."""
-        if self._secret is None:
+        if self._webhook is None:
             return []
-        return [Route(WEBHOOK_PATH, self._receive, methods=["POST"])]
+        return [Route(WEBHOOK_PATH, self._webhook.receive, methods=["POST"])]
 
     async def start(self) -> None:
         """Connect to Telegram in the background, so the server is up even if Telegram is not."""
         self._bootstrap_task = asyncio.create_task(self._bootstrap(), name="telegram-bootstrap")
 
     async def stop(self) -> None:
-        """Finish the updates already received, then disconnect."""
+        """Finish the updates and the sends under way, then disconnect.
+
+        What is left in the inbox and the outbox is handled at the next start.
+        """
         if self._bootstrap_task is not None:
             self._bootstrap_task.cancel()
             with suppress(asyncio.CancelledError):
                 await self._bootstrap_task
             self._bootstrap_task = None
         self._ready = False
+        await self._inbox.stop()
         application = self._application
         if application.updater is not None and application.updater.running:
             await application.updater.stop()
         if application.running:
             await application.stop()
+        await self._replies.stop()
         await application.shutdown()
         # A start-up that failed half-way (a refused token) leaves the bot's HTTP client open
         # without the Application knowing it.
@@ -157,6 +201,48 @@ class TelegramChannel:
         marked opted out.
         """
         await self._sender.deliver(chat_id, messages, answering=False)
+
+    async def drain(self) -> None:
+        """Wait until every update received is handled and every reply sent."""
+        # The work is in the database, done by tasks and threads (or other processes): look.
+        while not await asyncio.to_thread(self._idle):  # noqa: ASYNC110
+            await asyncio.sleep(DRAIN_STEP)
+
+    def _idle(self) -> bool:
+        # One transaction: a turn's replies are committed before its update is marked done.
+        with new_session(self._relais.database) as session:
+            return (
+                inbox.backlog(session, channel=Channel.TELEGRAM) == 0
+                and replies.pending_count(session, channel=Channel.TELEGRAM) == 0
+            )
+
+    # The inbox
+
+    async def _handle_item(self, item: InboxItem) -> None:
+        """Handle one update of the inbox; raise if its handler failed, to try it again."""
+        bot = self._application.bot
+        try:
+            update = Update.de_json(item.body, bot)
+        except (AttributeError, KeyError, TypeError, ValueError) as error:
+            # Checked by the webhook already: only a PTB upgrade could make it unreadable.
+            log.info("Telegram update %s cannot be read, dropped: %s", item.message_id, error)
+            return
+        self._handling[update.update_id] = None
+        try:
+            await self._application.process_update(update)
+        finally:
+            failed = self._handling.pop(update.update_id, None)
+            self._from_inbox += 1
+        if failed is not None:
+            raise failed
+
+    async def _on_error(self, update: object, context: Context) -> None:
+        """Keep the error of an inbox update for its worker; log the others."""
+        update_id = update.update_id if isinstance(update, Update) else None
+        if update_id in self._handling and context.error is not None:
+            self._handling[update_id] = context.error
+            return
+        await self._log_error(update, context)
 
     # Start-up
 
@@ -182,6 +268,9 @@ class TelegramChannel:
                 error_callback=_polling_error,
             )
             log.info("Telegram: @%s is polling for updates", bot.username)
+        await self._replies.start()
+        if self._webhook is not None:
+            await self._inbox.start()
         self._ready = True
         if self._secret is not None:
             await self._register_webhook()
@@ -229,38 +318,6 @@ class TelegramChannel:
                 # Telegram knows a chat only once the person has written to the bot.
                 log.warning("no staff commands for Telegram user %s yet: %s", staff_id, error)
 
-    # Webhook
-
-    async def _receive(self, request: Request) -> Response:
-        assert self._secret is not None
-        given = request.headers.get(SECRET_HEADER, "")
-        if not secrets.compare_digest(given.encode(), self._secret.encode()):
-            client = request.client.host if request.client else "?"
-            log.warning("Telegram webhook: wrong or missing secret token (from %s)", client)
-            return _error("wrong secret token", 403)
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > MAX_UPDATE_BYTES:
-            return _error("update too large", 413)
-        body = await request.body()
-        if len(body) > MAX_UPDATE_BYTES:
-            return _error("update too large", 413)
-        try:
-            data = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            return _error("the body must be a JSON update", 400)
-        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
-            return _error("the body must be a JSON update", 400)
-        if not self._ready:
-            # Telegram tries again later.
-            return _error("starting up", 503)
-        try:
-            update = Update.de_json(data, self._application.bot)
-        except (AttributeError, KeyError, TypeError, ValueError):
-            log.warning("Telegram webhook: unreadable update %s", data.get("update_id"))
-            return _error("unreadable update", 400)
-        await self._application.update_queue.put(update)
-        return Response(status_code=200)
-
 
 class _ChatOrderedProcessor(BaseUpdateProcessor):
     """Handle updates of different chats at once, and those of one chat one after the other.
@@ -298,7 +355,3 @@ def _polling_error(error: TelegramError) -> None:
         log.error("another process is polling with this token: %s", error)
     else:
         log.warning("Telegram polling: %s (trying again)", error)
-
-
-def _error(message: str, status: int) -> Response:
-    return JSONResponse({"error": message}, status_code=status)

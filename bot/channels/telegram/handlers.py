@@ -1,4 +1,8 @@
-"""The conversation on Telegram: what people write or press, handed to the engine and answered."""
+"""The conversation on Telegram: what people write or press, handed to the engine and answered.
+
+The engine's replies are committed to the outbox with the turn and sent by the channel's
+`ReplySender` (outbox.py); the short notices of the channel itself are sent at once.
+"""
 
 import asyncio
 import logging
@@ -21,6 +25,7 @@ from telegram.ext import (
 
 from bot.channels.telegram import groups
 from bot.channels.telegram.commands import GREETING, WORD_COMMANDS, command_name, deep_link
+from bot.channels.telegram.outbox import reply_context
 from bot.channels.telegram.render import MAX_TEXT, telegram_length
 from bot.channels.telegram.sending import NO_PREVIEW, answer
 from bot.channels.telegram.toolkit import Toolkit
@@ -30,6 +35,7 @@ from bot.core.messages import Incoming, Outgoing
 from bot.domain import Channel
 from bot.storage import contacts, deliveries
 from bot.storage.database import new_session
+from bot.storage.models import ReplyItem
 
 log = logging.getLogger(__name__)
 
@@ -232,37 +238,45 @@ class Conversations:
             profile_name=None if in_group or user is None else user.full_name,
         )
         thread_id = message.message_thread_id if message and message.is_topic_message else None
+        # In a busy group, answer in reply to the message that asked.
+        reply_to = message.message_id if in_group and message is not None else None
+        context = reply_context(reply_to=reply_to, thread_id=thread_id)
         sender = self._kit.sender
         try:
-            replies = await sender.with_typing(
+            await sender.with_typing(
                 chat.id,
                 thread_id,
-                lambda: self._handle(incoming, group_title=chat.title, in_group=in_group),
+                lambda: self._handle(
+                    incoming, context=context, group_title=chat.title, in_group=in_group
+                ),
             )
         except Exception:
             # Nothing was saved (the turn is one transaction): say so rather than stay silent.
             log.exception("Telegram update %s: the engine failed", update.update_id)
             with i18n.using(self._kit.translator(incoming.locale_hint)):
-                replies = [
-                    Outgoing(
-                        _(
-                            "Désolé, un problème technique m'empêche de répondre. "
-                            "Réessayez dans un moment."
-                        )
-                    )
-                ]
-        # In a busy group, answer in reply to the message that asked.
-        reply_to = message.message_id if in_group and message is not None else None
-        await sender.deliver(chat.id, replies, reply_to=reply_to, thread_id=thread_id)
+                apology = _(
+                    "Désolé, un problème technique m'empêche de répondre. Réessayez dans un moment."
+                )
+            await sender.deliver(
+                chat.id, [Outgoing(apology)], reply_to=reply_to, thread_id=thread_id
+            )
+            return
+        # The replies were committed with the turn: the outbox sends them, even after a crash.
+        self._kit.wake_replies()
 
     def _handle(
-        self, incoming: Incoming, *, group_title: str | None, in_group: bool
-    ) -> list[Outgoing]:
+        self,
+        incoming: Incoming,
+        *,
+        context: dict[str, int],
+        group_title: str | None,
+        in_group: bool,
+    ) -> list[ReplyItem]:
         if in_group:
             with new_session(self._runtime.database) as session:
                 groups.ensure_group(session, address=incoming.sender, title=group_title)
                 session.commit()
-        return self._runtime.engine.handle(incoming)
+        return self._runtime.engine.handle_into_outbox(incoming, context=dict(context))
 
 
 async def _show_choice(query: CallbackQuery) -> None:

@@ -71,7 +71,9 @@ class Sender:
         gone = False
         for message in (part for reply in replies for part in render(reply)):
             try:
-                result = await self._send(chat_id, message, reply_to=reply_to, thread_id=thread_id)
+                result = await self.send_message(
+                    chat_id, message, reply_to=reply_to, thread_id=thread_id
+                )
             except Forbidden as error:
                 log.info("Telegram chat %s is gone: %s", chat_id, error)
                 sent.append(failure(error))
@@ -88,9 +90,7 @@ class Sender:
             log.info("Telegram chat %s is now %s", first_id, chat_id)
         if not sent:
             return
-        await asyncio.to_thread(
-            self._record, str(chat_id), sent, answering=answering and not gone, gone=gone
-        )
+        await self.record(str(chat_id), sent, answering=answering and not gone, gone=gone)
 
     async def deliver_document(
         self, chat_id: int, data: bytes, *, filename: str, caption: str
@@ -106,7 +106,7 @@ class Sender:
             delivery = failure(error)
         else:
             delivery = SentMessage(DeliveryStatus.SENT, f"{sent.chat.id}:{sent.message_id}")
-        await asyncio.to_thread(self._record, str(chat_id), [delivery], answering=True, gone=False)
+        await self.record(str(chat_id), [delivery], answering=True, gone=False)
 
     async def with_typing(self, chat_id: int, thread_id: int | None, work: Callable[[], T]) -> T:
         """Run blocking work in a thread, showing "typing…" if it takes a while."""
@@ -127,7 +127,7 @@ class Sender:
         except TelegramError as error:
             log.debug("no typing indicator in Telegram chat %s: %s", chat_id, error)
 
-    async def _send(
+    async def send_message(
         self,
         chat_id: int,
         message: TelegramMessage,
@@ -135,6 +135,7 @@ class Sender:
         reply_to: int | None,
         thread_id: int | None,
     ) -> Message:
+        """Send one message, retried on network errors, following a group to its supergroup."""
         bot = self._bot
         reply = (
             ReplyParameters(reply_to, allow_sending_without_reply=True)
@@ -158,6 +159,12 @@ class Sender:
             new_id = migrated.new_chat_id
             await asyncio.to_thread(self._move, str(chat_id), str(new_id))
             return await retrying(lambda: send(new_id))
+
+    async def record(
+        self, address: str, sent: list[SentMessage], *, answering: bool, gone: bool
+    ) -> None:
+        """Record sent and refused messages; opt a chat that is gone out, one that wrote back in."""
+        await asyncio.to_thread(self._record, address, sent, answering=answering, gone=gone)
 
     def _record(
         self, address: str, sent: list[SentMessage], *, answering: bool, gone: bool
@@ -207,15 +214,16 @@ async def retrying(call: Callable[[], Awaitable[T]], *, attempts: int | None = S
         except RetryAfter as error:
             # Only reached once the rate limiter has used up its own retries.
             pause = retry_after_seconds(error)
-            error_text = str(error)
+            failed: TelegramError = error
         except NetworkError as error:
             pause = delay
             delay = min(delay * 2, MAX_BACKOFF)
-            error_text = str(error)
+            failed = error
         attempt += 1
         if attempts is not None and attempt >= attempts:
-            raise
-        log.warning("Telegram unreachable (%s): trying again in %.1f s", error_text, pause)
+            # Out of the except block: a bare `raise` would have nothing to raise.
+            raise failed
+        log.warning("Telegram unreachable (%s): trying again in %.1f s", failed, pause)
         await asyncio.sleep(pause)
 
 

@@ -1,4 +1,4 @@
-"""What every handler of the Telegram channel works with: runtime, sender, languages, staff."""
+"""What every handler of the Telegram channel works with: runtime, senders, languages, staff."""
 
 import asyncio
 import logging
@@ -22,11 +22,15 @@ T = TypeVar("T")
 
 
 class Toolkit:
-    """The runtime and the sender, with the helpers the conversation and staff handlers share."""
+    """The runtime and the senders, with the helpers the conversation and staff handlers share."""
 
-    def __init__(self, runtime: Runtime, sender: Sender) -> None:
+    def __init__(
+        self, runtime: Runtime, sender: Sender, *, wake_replies: Callable[[], None]
+    ) -> None:
         self.runtime = runtime
         self.sender = sender
+        # Called once a turn's replies are in the outbox, so that they go out at once.
+        self.wake_replies = wake_replies
         self.staff = frozenset(runtime.settings.staff_telegram_ids)
         self._catalogues = runtime.engine.services.catalogues
         self._default_locale = runtime.settings.default_locale

@@ -1,0 +1,145 @@
+"""The Telegram webhook: each update written to the inbox before Telegram gets its 200.
+
+Telegram never sends again an update it got a 200 for, so the 200 waits for the commit. When
+the inbox is already long (the workers are behind), the answer waits for it to shrink, which
+slows Telegram down; past a few seconds the answer is 503 and Telegram sends the update later.
+"""
+
+import asyncio
+import json
+import logging
+import secrets
+from collections.abc import Callable
+from enum import Enum
+from typing import Any
+
+from sqlalchemy.engine import Engine as DatabaseEngine
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from telegram import Bot, Update
+
+from bot.domain import Channel
+from bot.storage import inbox
+from bot.storage.database import new_session
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# Telegram's updates are a few kilobytes; anything much larger is not from Telegram.
+MAX_UPDATE_BYTES = 1024 * 1024
+# Updates waiting in the inbox beyond which the webhook slows Telegram down.
+MAX_BACKLOG = 2000
+# How long an answer waits for the inbox to shrink, and how often it looks.
+BACKLOG_WAIT = 5.0
+BACKLOG_STEP = 0.1
+# The parts of an update that carry its chat, in the order Telegram could send them.
+_CHAT_HOLDERS = ("message", "edited_message", "my_chat_member")
+
+
+class _Stored(Enum):
+    NEW = "new"
+    DUPLICATE = "duplicate"
+    FULL = "full"
+
+
+def conversation_of(update: dict[str, Any]) -> str:
+    """Return the chat an update belongs to, so one chat's updates are handled in order."""
+    holders: list[Any] = [update.get(name) for name in _CHAT_HOLDERS]
+    query = update.get("callback_query")
+    if isinstance(query, dict):
+        holders.append(query.get("message"))
+    for holder in holders:
+        chat = holder.get("chat") if isinstance(holder, dict) else None
+        chat_id = chat.get("id") if isinstance(chat, dict) else None
+        if isinstance(chat_id, int):
+            return str(chat_id)
+    # No chat (an inline button of a message the bot did not send): nothing to wait for.
+    return f"update:{update['update_id']}"
+
+
+class Webhook:
+    """Check what Telegram posts, write it to the inbox, and say when to send it again."""
+
+    def __init__(
+        self,
+        database: DatabaseEngine,
+        *,
+        secret: str,
+        bot: Bot,
+        ready: Callable[[], bool],
+        wake: Callable[[], None],
+    ) -> None:
+        self._database = database
+        self._secret = secret
+        self._bot = bot
+        self._ready = ready
+        self._wake = wake
+
+    async def receive(self, request: Request) -> Response:
+        """Answer one POST of Telegram: 200 once the update is in the database."""
+        given = request.headers.get(SECRET_HEADER, "")
+        if not secrets.compare_digest(given.encode(), self._secret.encode()):
+            client = request.client.host if request.client else "?"
+            log.warning("Telegram webhook: wrong or missing secret token (from %s)", client)
+            return _error("wrong secret token", 403)
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_UPDATE_BYTES:
+            return _error("update too large", 413)
+        body = await request.body()
+        if len(body) > MAX_UPDATE_BYTES:
+            return _error("update too large", 413)
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return _error("the body must be a JSON update", 400)
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            return _error("the body must be a JSON update", 400)
+        if not self._ready():
+            # Telegram tries again later.
+            return _error("starting up", 503)
+        try:
+            Update.de_json(data, self._bot)
+        except (AttributeError, KeyError, TypeError, ValueError):
+            log.warning("Telegram webhook: unreadable update %s", data["update_id"])
+            return _error("unreadable update", 400)
+        stored = await self._store(data)
+        if stored is _Stored.FULL:
+            log.warning(
+                "Telegram webhook: over %d updates waiting; update %s refused for now",
+                MAX_BACKLOG,
+                data["update_id"],
+            )
+            return _error("too many updates waiting", 503)
+        if stored is _Stored.NEW:
+            self._wake()
+        return Response(status_code=200)
+
+    async def _store(self, data: dict[str, Any]) -> _Stored:
+        """Write the update down, waiting a little while the inbox is full."""
+        conversation = conversation_of(data)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + BACKLOG_WAIT
+        while True:
+            stored = await asyncio.to_thread(self._write, data, conversation)
+            if stored is not _Stored.FULL or loop.time() >= deadline:
+                return stored
+            self._wake()
+            await asyncio.sleep(BACKLOG_STEP)
+
+    def _write(self, data: dict[str, Any], conversation: str) -> _Stored:
+        with new_session(self._database) as session:
+            if inbox.backlog(session, channel=Channel.TELEGRAM) >= MAX_BACKLOG:
+                return _Stored.FULL
+            new = inbox.enqueue(
+                session,
+                channel=Channel.TELEGRAM,
+                message_id=str(data["update_id"]),
+                conversation=conversation,
+                body=data,
+            )
+            session.commit()
+        return _Stored.NEW if new else _Stored.DUPLICATE
+
+
+def _error(message: str, status: int) -> Response:
+    return JSONResponse({"error": message}, status_code=status)
