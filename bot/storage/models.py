@@ -343,7 +343,8 @@ class ReplyItem(SQLModel, table=True):
     )
     message_id: str | None = Field(default=None, max_length=128)
     position: int = 0
-    text: str = Field(max_length=4096)
+    # A whole reply: the channel splits it to its provider's size when it sends it.
+    text: str = Field(sa_type=sa.Text)
     choices: list[list[str]] = Field(default_factory=list, sa_type=sa.JSON)
     # What the channel needs to send it as a reply (a group message to answer, a thread).
     context: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)

@@ -42,7 +42,7 @@ def add_replies(
             contact_id=contact_id,
             message_id=clip(ReplyItem, "message_id", message_id) if message_id else None,
             position=position,
-            text=clip(ReplyItem, "text", text),
+            text=text,
             choices=choices,
             context=context or {},
             status=status,

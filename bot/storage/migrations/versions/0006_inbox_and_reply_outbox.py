@@ -48,7 +48,7 @@ def upgrade() -> None:
     sa.Column('contact_id', sa.Integer(), nullable=True),
     sa.Column('message_id', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
     sa.Column('position', sa.Integer(), nullable=False),
-    sa.Column('text', sqlmodel.sql.sqltypes.AutoString(length=4096), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
     sa.Column('choices', sa.JSON(), nullable=False),
     sa.Column('context', sa.JSON(), nullable=False),
     sa.Column('status', sa.Enum('pending', 'claimed', 'sent', 'failed', name='replystatus', native_enum=False, length=32), nullable=False),
