@@ -1,5 +1,10 @@
-"""Claiming work from a table used as a queue: in order per group, under a lease, once."""
+"""Claiming work from a table used as a queue: in order per group, under a lease, once.
 
+The statements are built once per queue table and reused with bound values: a claim runs on
+every message, and building SQLAlchemy statements costs more than running them.
+"""
+
+import functools
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -10,6 +15,52 @@ from sqlmodel import Session, SQLModel, col, select
 from bot.domain import Channel
 
 Row = TypeVar("Row", bound=SQLModel)
+# How many candidates one claim looks at: others' claims may take the first ones meanwhile.
+CANDIDATES = 8
+
+
+@functools.cache
+def _statements(model: type[SQLModel], group: str, with_due: bool) -> tuple[Any, Any]:
+    table: Any = model
+    earlier: Any = aliased(model)
+    status_type = table.status.type
+    pending = sa.bindparam("pending", type_=status_type)
+    claimed = sa.bindparam("claimed", type_=status_type)
+    now = sa.bindparam("now", type_=table.lease_until.type)
+    waiting_behind = (
+        select(earlier.id)
+        .where(
+            earlier.channel == table.channel,
+            getattr(earlier, group) == getattr(table, group),
+            earlier.id < table.id,
+            earlier.status.in_([pending, claimed]),
+        )
+        .exists()
+    )
+    due = sa.or_(table.not_before.is_(None), table.not_before <= now) if with_due else sa.true()
+    claimable = sa.or_(
+        sa.and_(table.status == pending, due),
+        sa.and_(table.status == claimed, table.lease_until <= now),
+    )
+    candidates = (
+        select(table.id)
+        .where(table.channel == sa.bindparam("channel", type_=table.channel.type))
+        .where(claimable, ~waiting_behind)
+        .order_by(table.id)
+        .limit(CANDIDATES)
+    )
+    take = (
+        sa.update(table)
+        .where(table.id == sa.bindparam("row_id"), claimable)
+        .values(
+            status=claimed,
+            claimed_by=sa.bindparam("worker"),
+            lease_until=sa.bindparam("until", type_=table.lease_until.type),
+            attempts=table.attempts + 1,
+        )
+        .returning(table)
+    )
+    return candidates, take
 
 
 def claim_in_order(
@@ -23,50 +74,23 @@ def claim_in_order(
     lease: timedelta,
     pending: Any,
     claimed: Any,
-    due: Any = None,
+    with_due: bool = False,
 ) -> Row | None:
     """Take the oldest row due whose group (a conversation, an address) has nothing earlier open.
 
     A row is open while pending or claimed; a claimed row whose lease ran out (its worker died)
-    can be taken again. The claim is committed before the row is returned.
+    can be taken again; `with_due` also waits for a row's `not_before`. The claim is committed
+    before the row is returned.
     """
-    table: Any = model
-    earlier: Any = aliased(model)
-    open_statuses = [pending, claimed]
-    waiting_behind = (
-        select(earlier.id)
-        .where(
-            earlier.channel == table.channel,
-            getattr(earlier, group) == getattr(table, group),
-            earlier.id < table.id,
-            col(earlier.status).in_(open_statuses),
-        )
-        .exists()
-    )
-    claimable = sa.or_(
-        sa.and_(table.status == pending, sa.true() if due is None else due),
-        sa.and_(table.status == claimed, table.lease_until <= now),
-    )
-    candidates = (
-        select(table.id)
-        .where(table.channel == channel, claimable, ~waiting_behind)
-        .order_by(table.id)
-        .limit(8)
-    )
-    for row_id in session.exec(candidates).all():
+    candidates, take = _statements(model, group, with_due)
+    values = {"channel": channel, "now": now, "pending": pending, "claimed": claimed}
+    for row_id in session.execute(candidates, values).scalars().all():
         taken = session.execute(
-            sa.update(table)
-            .where(table.id == row_id, claimable)
-            .values(
-                status=claimed,
-                claimed_by=worker,
-                lease_until=now + lease,
-                attempts=table.attempts + 1,
-            )
-        )
-        if taken.rowcount == 1:  # type: ignore[attr-defined]
+            take, {**values, "row_id": row_id, "worker": worker, "until": now + lease}
+        ).scalar_one_or_none()
+        if taken is not None:
             session.commit()
-            return session.get(model, row_id)
+            return taken  # type: ignore[no-any-return]
     session.rollback()
     return None
 

@@ -92,7 +92,7 @@ def claim_next(
         lease=lease,
         pending=ReplyStatus.PENDING,
         claimed=ReplyStatus.CLAIMED,
-        due=sa.or_(col(ReplyItem.not_before).is_(None), col(ReplyItem.not_before) <= now),
+        with_due=True,
     )
 
 
