@@ -2,7 +2,9 @@
 
 `relais serve` runs in its own process, as deployed, with Twilio's API replaced by the fake
 server of the test suite (in this process, on loopback). Each simulated person writes, waits
-for the reply to reach "Twilio", then writes again; many people write at once.
+for the reply to reach "Twilio", then writes again; many people write at once. The same
+conversations through the engine alone (into the outbox, nothing sent) give the cost of the
+whole path; a SIGKILL mid-load says what was lost or sent twice.
 """
 
 import asyncio
@@ -15,11 +17,17 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 
 from bench.common import free_port, ms, percentile
+from bot.app import build_app
+from bot.core.messages import Incoming
+from bot.domain import Channel
+from bot.settings import Settings
+from tests.whatsapp import crash
 from tests.whatsapp.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, WHATSAPP_FROM, FakeTwilio
 from tests.whatsapp.phone import inbound_form, signature
 
@@ -41,6 +49,8 @@ CONVERSATION = [
     "merci",
 ]
 REPLY_TIMEOUT = 10.0
+# Twilio waits longer before retrying; this keeps the benchmark short.
+BUSY_RETRY = 0.2
 STEADY_RATE = 50
 STEADY_PEOPLE = 100
 STEADY_MESSAGES = 500
@@ -119,6 +129,7 @@ class _Load:
         self.answers: list[float] = []
         self.latencies: list[float] = []
         self.lost = 0
+        self.busy = 0
 
     async def message(self, number: str, text: str) -> None:
         """Post one message and wait for its reply to reach Twilio."""
@@ -126,6 +137,10 @@ class _Load:
         headers = {"X-Twilio-Signature": signature(f"{PUBLIC_URL}/webhooks/whatsapp", form)}
         started = time.perf_counter()
         response = await self._client.post("/webhooks/whatsapp", data=form, headers=headers)
+        while response.status_code == 503:  # Twilio comes back later
+            self.busy += 1
+            await asyncio.sleep(BUSY_RETRY)
+            response = await self._client.post("/webhooks/whatsapp", data=form, headers=headers)
         self.answers.append(time.perf_counter() - started)
         response.raise_for_status()
         arrived = await self._arrivals.first_after(f"whatsapp:{number}", started)
@@ -143,7 +158,8 @@ class _Load:
             f"p50 {ms(statistics.median(self.latencies))}, "
             f"p99 {ms(percentile(self.latencies, 0.99))}"
         )
-        return line + (f" ({self.lost} replies missing)" if self.lost else "")
+        line += f" ({self.lost} replies missing)" if self.lost else ""
+        return line + (f" ({self.busy} answered 503 and posted again)" if self.busy else "")
 
 
 async def _saturate(client: httpx.AsyncClient, arrivals: _Arrivals) -> tuple[float, _Load]:
@@ -174,9 +190,36 @@ async def _steady(client: httpx.AsyncClient, arrivals: _Arrivals) -> _Load:
     return load
 
 
+def _engine_alone(folder: Path) -> float:
+    """Return the messages/s of the engine alone on the same conversations, as many at once."""
+    relais = build_app(Settings(database_url=f"sqlite:///{folder / 'engine.db'}"))
+
+    def person(number: str) -> None:
+        for turn, text in enumerate(CONVERSATION):
+            incoming = Incoming(
+                channel=Channel.WHATSAPP, sender=number, text=text, message_id=f"{number}-{turn}"
+            )
+            relais.engine.handle_into_outbox(incoming)
+
+    begin = time.perf_counter()
+    with ThreadPoolExecutor(PEOPLE) as pool:
+        list(pool.map(person, [f"+2416600{n:04d}" for n in range(PEOPLE)]))
+    elapsed = time.perf_counter() - begin
+    relais.close()
+    return PEOPLE * len(CONVERSATION) / elapsed
+
+
 def run() -> list[str]:
     """Run the WhatsApp benchmark and return one line per figure."""
     return asyncio.run(_run())
+
+
+async def _crash(folder: Path) -> crash.Crash:
+    fake = FakeTwilio().start()
+    try:
+        return await crash.run(fake, folder, free_port())
+    finally:
+        fake.stop()
 
 
 async def _run() -> list[str]:
@@ -198,13 +241,23 @@ async def _run() -> list[str]:
             server.terminate()
             server.wait(timeout=30)
             fake.stop()
+        alone = await asyncio.to_thread(_engine_alone, Path(folder))
+        killed = await _crash(Path(folder))
     handled = len(saturated.answers)
+    rate = handled / elapsed
     return [
         f"WhatsApp: {handled / elapsed:.0f} inbound webhooks handled/s, replies sent included "
         f"({handled} messages, {PEOPLE} people writing at once; one `relais serve` process, "
         "SQLite file)",
         f"WhatsApp at that saturation: {saturated.figures()}",
         f"WhatsApp at a steady {STEADY_RATE} messages/s: {steady.figures()}",
+        f"WhatsApp whole path (webhook, engine, outbox, Twilio over HTTP) {rate:.0f} messages/s "
+        f"against the engine alone {alone:.0f} messages/s on the same conversations: "
+        f"{rate / alone:.2f}",
+        f"WhatsApp SIGKILL of relais serve with {killed.posted} messages from {crash.NUMBERS} "
+        f"numbers in flight ({killed.acknowledged_before_kill} acknowledged, "
+        f"{killed.sent_before_kill} answered before it; {killed.reposted} posted again by "
+        f"Twilio): {killed.lost} acknowledged lost, {killed.twice} sent twice",
     ]
 
 

@@ -13,6 +13,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.engine import Engine as DatabaseEngine
 
@@ -200,11 +201,13 @@ class ReplySender(_Loop):
         send: Callable[[ReplyItem], Awaitable[SendResult]],
         *,
         concurrency: int = 8,
+        lease: timedelta = replies.LEASE,
     ) -> None:
         super().__init__(f"replies-{channel.value}", concurrency)
         self._database = database
         self._channel = channel
         self._send = send
+        self._lease = lease
 
     async def step(self) -> bool:
         """Send the next reply that may go now."""
@@ -221,7 +224,9 @@ class ReplySender(_Loop):
 
     def _claim(self) -> ReplyItem | None:
         with new_session(self._database) as session:
-            return replies.claim_next(session, channel=self._channel, worker=self.worker)
+            return replies.claim_next(
+                session, channel=self._channel, worker=self.worker, lease=self._lease
+            )
 
     def _record(self, item: ReplyItem, result: SendResult) -> None:
         with new_session(self._database) as session:

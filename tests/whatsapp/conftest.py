@@ -108,6 +108,7 @@ def whatsapp_chat(
     bridge = LoopThread()
     channel = WhatsAppChannel(relais, sender=sender)
     app = create_web_app(relais, channels=[channel])
+    bridge.run(channel.start())
 
     async def open_client() -> httpx.AsyncClient:
         return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=PUBLIC_URL)

@@ -60,6 +60,12 @@ class FakeTwilio:
         self._calls: list[Call] = []
         self._failures: dict[str, deque[int]] = defaultdict(deque)
         self.delay = 0.0
+        # Set while messages pass; cleared by `hold`, when they wait unanswered.
+        self._gate = threading.Event()
+        self._gate.set()
+        self._drop_held = False
+        self.dropped = 0
+        self.held = 0
         # Told of each accepted message (recipient, arrival time): lets a benchmark wait.
         self.on_call: Callable[[str, float], None] | None = None
         fake = self
@@ -102,6 +108,19 @@ class FakeTwilio:
             self._calls.clear()
             self._failures.clear()
         self.delay = 0.0
+        self._drop_held = False
+        self.dropped = 0
+        self.held = 0
+        self._gate.set()
+
+    def hold(self) -> None:
+        """Keep the next messages waiting, unanswered and unrecorded, until `release`."""
+        self._gate.clear()
+
+    def release(self, *, drop: bool = False) -> None:
+        """Let the held messages through, or drop them: they never reached "Twilio"."""
+        self._drop_held = drop
+        self._gate.set()
 
     def fail(self, to: str, code: int, times: int = 1) -> None:
         """Answer the next `times` messages to `to` with Twilio's error `code`."""
@@ -114,6 +133,10 @@ class FakeTwilio:
         with self._lock:
             return list(self._calls)
 
+    def accepted(self) -> list[Call]:
+        """Return the messages Twilio accepted, for anyone."""
+        return [call for call in self.calls if call.answered == 201]
+
     def sent_to(self, to: str) -> list[Call]:
         """Return the messages Twilio accepted for one recipient."""
         return [call for call in self.calls if call.to == to and call.answered == 201]
@@ -123,6 +146,15 @@ class FakeTwilio:
         form = dict(parse_qsl(request.rfile.read(length).decode(), keep_blank_values=True))
         if self.delay:
             time.sleep(self.delay)
+        if not self._gate.is_set():
+            with self._lock:
+                self.held += 1
+            self._gate.wait()
+            if self._drop_held:
+                with self._lock:
+                    self.dropped += 1
+                request.close_connection = True
+                return
         expected_path = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
         expected_auth = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
         with self._lock:

@@ -163,12 +163,18 @@ class WhatsAppSender:
             items = [fallback]
         return await self._send_items(contact, items)
 
-    async def reply(self, contact: Contact, replies: Sequence[Outgoing]) -> list[SentMessage]:
-        """Answer a message the contact just sent (an answer is due even after STOP)."""
+    async def reply(
+        self, contact: Contact, replies: Sequence[Outgoing], *, retry: bool = True
+    ) -> list[SentMessage]:
+        """Answer a message the contact just sent (an answer is due even after STOP).
+
+        With `retry` false, a rate limit or an unreachable Twilio is returned at once, not
+        recorded: the caller (the reply outbox) tries again later.
+        """
         items: list[Item] = list(self.render(contact, replies))
         if not self.inside_window(contact):
             return await self._skip(contact, items, Reason.OUTSIDE_WINDOW)
-        return await self._send_items(contact, items)
+        return await self._send_items(contact, items, retry=retry)
 
     def render(self, contact: Contact, replies: Sequence[Outgoing]) -> list[str]:
         """Return the WhatsApp bodies of replies, in the contact's language."""
@@ -184,13 +190,20 @@ class WhatsAppSender:
         return self._default_locale
 
     async def _send_items(
-        self, contact: Contact, items: Sequence[Item], resends: int = 0
+        self, contact: Contact, items: Sequence[Item], resends: int = 0, *, retry: bool = True
     ) -> list[SentMessage]:
         # One contact's messages leave one after the other, so they arrive in order.
+        sent: list[SentMessage] = []
         async with self._locks.hold(contact.address):
-            return [await self._deliver(contact, item, resends) for item in items]
+            for item in items:
+                sent.append(await self._deliver(contact, item, resends, retry=retry))
+                if not retry and sent[-1].error_reason in _TRY_LATER:
+                    break  # the rest waits with it, so that the parts stay in order
+        return sent
 
-    async def _deliver(self, contact: Contact, item: Item, resends: int) -> SentMessage:
+    async def _deliver(
+        self, contact: Contact, item: Item, resends: int, *, retry: bool = True
+    ) -> SentMessage:
         fields = {"to": WHATSAPP_PREFIX + contact.address, "from_": self._from}
         if self._status_callback:
             fields["status_callback"] = self._status_callback
@@ -198,7 +211,7 @@ class WhatsAppSender:
             fields |= {"content_sid": item.content_sid, "content_variables": item.variables_json()}
         else:
             fields["body"] = item
-        delays = iter(self._retry_delays)
+        delays = iter(self._retry_delays if retry else ())
         while True:
             if self._pacer is not None:
                 await self._pacer.acquire()
@@ -213,6 +226,12 @@ class WhatsAppSender:
                     )
                     await asyncio.sleep(delay)
                     continue
+                if not retry and _retryable(code, http_status):
+                    return SentMessage(
+                        DeliveryStatus.FAILED,
+                        error_code=None if code is None else str(code),
+                        error_reason=Reason.RATE_LIMITED,
+                    )
                 return await asyncio.to_thread(
                     self._record_error, contact, item, code, message, resends
                 )
@@ -222,6 +241,8 @@ class WhatsAppSender:
                     log.warning("Twilio unreachable (%s): retrying in %.1f s", error, delay)
                     await asyncio.sleep(delay)
                     continue
+                if not retry:
+                    return SentMessage(DeliveryStatus.FAILED, error_reason=Reason.UNREACHABLE)
                 return await asyncio.to_thread(
                     self._record,
                     contact,
@@ -357,6 +378,10 @@ def _error_details(error: Exception) -> tuple[int | None, int, str]:
     message = getattr(error, "msg", None) or getattr(error, "detail", None) or str(error)
     status = parse_code(getattr(error, "status", None))
     return parse_code(getattr(error, "code", None)), status or 0, str(message)
+
+
+# What a caller that retries itself is told, instead of a recorded failure.
+_TRY_LATER = frozenset({Reason.RATE_LIMITED, Reason.UNREACHABLE})
 
 
 def _retryable(code: int | None, status: int) -> bool:

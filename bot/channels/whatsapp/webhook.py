@@ -1,11 +1,14 @@
-"""The WhatsApp channel: Twilio's signed webhooks in, replies out through the sender.
+"""The WhatsApp channel: Twilio's signed webhooks in, replies out through the outbox.
 
-The webhook checks Twilio's signature, hands the message to the engine and answers at once
-with empty TwiML; the replies leave in the background through `WhatsAppSender`, the path
-campaigns use too, so a slow Twilio never holds a webhook.
+The webhook checks Twilio's signature and runs the turn, whose replies the engine commits to
+the outbox with the conversation; then it answers with empty TwiML. The replies leave in the
+background through `WhatsAppSender` (the path campaigns use too), so a slow Twilio never holds
+a webhook and a crash never loses an acknowledged message's answer.
 """
 
+import asyncio
 import logging
+from typing import Any
 from urllib.parse import parse_qsl
 
 from sqlmodel import Session
@@ -17,17 +20,17 @@ from starlette.routing import BaseRoute, Route
 from twilio.request_validator import RequestValidator
 
 from bot.channels.base import Runtime
-from bot.channels.whatsapp.inbound import Inbound, Unreadable, parse_inbound
+from bot.channels.whatsapp.inbound import Inbound, parse_inbound
+from bot.channels.whatsapp.outbox import NOTE, SILENT, WhatsAppReplies
 from bot.channels.whatsapp.sender import STATUS_PATH, WhatsAppSender
 from bot.channels.whatsapp.status import StatusCallbacks
-from bot.core import i18n, payloads
+from bot.core import payloads
 from bot.core.actions import Unsubscribe
-from bot.core.i18n import _
 from bot.core.keywords import global_action
-from bot.core.messages import Incoming, Outgoing
+from bot.core.messages import Incoming
 from bot.domain import Channel
 from bot.settings import SettingsError
-from bot.storage import contacts, deliveries
+from bot.storage import contacts, deliveries, replies
 from bot.storage.database import new_session
 from bot.storage.models import Contact, OutboundMessage
 from bot.storage.types import clip, utcnow
@@ -40,6 +43,12 @@ SIGNATURE_HEADER = "X-Twilio-Signature"
 MAX_FORM = 64 * 1024
 MAX_FIELDS = 200
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+# Beyond this many unsent replies, or turns under way, Twilio is asked to come back later
+# (it retries a 5xx) rather than the backlog growing without bound.
+MAX_PENDING_REPLIES = 2000
+MAX_TURNS_IN_FLIGHT = 64
+RETRY_AFTER_SECONDS = 5
+DRAIN_POLL = 0.01
 
 
 class WhatsAppChannel:
@@ -64,6 +73,9 @@ class WhatsAppChannel:
             settings, relais.database, self._catalogues
         )
         self._statuses = StatusCallbacks(relais.database, self.sender)
+        self._outbox = WhatsAppReplies(relais.database, self.sender, self._catalogues)
+        self._sending = False
+        self._in_flight = 0
 
     def routes(self) -> list[BaseRoute]:
         """Return Twilio's inbound-message and status-callback webhooks."""
@@ -73,7 +85,9 @@ class WhatsAppChannel:
         ]
 
     async def start(self) -> None:
-        """Say which URLs to set in the Twilio console."""
+        """Start sending the outbox's replies; say which URLs to set in the Twilio console."""
+        await self._outbox.queue.start()
+        self._sending = True
         log.info(
             "WhatsApp: Twilio webhooks %s%s (messages) and %s%s (status)",
             self._public_url,
@@ -83,11 +97,17 @@ class WhatsAppChannel:
         )
 
     async def stop(self) -> None:
-        """Finish sending the replies in progress and close connections."""
+        """Stop sending replies (unsent ones wait in the outbox) and close connections."""
+        if self._sending:
+            self._sending = False
+            await self._outbox.queue.stop()
         await self.sender.aclose()
 
     async def drain(self) -> None:
-        """Wait until every reply handed to the sender has left."""
+        """Wait until the outbox has no WhatsApp reply left and the sender is idle."""
+        while self._sending and await asyncio.to_thread(self._outbox.pending) > 0:
+            self._outbox.queue.wake()
+            await asyncio.sleep(DRAIN_POLL)
         await self.sender.drain()
 
     # -- webhooks
@@ -99,10 +119,16 @@ class WhatsAppChannel:
         inbound = parse_inbound(form)
         if inbound is None:
             return PlainTextResponse("expected MessageSid and a WhatsApp sender", 400)
-        answer = await run_in_threadpool(self._handle, inbound)
-        if answer is not None:
-            contact, replies = answer
-            self.sender.spawn(self.sender.reply(contact, replies))
+        if self._in_flight >= MAX_TURNS_IN_FLIGHT:
+            return _busy("the engine is behind")
+        self._in_flight += 1
+        try:
+            accepted = await run_in_threadpool(self._handle, inbound)
+        finally:
+            self._in_flight -= 1
+        if not accepted:
+            return _busy("too many replies wait to be sent")
+        self._outbox.queue.wake()
         return Response(EMPTY_TWIML, media_type="text/xml")
 
     async def _status(self, request: Request) -> Response:
@@ -147,88 +173,84 @@ class WhatsAppChannel:
 
     # -- handling (in a worker thread: the engine and the database block)
 
-    def _handle(self, inbound: Inbound) -> tuple[Contact, list[Outgoing]] | None:
-        """Answer one message; None when it was already handled (a Twilio retry)."""
+    def _handle(self, inbound: Inbound) -> bool:
+        """Answer one message into the outbox; False when too many replies wait already.
+
+        A Twilio retry of a message already handled writes nothing: its replies are in the
+        outbox since the first time, and the ones not yet sent leave when the sender wakes.
+        """
+        if self._outbox.pending() >= MAX_PENDING_REPLIES:
+            return False
         incoming = inbound.incoming
-        replies: list[Outgoing] = []
-        if inbound.has_words:
-            replies = self._engine.handle(incoming)
-            if not replies:
-                return None
-        with new_session(self._database) as session:
-            if inbound.has_words:
-                contact = contacts.find_contact(
-                    session, channel=Channel.WHATSAPP, address=incoming.sender
-                )
-                if contact is None:
-                    # The contact just deleted their data: answer without keeping anything.
-                    contact = Contact(
-                        channel=Channel.WHATSAPP,
-                        address=incoming.sender,
-                        last_inbound_at=utcnow(),
-                    )
-                else:
-                    replies = self._follow_opt_words(session, contact, incoming, replies)
-            else:
-                found = self._record_unreadable(session, incoming)
-                if found is None:
-                    return None
-                contact = found
-            session.commit()
+        context: dict[str, Any] = {}
         if inbound.unreadable is not None:
-            replies = [Outgoing(self._note(contact, inbound.unreadable)), *replies]
-        return contact, replies
-
-    def _record_unreadable(self, session: Session, incoming: Incoming) -> Contact | None:
-        """Do what the engine does for a message it never sees: dedupe, open the 24-h window."""
-        assert incoming.message_id is not None
-        if not contacts.claim_message(
-            session, channel=Channel.WHATSAPP, message_id=incoming.message_id
-        ):
-            return None
-        contact = contacts.get_or_create_contact(
-            session, channel=Channel.WHATSAPP, address=incoming.sender
-        )
-        contact.last_inbound_at = utcnow()
-        if incoming.profile_name and not contact.name:
-            contact.name = incoming.profile_name
-        session.add(contact)
-        return contact
-
-    def _follow_opt_words(
-        self, session: Session, contact: Contact, incoming: Incoming, replies: list[Outgoing]
-    ) -> list[Outgoing]:
-        """Keep the provider-level opt-out in step with STOP and with subscribing again."""
-        assert contact.id is not None
+            context[NOTE] = inbound.unreadable.value
+        if not inbound.has_words:
+            self._record_unreadable(incoming, context)
+            return True
         action = (
             payloads.parse(incoming.payload) if incoming.payload else global_action(incoming.text)
         )
-        if isinstance(action, Unsubscribe):
-            if not deliveries.mark_opted_out(
-                session, channel=Channel.WHATSAPP, address=contact.address
+        with new_session(self._database) as session:
+            before = contacts.find_contact(
+                session, channel=Channel.WHATSAPP, address=incoming.sender
+            )
+        if isinstance(action, Unsubscribe) and before and before.opted_out_at is not None:
+            # Already opted out: STOP is confirmed once, not at every repetition.
+            context[SILENT] = "STOP repeated: confirmed the first time"
+        self._engine.handle_into_outbox(incoming, context=context or None)
+        with new_session(self._database) as session:
+            contact = contacts.find_contact(
+                session, channel=Channel.WHATSAPP, address=incoming.sender
+            )
+            if contact is not None:  # None: the contact just deleted their data
+                self._follow_opt_words(session, contact, action)
+                session.commit()
+        return True
+
+    def _record_unreadable(self, incoming: Incoming, context: dict[str, Any]) -> None:
+        """Do what the engine does for a message it never sees: dedupe, open the 24-h window."""
+        assert incoming.message_id is not None
+        with new_session(self._database) as session:
+            if not contacts.claim_message(
+                session, channel=Channel.WHATSAPP, message_id=incoming.message_id
             ):
-                # Already opted out: STOP is confirmed once, not at every repetition.
-                return []
+                return
+            contact = contacts.get_or_create_contact(
+                session, channel=Channel.WHATSAPP, address=incoming.sender
+            )
+            contact.last_inbound_at = utcnow()
+            if incoming.profile_name and not contact.name:
+                contact.name = incoming.profile_name
+            session.add(contact)
+            # The note alone, written when the reply is sent, in the contact's language.
+            replies.add_replies(
+                session,
+                channel=Channel.WHATSAPP,
+                address=incoming.sender,
+                contact_id=contact.id,
+                message_id=incoming.message_id,
+                replies=[("", [])],
+                context=context,
+            )
+            session.commit()
+
+    def _follow_opt_words(self, session: Session, contact: Contact, action: object) -> None:
+        """Keep the provider-level opt-out in step with STOP and with subscribing again.
+
+        Both are idempotent, so a Twilio retry after a crash between the turn's commit and
+        this one still applies them.
+        """
+        assert contact.id is not None
+        if isinstance(action, Unsubscribe):
+            deliveries.mark_opted_out(session, channel=Channel.WHATSAPP, address=contact.address)
         elif contact.opted_out_at is not None and contacts.topics_of(
             session, contact_id=contact.id
         ):
             # Subscribed again (START, the menu's button, "abonnez-moi"): news may resume.
             deliveries.clear_opt_out(session, contact_id=contact.id)
-        return replies
 
-    def _note(self, contact: Contact, unreadable: Unreadable) -> str:
-        with i18n.using(self._catalogues.translator(self.sender.locale_of(contact))):
-            if unreadable is Unreadable.MEDIA:
-                return _(
-                    "Merci ! Je ne sais lire ni les photos, ni les documents, ni les messages "
-                    "vocaux. Écrivez votre message en quelques mots, ou tapez *menu*."
-                )
-            if unreadable is Unreadable.LOCATION:
-                return _(
-                    "Merci, mais je ne sais pas lire une position. Écrivez plutôt le nom de "
-                    "votre ville ou de votre province."
-                )
-            return _(
-                "Je n'ai reçu aucun texte. Écrivez votre question en quelques mots, "
-                "ou tapez *menu*."
-            )
+
+def _busy(reason: str) -> Response:
+    log.warning("WhatsApp webhook answered 503: %s", reason)
+    return PlainTextResponse(reason, 503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
