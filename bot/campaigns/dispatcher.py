@@ -13,10 +13,12 @@ moment of a crash can end this way.
 """
 
 import asyncio
+import functools
 import logging
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -38,6 +40,9 @@ log = logging.getLogger(__name__)
 CLAIM_BATCH = 200
 LEASE = timedelta(minutes=2)
 SLICES_PER_SECOND = 20
+# Sends of one channel between their "sending" mark and their result being written: what a
+# crash can leave unsure at most, whatever the rate, the batch size or the machine's load.
+IN_FLIGHT = 8
 INTERRUPTED = "interrupted while sending: not sent again to avoid a duplicate"
 MAX_ATTEMPTS = 5
 BACKOFF = (5.0, 30.0, 120.0, 600.0)
@@ -78,6 +83,7 @@ class Dispatcher:
             channel: AsyncLimiter(max(sender.rate / SLICES_PER_SECOND, 1.0), 1 / SLICES_PER_SECOND)
             for channel, sender in senders.items()
         }
+        self._in_flight = {channel: asyncio.Semaphore(IN_FLIGHT) for channel in senders}
 
     def materialise(self, run_id: int) -> int:
         """Write one outbox row per recipient of a run (again after a crash: no duplicate)."""
@@ -221,16 +227,20 @@ class Dispatcher:
         sender = self._senders.get(claim.recipient.channel)
         if sender is None:
             reason = f"no {claim.recipient.channel.value} channel configured"
-            self._writes.finished(claim.item_id, Delivery(Outcome.SKIPPED, reason))
+            await self._writes.finished(claim.item_id, Delivery(Outcome.SKIPPED, reason))
             return
-        async with self._limiters[claim.recipient.channel]:
-            await self._writes.starting(claim.item_id)
+        channel = claim.recipient.channel
+        # The slot is held until the result is written, not only sent: a row stays unsure
+        # from its "sending" mark until then.
+        async with self._in_flight[channel]:
+            async with self._limiters[channel]:
+                await self._writes.starting(claim.item_id)
             try:
                 result = await sender.deliver(claim.recipient, message)
             except Exception as error:  # a bug in one send must not stop the run
                 log.exception("sending outbox item %s failed", claim.item_id)
                 result = Delivery(Outcome.RETRY, f"unexpected error: {error}")
-        self._writes.finished(claim.item_id, result)
+            await self._writes.finished(claim.item_id, result)
 
     def _mark_sending(self, item_ids: list[int]) -> None:
         with new_session(self._database) as session:
@@ -302,6 +312,17 @@ class Dispatcher:
         return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+@functools.cache
+def _committer() -> ThreadPoolExecutor:
+    """Return the thread that writes the outbox's marks and results.
+
+    A thread of its own: in the shared pool these writes would wait behind the senders' own
+    database work, and every send waiting for its "sending" mark, or every result not yet
+    written, is one more recipient left unsure by a crash.
+    """
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-commit")
+
+
 class _GroupCommit:
     """Write the "sending" marks and the results of many sends in a few transactions.
 
@@ -318,6 +339,7 @@ class _GroupCommit:
         self._record = record
         self._starting: list[tuple[int, asyncio.Future[None]]] = []
         self._results: dict[int, Delivery] = {}
+        self._written: list[asyncio.Future[None]] = []
         self._task: asyncio.Task[None] | None = None
 
     async def starting(self, item_id: int) -> None:
@@ -327,10 +349,13 @@ class _GroupCommit:
         self._kick()
         await future
 
-    def finished(self, item_id: int, result: Delivery) -> None:
-        """Queue a result for the next write."""
+    async def finished(self, item_id: int, result: Delivery) -> None:
+        """Queue a result for the next write; return once it is written."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._results[item_id] = result
+        self._written.append(future)
         self._kick()
+        await future
 
     async def flushed(self) -> None:
         """Return once everything queued is written."""
@@ -346,17 +371,20 @@ class _GroupCommit:
             while self._starting or self._results:
                 starting, self._starting = self._starting, []
                 results, self._results = self._results, {}
+                written, self._written = self._written, []
                 try:
+                    loop = asyncio.get_running_loop()
                     if starting:
-                        await asyncio.to_thread(self._mark_sending, [item for item, _ in starting])
+                        marks = [item for item, _ in starting]
+                        await loop.run_in_executor(_committer(), self._mark_sending, marks)
                     if results:
-                        await asyncio.to_thread(self._record, results)
+                        await loop.run_in_executor(_committer(), self._record, results)
                 except Exception as error:
                     # The sends waiting for their mark must not hang: they fail and stay claimed.
-                    for _, future in starting:
+                    for future in [*(future for _, future in starting), *written]:
                         future.set_exception(error)
                     raise
-                for _, future in starting:
+                for future in [*(future for _, future in starting), *written]:
                     future.set_result(None)
         finally:
             self._task = None
