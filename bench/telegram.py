@@ -19,15 +19,11 @@ import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
-from datetime import timedelta
 from itertools import count
 from pathlib import Path
 from typing import Any
 
 import httpx
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine as DatabaseEngine
-from sqlmodel import col
 
 from bench.common import free_port, ms, percentile
 from bot.app import build_app
@@ -35,13 +31,10 @@ from bot.channels.telegram.adapter import SECRET_HEADER, WEBHOOK_PATH
 from bot.channels.telegram.outbox import outgoing
 from bot.channels.telegram.render import render
 from bot.core.messages import Incoming
-from bot.domain import Channel, InboxStatus, ReplyStatus
+from bot.domain import Channel
 from bot.settings import Settings
-from bot.storage import inbox
-from bot.storage import replies as outbox
-from bot.storage.database import create_db_engine, new_session
-from bot.storage.models import InboxItem, ReplyItem
-from bot.storage.types import utcnow
+from bot.storage.database import create_db_engine
+from tests.telegram import test_crash as crash
 from tests.telegram.fake_api import TOKEN, Call, FakeBotApi
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -299,7 +292,7 @@ async def _crash(
         server.wait(timeout=30)
         at_kill = set(acknowledged)
         database = create_db_engine(f"sqlite:///{folder / 'bench.db'}")
-        await asyncio.to_thread(_expire_leases, database)
+        await asyncio.to_thread(crash.expire_leases, database)
         servers.append(_start_server(api, folder, port))
         await _wait_until_ready(api, servers[-1], starts=2)
         # Telegram sends again what did not get its 200.
@@ -312,7 +305,7 @@ async def _crash(
         idle = False
         while not idle and time.perf_counter() < deadline:
             await asyncio.sleep(0.1)
-            idle = await asyncio.to_thread(_idle, database)
+            idle = await asyncio.to_thread(crash.idle, database)
         database.dispose()
     received = Counter(call.chat_id for call in api.sent() if call.chat_id in chats.values())
     lost = sum(1 for update in at_kill if not received[chats[update]])
@@ -325,31 +318,6 @@ async def _crash(
         f"after Telegram's retries"
     )
     return line
-
-
-def _expire_leases(database: DatabaseEngine) -> None:
-    """Let the killed process's claims run out, as they would a minute later."""
-    past = utcnow() - timedelta(seconds=1)
-    with new_session(database) as session:
-        session.execute(
-            sa.update(InboxItem)
-            .where(col(InboxItem.status) == InboxStatus.CLAIMED)
-            .values(lease_until=past)
-        )
-        session.execute(
-            sa.update(ReplyItem)
-            .where(col(ReplyItem.status) == ReplyStatus.CLAIMED)
-            .values(lease_until=past)
-        )
-        session.commit()
-
-
-def _idle(database: DatabaseEngine) -> bool:
-    with new_session(database) as session:
-        return (
-            inbox.backlog(session, channel=Channel.TELEGRAM) == 0
-            and outbox.pending_count(session, channel=Channel.TELEGRAM) == 0
-        )
 
 
 def run() -> list[str]:

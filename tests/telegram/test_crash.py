@@ -84,7 +84,7 @@ def test_sigkill_loses_no_acknowledged_update_and_answers_each_once(
         assert answered_at_kill == BEFORE
         assert len(acknowledged_at_kill) >= 2 * BEFORE
         api.release()
-        _expire_leases(database)
+        expire_leases(database)
 
         second = _serve(api, url, port, tmp_path / "second.log")
         try:
@@ -94,7 +94,7 @@ def test_sigkill_loses_no_acknowledged_update_and_answers_each_once(
                 if update["update_id"] not in acknowledged:
                     post(update)
             assert len(acknowledged) == len(updates)
-            _wait(lambda: _idle(database), second)
+            _wait(lambda: idle(database), second)
         finally:
             second.terminate()
             second.wait(timeout=30)
@@ -180,7 +180,7 @@ def _sends_in_flight(database: DatabaseEngine) -> int:
         )
 
 
-def _expire_leases(database: DatabaseEngine) -> None:
+def expire_leases(database: DatabaseEngine) -> None:
     """Let the dead process's claims run out, as they would a minute later."""
     past = utcnow() - timedelta(seconds=1)
     with new_session(database) as session:
@@ -197,7 +197,7 @@ def _expire_leases(database: DatabaseEngine) -> None:
         session.commit()
 
 
-def _idle(database: DatabaseEngine) -> bool:
+def idle(database: DatabaseEngine) -> bool:
     with new_session(database) as session:
         return (
             inbox.backlog(session, channel=Channel.TELEGRAM) == 0
