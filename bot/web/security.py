@@ -2,24 +2,16 @@
 
 import hashlib
 import hmac
-import json
 import logging
 import secrets
 from pathlib import Path
-from typing import Any
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 
-# JSON deeper than this is no chat message; refusing it early keeps the parser from recursing.
-MAX_JSON_DEPTH = 20
 NONCE_BYTES = 16
-
-
-class BodyTooLarge(ValueError):
-    """The request body is over the limit (said before or found while reading)."""
 
 
 class SecurityHeaders:
@@ -116,41 +108,3 @@ def session_key(secret: str | None, cache_dir: Path) -> bytes:
     path.write_text(key.hex(), encoding="ascii")
     log.info("created the chat session key %s (set RELAIS_SECRET_KEY to share one)", path)
     return key
-
-
-async def read_bounded(request: Request, limit: int) -> bytes:
-    """Read a body of at most `limit` bytes, refusing a larger one before or while reading it."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge(declared)
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise BodyTooLarge(str(len(body)))
-    return bytes(body)
-
-
-def parse_json(body: bytes) -> Any:
-    """Parse JSON that is not nested deeper than a chat message can be; ValueError otherwise."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for byte in body:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:  # backslash
-                escaped = True
-            elif byte == 0x22:  # quote
-                in_string = False
-        elif byte == 0x22:
-            in_string = True
-        elif byte in (0x5B, 0x7B):  # [ {
-            depth += 1
-            deepest = max(deepest, depth)
-            if deepest > MAX_JSON_DEPTH:
-                msg = f"JSON nested deeper than {MAX_JSON_DEPTH}"
-                raise ValueError(msg)
-        elif byte in (0x5D, 0x7D):
-            depth -= 1
-    return json.loads(body)

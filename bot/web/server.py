@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.app import Relais
 from bot.channels import ChannelAdapter
+from bot.channels.bodies import BodyTooLarge, parse_json, read_bounded
 from bot.core import i18n, payloads
 from bot.core.i18n import _
 from bot.core.messages import Incoming
@@ -25,16 +26,7 @@ from bot.domain import Channel, Locale
 from bot.storage.database import check_connection
 from bot.storage.models import Contact, ProcessedMessage, ReplyItem
 from bot.storage.types import clip
-from bot.web.security import (
-    BodyTooLarge,
-    SecurityHeaders,
-    SessionSigner,
-    csp_nonce,
-    is_https,
-    parse_json,
-    read_bounded,
-    session_key,
-)
+from bot.web.security import SecurityHeaders, SessionSigner, csp_nonce, is_https, session_key
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from bot.core.messages import Outgoing
 from bot.domain import DeliveryStatus
 from bot.settings import Settings
 from bot.storage.database import new_session
-from bot.storage.models import Contact, OutboundMessage, ProcessedMessage
+from bot.storage.models import Contact, InboxItem, OutboundMessage, ProcessedMessage
 from bot.web.server import create_web_app
 from tests.telegram.conftest import PUBLIC_URL, SECRET, STAFF_ID, relais_for, telegram_settings
 from tests.telegram.fake_api import DEACTIVATED, FakeBotApi
@@ -52,6 +52,19 @@ def test_bad_bodies_get_400(webhook: Harness) -> None:
     assert webhook.post(json={"update_id": 1, "message": {"text": "x"}}).status_code == 400
     assert webhook.post(b"x" * (2 * 1024 * 1024)).status_code == 413
     assert httpx.get(webhook.webhook_url).status_code == 405
+
+
+def test_a_reply_chain_nested_hundreds_deep_gets_400(
+    webhook: Harness, database: DatabaseEngine
+) -> None:
+    marie = webhook.user()
+    message: dict[str, object] = marie.message("bonjour")
+    for _ in range(900):
+        message = {**marie.message("et alors"), "reply_to_message": message}
+    response = webhook.post(json=marie.update(message=message))
+    assert response.status_code == 400
+    with new_session(database) as session:
+        assert session.exec(select(InboxItem)).all() == []
 
 
 def test_a_retried_update_is_handled_once(webhook: Harness, database: DatabaseEngine) -> None:

@@ -6,7 +6,6 @@ slows Telegram down; past a few seconds the answer is 503 and Telegram sends the
 """
 
 import asyncio
-import json
 import logging
 import secrets
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from telegram import Bot, Update
 
+from bot.channels.bodies import BodyTooLarge, parse_json, read_bounded
 from bot.domain import Channel
 from bot.storage import inbox
 from bot.storage.database import new_session
@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Telegram's updates are a few kilobytes; anything much larger is not from Telegram.
 MAX_UPDATE_BYTES = 1024 * 1024
+# Telegram nests a message in a message once at most (a reply, a pinned message): its updates
+# stay a dozen levels deep; a chain of hundreds is forged and would make the parser recurse.
+MAX_UPDATE_DEPTH = 32
 # Updates waiting in the inbox beyond which the webhook slows Telegram down.
 MAX_BACKLOG = 2000
 # How long an answer waits for the inbox to shrink, and how often it looks.
@@ -82,15 +85,14 @@ class Webhook:
             client = request.client.host if request.client else "?"
             log.warning("Telegram webhook: wrong or missing secret token (from %s)", client)
             return _error("wrong secret token", 403)
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > MAX_UPDATE_BYTES:
-            return _error("update too large", 413)
-        body = await request.body()
-        if len(body) > MAX_UPDATE_BYTES:
+        try:
+            body = await read_bounded(request, MAX_UPDATE_BYTES)
+        except BodyTooLarge:
             return _error("update too large", 413)
         try:
-            data = json.loads(body)
+            data = parse_json(body, max_depth=MAX_UPDATE_DEPTH)
         except (ValueError, UnicodeDecodeError):
+            log.info("Telegram webhook: a body that is not a JSON update refused")
             return _error("the body must be a JSON update", 400)
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             return _error("the body must be a JSON update", 400)
