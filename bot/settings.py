@@ -2,7 +2,7 @@
 
 import re
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     twilio_whatsapp_from: str | None = None
     twilio_api_url: str = "https://api.twilio.com"
 
+    # Read by the command line before the settings (bot.logs); here so that it is checked.
+    log_format: Literal["text", "json"] = "text"
     # Signs the web chat's session cookies; unset, a key is kept in the cache directory.
     secret_key: SecretStr | None = None
     rasa_url: str | None = None
