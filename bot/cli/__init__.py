@@ -10,7 +10,18 @@ from typing import Any
 
 import click
 
-from bot.cli import campaigns, contacts, content, db, events, handoffs, nlu, registrations, serve
+from bot.cli import (
+    campaigns,
+    contacts,
+    content,
+    db,
+    doctor,
+    events,
+    handoffs,
+    nlu,
+    registrations,
+    serve,
+)
 from bot.cli.context import CliContext
 from bot.errors import RelaisError
 from bot.logs import JsonLineFormatter, log_format
@@ -73,5 +84,6 @@ main.add_command(handoffs.handoffs)
 main.add_command(contacts.contacts)
 main.add_command(campaigns.campaign)
 main.add_command(events.event)
+main.add_command(doctor.doctor)
 
 __all__ = ["main"]
