@@ -132,7 +132,7 @@ def build_services(settings: Settings, catalogues: Catalogues | None = None) -> 
         settings=settings,
         pack=load_pack(settings.content_dir, settings.country),
         nlu=load_parser(
-            rasa_url=settings.rasa_url,
+            rasa_url=settings.rasa_url or None,  # an empty variable means none
             data_dir=settings.nlu_data_dir,
             cache_dir=settings.cache_dir / "nlu",
         ),
