@@ -175,6 +175,8 @@ def build_app(settings: Settings | None = None, *, migrate: bool = True) -> Rela
     """Load content, catalogues and NLU, open the database, and build the engine."""
     settings = settings or Settings()
     settings.check()
+    # A fresh data directory is created; SQLite creates the file, not the folder.
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     services = build_services(settings)
     database = create_db_engine(settings.database_url)
     if migrate:

@@ -36,10 +36,6 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and write-locking transactions."""
     if not url.startswith("sqlite"):
         return sa.create_engine(url, pool_pre_ping=True, **kwargs)
-    database = sa.make_url(url).database
-    if database and database != ":memory:" and not database.startswith("file:"):
-        # SQLite creates the file, not the folder (a fresh RELAIS_DATA_DIR).
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
 
     @sa.event.listens_for(engine, "connect")
