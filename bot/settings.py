@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr | None = None
     twilio_whatsapp_from: str | None = None
     twilio_api_url: str = "https://api.twilio.com"
+    twilio_content_api_url: str = "https://content.twilio.com"
+    # Choices sent as WhatsApp buttons and lists (Content API); off: numbered text only.
+    whatsapp_interactive: bool = True
 
     # Signs the web chat's session cookies; unset, a key is kept in the cache directory.
     secret_key: SecretStr | None = None
