@@ -190,8 +190,22 @@ def _reply_json(reply: ReplyItem, locale: Locale) -> dict[str, Any]:
     return {
         "text": reply.text,
         "choices": [{"label": label, "payload": payload} for label, payload in reply.choices],
-        "lang": locale.value,
+        "lang": _written_in(reply.text, locale).value,
     }
+
+
+def _written_in(text: str, locale: Locale) -> Locale:
+    """Return the language a reply is shown in: the conversation's, unless its script says not.
+
+    The page sets its direction from it, so a reply in Arabic is never laid out left to right.
+    """
+    arabic = sum(1 for char in text if "\u0600" <= char <= "\u06ff")
+    latin = sum(1 for char in text if char.isascii() and char.isalpha())
+    if arabic > latin:
+        return Locale.AR
+    if locale is Locale.AR and latin > 3 * arabic:
+        return i18n.REFERENCE_LOCALE
+    return locale
 
 
 def _page_strings(catalogues: Catalogues) -> dict[str, dict[str, str]]:
