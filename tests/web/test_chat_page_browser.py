@@ -172,6 +172,10 @@ def test_a_lost_answer_keeps_the_text_and_the_retry_is_applied_once(page: Page, 
     expect(page.locator(".error")).to_contain_text("Message non envoyé")
     sent = page.evaluate("JSON.parse(sessionStorage.getItem('relais.chat.v1')).pending.body")
     assert site.faults.failed == [MESSAGES]
+    # Even after a reload, the message waits with its button.
+    page.reload()
+    expect(retry).to_be_visible()
+    expect(page.locator(".msg.me.failed")).to_have_text("Je veux créer une coopérative")
     before = page.locator(".msg.bot").count()
     retry.click()
     expect(page.locator(".msg.bot")).to_have_count(before + replies_of(site, sent["id"]))

@@ -36,8 +36,13 @@
 
   function save() {
     state.entries = state.entries.slice(-MAX_KEPT);
+    // The message waiting for its answer is kept by position, found again after a reload.
+    if (state.pending) {
+      const index = state.entries.indexOf(state.pending.mine);
+      state.pending.entry = index < 0 ? null : index;
+    }
     try {
-      sessionStorage.setItem(STORE, JSON.stringify(state));
+      sessionStorage.setItem(STORE, JSON.stringify(state, (key, value) => (key === "mine" || key === "div" ? undefined : value)));
     } catch (error) {
       // Full or refused: the conversation goes on without being kept.
     }
@@ -189,25 +194,25 @@
       row.remove();
       if (mineDiv) mineDiv.classList.remove("failed");
       // The same id: a message the server handled before the answer was lost is not applied twice.
-      send(pending.body, null, mineDiv, pending.entry);
+      send(pending.body, null, mineDiv, pending.mine);
     });
     row.appendChild(again);
     log.appendChild(row);
     log.scrollTop = log.scrollHeight;
   }
 
-  async function send(body, shown, mineDiv = null, entryIndex = null) {
+  async function send(body, shown, mineDiv = null, mine = null) {
     if (busy) return;
     clearFailures();
     if (!body.id) body.id = newId();
     body.lang = (navigator.language || locale).slice(0, 16);
     if (shown) {
-      entryIndex = state.entries.length;
-      state.entries.push({who: "me", text: shown});
-      mineDiv = renderMine(state.entries[entryIndex]);
+      mine = {who: "me", text: shown};
+      state.entries.push(mine);
+      mineDiv = renderMine(mine);
     }
-    if (entryIndex !== null && state.entries[entryIndex]) state.entries[entryIndex].failed = false;
-    state.pending = {body, entry: entryIndex};
+    if (mine) mine.failed = false;
+    state.pending = {body, mine};
     save();
     setBusy(true);
     const typing = showTyping();
@@ -223,7 +228,7 @@
       data = await response.json();
     } catch (error) {
       typing.remove();
-      if (entryIndex !== null && state.entries[entryIndex]) state.entries[entryIndex].failed = true;
+      if (mine) mine.failed = true;
       save();
       setBusy(false);
       showFailure(state.pending, mineDiv);
@@ -252,7 +257,10 @@
     state.entries.forEach((entry, index) => {
       const div = entry.who === "me" ? renderMine(entry) : renderBot(entry);
       if (entry.who === "bot" && entry.turn === state.turn && lastTurnStart === null) lastTurnStart = div;
-      if (state.pending && state.pending.entry === index) state.pending.div = div;
+      if (state.pending && state.pending.entry === index) {
+        state.pending.mine = entry;
+        state.pending.div = div;
+      }
     });
     if (state.locale) applyLocale(state.locale);
     setBusy(false);
