@@ -10,6 +10,7 @@ import asyncio
 import shutil
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -111,15 +112,10 @@ def serve(app: ASGIApp) -> Iterator[str]:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
     thread.start()
-    started = threading.Event()
-    for _attempt in range(int(START_TIMEOUT / 0.02)):
-        if server.started:
-            started.set()
-            break
-        if not thread.is_alive():
-            break
-        threading.Event().wait(0.02)
-    if not started.is_set():
+    deadline = time.monotonic() + START_TIMEOUT
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if not server.started:
         msg = "the test server did not start"
         raise RuntimeError(msg)
     try:

@@ -10,6 +10,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from bot.app import Relais
+from bot.channels.whatsapp.inbound import parse_inbound
 from bot.channels.whatsapp.sender import WhatsAppSender
 from bot.channels.whatsapp.transport import TwilioTransport
 from bot.core.messages import Choice, Outgoing
@@ -290,3 +291,12 @@ def test_a_forged_button_payload_is_refused_cleanly(
     with new_session(relais.database) as session:
         assert session.exec(select(Registration)).all() == []
     assert all(text.strip() for text in texts)  # every answer says something
+
+
+def test_a_list_item_or_a_button_tapped_is_read_as_its_payload() -> None:
+    button = parse_inbound(inbound_form("+24177000020", "Menu", ButtonPayload="menu"))
+    item = parse_inbound(inbound_form("+24177000020", "Menu", ListId="menu", ListTitle="Menu"))
+    junk = parse_inbound(inbound_form("+24177000020", "Menu", ListId="pas un bouton"))
+    assert button is not None and button.incoming.payload == "menu"
+    assert item is not None and item.incoming.payload == "menu"
+    assert junk is not None and junk.incoming.payload is None and junk.incoming.text == "Menu"

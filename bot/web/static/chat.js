@@ -4,6 +4,8 @@
 (() => {
   const STORE = "relais.chat.v1";
   const MAX_KEPT = 150;
+  // A request still unanswered after this long is given up: the person can send it again.
+  const GIVE_UP_MS = 30000;
   // "Reply with its number": the buttons then show the numbers the text speaks of.
   const SPEAKS_OF_NUMBERS = /r[ée]pondez[^.\n]{0,30}num[ée]ro|tapez[^.\n]{0,30}num[ée]ro|reply[^.\n]{0,30}number|type[^.\n]{0,30}number|برقم/i;
   const SOURCES_LINE = /^\s*(sources?\s*:|المصادر\s*:)/i;
@@ -217,16 +219,21 @@
     setBusy(true);
     const typing = showTyping();
     let data;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), GIVE_UP_MS);
     try {
       const response = await fetch("chat/messages", {
         method: "POST",
         headers: {"Content-Type": "application/json"},
         credentials: "same-origin",
         body: JSON.stringify(body),
+        signal: controller.signal,
       });
       if (!response.ok) throw new Error(String(response.status));
       data = await response.json();
+      clearTimeout(timer);
     } catch (error) {
+      clearTimeout(timer);
       typing.remove();
       if (mine) mine.failed = true;
       save();
