@@ -168,3 +168,10 @@ class ReplyStatus(StrEnum):
     CLAIMED = "claimed"
     SENT = "sent"
     FAILED = "failed"
+
+
+class WhatsAppContentKind(StrEnum):
+    """The Twilio Content API types Relais creates for choices a person taps."""
+
+    QUICK_REPLY = "twilio/quick-reply"
+    LIST_PICKER = "twilio/list-picker"

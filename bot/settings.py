@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr | None = None
     twilio_whatsapp_from: str | None = None
     twilio_api_url: str = "https://api.twilio.com"
+    twilio_content_api_url: str = "https://content.twilio.com"
+    # Choices sent as WhatsApp buttons and lists (Content API); off: numbered text only.
+    whatsapp_interactive: bool = True
 
     # Read by the command line before the settings (bot.logs); here so that it is checked.
     log_format: Literal["text", "json"] = "text"

@@ -23,6 +23,7 @@ from bot.domain import (
     RegistrationStatus,
     ReplyStatus,
     Topic,
+    WhatsAppContentKind,
 )
 from bot.storage.types import UTCDateTime, enum_column, utcnow
 
@@ -357,3 +358,22 @@ class ReplyItem(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=200)
     created_at: datetime = _created()
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class WhatsAppContent(SQLModel, table=True):
+    """Choices to tap on WhatsApp, created once through Twilio's Content API, reused by SID.
+
+    Keyed by a hash of what was created (type, language, buttons; the text is a variable), so
+    the same buttons are never created twice, even across restarts. A content the API refused
+    for good keeps its refusal: those choices go out as numbered text without asking again.
+    """
+
+    __table_args__ = (sa.UniqueConstraint("content_hash"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    content_hash: str = Field(max_length=64)
+    kind: WhatsAppContentKind = Field(sa_type=enum_column(WhatsAppContentKind))
+    language: str = Field(max_length=8)
+    content_sid: str | None = Field(default=None, max_length=34)
+    refused: str | None = Field(default=None, max_length=200)
+    created_at: datetime = _created()

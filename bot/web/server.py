@@ -1,5 +1,6 @@
 """The HTTP front door: health check and the browser chat (channel webhooks join here)."""
 
+import hashlib
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -7,13 +8,19 @@ from contextlib import asynccontextmanager
 from html import escape
 from importlib import resources
 from string import Template
-from typing import Any
+from typing import Any, ClassVar
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import BaseRoute, Route
 
 from bot import metrics
@@ -21,29 +28,30 @@ from bot.app import Relais
 from bot.channels import ChannelAdapter
 from bot.channels.bodies import BodyTooLarge, parse_json, read_bounded
 from bot.core import i18n, payloads
-from bot.core.i18n import _
+from bot.core.i18n import Catalogues, _
 from bot.core.messages import Incoming
 from bot.domain import Channel, Locale
-from bot.storage.database import check_connection
+from bot.storage import contacts
+from bot.storage.database import check_connection, new_session
 from bot.storage.models import Contact, ProcessedMessage, ReplyItem
 from bot.storage.types import clip
 from bot.web.metrics import metrics_endpoint
-from bot.web.security import SecurityHeaders, SessionSigner, csp_nonce, is_https, session_key
+from bot.web.security import SecurityHeaders, SessionSigner, is_https, session_key
 
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "relais_chat"
 MAX_BODY = 16 * 1024
 MAX_FIELD = 4096
+ASSETS = ("chat.css", "chat.js")
 
 
 def create_web_app(relais: Relais, channels: list[ChannelAdapter] | None = None) -> Starlette:
     """Build the ASGI application around a ready Relais and its provider channels."""
     if channels is None:
         channels = relais.adapters()
-    page = Template(
-        resources.files("bot.web").joinpath("static/chat.html").read_text(encoding="utf-8")
-    )
+    page = Template(_static("chat.html"))
+    assets = {name: _Asset(name) for name in ASSETS}
     catalogues = relais.engine.services.catalogues
     settings = relais.settings
     default_locale = settings.default_locale
@@ -57,6 +65,9 @@ def create_web_app(relais: Relais, channels: list[ChannelAdapter] | None = None)
             return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ok", "database": "ok"})
 
+    # Every language's words of the page: it follows the language the bot writes in.
+    ui_strings = escape(json.dumps(_page_strings(catalogues), ensure_ascii=False), quote=True)
+
     async def chat_page(request: Request) -> Response:
         locale = _preferred_locale(request.headers.get("accept-language", ""), default_locale)
         with i18n.using(catalogues.translator(locale)) as translator:
@@ -68,11 +79,9 @@ def create_web_app(relais: Relais, channels: list[ChannelAdapter] | None = None)
                     subtitle=escape(_("Créer une organisation, se pré-inscrire, s'informer")),
                     placeholder=escape(_("Écrivez votre message…")),
                     send=escape(_("Envoyer")),
-                    offline=_script_string(
-                        _("Message non envoyé : vérifiez votre connexion et réessayez.")
-                    ),
-                    retry=_script_string(_("Réessayer")),
-                    nonce=csp_nonce(request),
+                    strings=ui_strings,
+                    css=assets["chat.css"].url,
+                    js=assets["chat.js"].url,
                 )
             )
         if signer.verify(request.cookies.get(SESSION_COOKIE)) is None:
@@ -110,11 +119,25 @@ def create_web_app(relais: Relais, channels: list[ChannelAdapter] | None = None)
             return _error("expected {text, payload?, id?, lang?} strings", 400)
         # The HTTP answer delivers the replies; kept with the message, a retry of it after a
         # lost answer gets them again instead of being applied twice.
-        items = await run_in_threadpool(
-            lambda: relais.engine.handle_into_outbox(incoming, delivered=True)
-        )
+        items, locale = await run_in_threadpool(answer, incoming)
         metrics.sent(Channel.WEB, "reply", len(items))
-        return JSONResponse({"replies": [_reply_json(item) for item in items]})
+        return JSONResponse({"replies": [_reply_json(item, locale) for item in items]})
+
+    def answer(incoming: Incoming) -> tuple[list[ReplyItem], Locale]:
+        items = relais.engine.handle_into_outbox(incoming, delivered=True)
+        with new_session(relais.database) as session:
+            contact = contacts.find_contact(session, channel=Channel.WEB, address=incoming.sender)
+            chosen = contact.locale if contact is not None else None
+        # The language the replies were written in: the page takes it for its own words.
+        for candidate in (chosen, incoming.locale_hint):
+            locale = i18n.parse_locale(candidate)
+            if locale is not None:
+                return items, locale
+        return items, default_locale
+
+    async def asset(request: Request) -> Response:
+        found = assets.get(request.path_params["name"])
+        return found.response() if found else PlainTextResponse("not found", 404)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -134,6 +157,7 @@ def create_web_app(relais: Relais, channels: list[ChannelAdapter] | None = None)
         Route("/metrics", metrics_endpoint(relais.database), methods=["GET"]),
         Route("/chat", chat_page, methods=["GET"]),
         Route("/chat/messages", chat_message, methods=["POST"]),
+        Route("/chat/assets/{name:str}", asset, methods=["GET"]),
     ]
     for channel in channels:
         routes.extend(channel.routes())
@@ -157,11 +181,6 @@ def _incoming(sender: str, data: Any) -> Incoming | None:
     )
 
 
-def _script_string(text: str) -> str:
-    """Quote a text for a JavaScript string inside the page."""
-    return json.dumps(text).replace("</", "<\\/")
-
-
 def _preferred_locale(header: str, default: Locale) -> Locale:
     """Pick the first supported language of an Accept-Language header."""
     for part in header.split(","):
@@ -171,11 +190,71 @@ def _preferred_locale(header: str, default: Locale) -> Locale:
     return default
 
 
-def _reply_json(reply: ReplyItem) -> dict[str, Any]:
+def _reply_json(reply: ReplyItem, locale: Locale) -> dict[str, Any]:
     return {
         "text": reply.text,
         "choices": [{"label": label, "payload": payload} for label, payload in reply.choices],
+        "lang": _written_in(reply.text, locale).value,
     }
+
+
+def _written_in(text: str, locale: Locale) -> Locale:
+    """Return the language a reply is shown in: the conversation's, unless its script says not.
+
+    The page sets its direction from it, so a reply in Arabic is never laid out left to right.
+    """
+    arabic = sum(1 for char in text if "\u0600" <= char <= "\u06ff")
+    latin = sum(1 for char in text if char.isascii() and char.isalpha())
+    if arabic > latin:
+        return Locale.AR
+    if locale is Locale.AR and latin > 3 * arabic:
+        return i18n.REFERENCE_LOCALE
+    return locale
+
+
+def _page_strings(catalogues: Catalogues) -> dict[str, dict[str, str]]:
+    """Return the page's own words in every language, and each language's direction."""
+    words = {}
+    for locale in Locale:
+        with i18n.using(catalogues.translator(locale)) as translator:
+            words[locale.value] = {
+                "dir": "rtl" if translator.is_rtl else "ltr",
+                "title": _("Relais : l'assistant de l'économie sociale"),
+                "subtitle": _("Créer une organisation, se pré-inscrire, s'informer"),
+                "placeholder": _("Écrivez votre message…"),
+                "send": _("Envoyer"),
+                "offline": _("Message non envoyé : vérifiez votre connexion et réessayez."),
+                "retry": _("Réessayer"),
+                "typing": _("Relais écrit…"),
+                "sources": _("Sources"),
+            }
+    return words
+
+
+def _static(name: str) -> str:
+    return resources.files("bot.web").joinpath(f"static/{name}").read_text(encoding="utf-8")
+
+
+class _Asset:
+    """A file of the page, served by the app itself under a name that changes with it."""
+
+    MEDIA_TYPES: ClassVar[dict[str, str]] = {
+        ".js": "text/javascript; charset=utf-8",
+        ".css": "text/css; charset=utf-8",
+    }
+
+    def __init__(self, name: str) -> None:
+        self.body = _static(name).encode()
+        self.media_type = self.MEDIA_TYPES[name[name.rindex(".") :]]
+        self.url = f"chat/assets/{name}?v={hashlib.sha256(self.body).hexdigest()[:12]}"
+
+    def response(self) -> Response:
+        # The URL carries the file's hash: a phone keeps it until the file changes.
+        return Response(
+            self.body,
+            media_type=self.media_type,
+            headers={"Cache-Control": "public, max-age=31536000, immutable"},
+        )
 
 
 def _error(message: str, status: int) -> Response:

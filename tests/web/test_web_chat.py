@@ -69,3 +69,18 @@ async def test_bad_requests_get_clear_errors(client: httpx.AsyncClient) -> None:
     assert (await client.post("/chat/messages", json={"text": 42})).status_code == 400
     assert (await client.post("/chat/messages", json=["text"])).status_code == 400
     assert (await client.post("/chat/messages", content=b"x" * 20_000)).status_code == 413
+
+
+async def test_each_reply_says_the_language_it_is_written_in(client: httpx.AsyncClient) -> None:
+    await client.get("/chat")
+    french = (await client.post("/chat/messages", json={"text": "bonjour", "id": "1"})).json()
+    assert {reply["lang"] for reply in french["replies"]} == {"fr"}
+    english = await client.post(
+        "/chat/messages", json={"text": "hello", "id": "2", "lang": "en-GB"}
+    )
+    assert {reply["lang"] for reply in english.json()["replies"]} == {"en"}
+    offer = (await client.post("/chat/messages", json={"text": "langue", "id": "3"})).json()
+    choices = [choice for reply in offer["replies"] for choice in reply["choices"]]
+    arabic = next(c["payload"] for c in choices if c["label"] == "العربية")
+    switched = (await client.post("/chat/messages", json={"payload": arabic, "id": "5"})).json()
+    assert switched["replies"] and {r["lang"] for r in switched["replies"]} == {"ar"}

@@ -53,6 +53,10 @@ def wa_settings(settings: Settings, twilio: FakeTwilio) -> Settings:
             "twilio_auth_token": SecretStr(AUTH_TOKEN),
             "twilio_whatsapp_from": WHATSAPP_FROM,
             "twilio_api_url": twilio.url,
+            "twilio_content_api_url": twilio.url,
+            # Choices as numbered text, the way these transcripts read them; the tests of
+            # buttons and lists (test_interactive.py) turn the Content API on.
+            "whatsapp_interactive": False,
             "whatsapp_rate": 1000.0,
         }
     )

@@ -74,6 +74,7 @@ def start_server(fake: FakeTwilio, folder: Path, port: int) -> subprocess.Popen[
         "RELAIS_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "RELAIS_TWILIO_WHATSAPP_FROM": WHATSAPP_FROM,
         "RELAIS_TWILIO_API_URL": fake.url,
+        "RELAIS_TWILIO_CONTENT_API_URL": fake.url,
         "RELAIS_WHATSAPP_RATE": "50",
         "RELAIS_CACHE_DIR": str(PROJECT / ".cache"),
     }

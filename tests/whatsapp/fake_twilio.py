@@ -29,7 +29,13 @@ ERRORS = {
     21211: (400, "The 'To' number is not a valid phone number."),
     20003: (401, "Authenticate"),
     20500: (500, "An internal server error has occurred"),
+    21655: (400, "The ContentSid is Invalid"),
+    21658: (400, "Parameter exceeded character limit"),
+    70002: (400, "Bad request"),
 }
+CONTENT_PATH = "/v1/Content"
+# The Content API's limits (twilio/quick-reply, twilio/list-picker).
+CONTENT_LIMITS = {"body": 1024, "title": 20, "item": 24, "button": 20, "id": 200}
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,7 @@ class Call:
     form: dict[str, str]
     at: float
     answered: int
+    json: dict[str, Any] | None = None
 
     @property
     def to(self) -> str:
@@ -51,6 +58,16 @@ class Call:
         """Return the text sent."""
         return self.form.get("Body", "")
 
+    @property
+    def content_sid(self) -> str:
+        """Return the Content SID a message was sent with ("" for text)."""
+        return self.form.get("ContentSid", "")
+
+    @property
+    def variables(self) -> dict[str, str]:
+        """Return the values of a content message's variables."""
+        return dict(json.loads(self.form.get("ContentVariables") or "{}"))
+
 
 class FakeTwilio:
     """Serve `POST /2010-04-01/Accounts/{sid}/Messages.json` the way Twilio does."""
@@ -59,6 +76,12 @@ class FakeTwilio:
         self._lock = threading.Lock()
         self._calls: list[Call] = []
         self._failures: dict[str, deque[int]] = defaultdict(deque)
+        # The Content API's items by SID, and the errors scripted for the next creations.
+        self.contents: dict[str, dict[str, Any]] = {}
+        # Templates made in Twilio's console are not listed here, so an unknown SID is sent;
+        # one deleted (`forget_content`) is refused, as Twilio refuses it.
+        self.deleted_contents: set[str] = set()
+        self._content_failures: deque[int] = deque()
         self.delay = 0.0
         # Set while messages pass; cleared by `hold`, when they wait unanswered.
         self._gate = threading.Event()
@@ -82,7 +105,10 @@ class FakeTwilio:
                 fake._answer(self)
 
             def do_GET(self) -> None:
-                fake._account(self)
+                if self.path.startswith(CONTENT_PATH):
+                    fake._answer_fetch(self)
+                else:
+                    fake._account(self)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -112,6 +138,7 @@ class FakeTwilio:
         with self._lock:
             self._calls.clear()
             self._failures.clear()
+            self._content_failures.clear()
         self.delay = 0.0
         self._drop_held = False
         self.dropped = 0
@@ -133,6 +160,21 @@ class FakeTwilio:
         with self._lock:
             self._failures[to].extend([code] * times)
 
+    def fail_content(self, code: int, times: int = 1) -> None:
+        """Answer the next `times` Content API creations with Twilio's error `code`."""
+        with self._lock:
+            self._content_failures.extend([code] * times)
+
+    def forget_content(self, sid: str) -> None:
+        """Delete a content, as someone would in Twilio's console."""
+        with self._lock:
+            self.contents.pop(sid, None)
+            self.deleted_contents.add(sid)
+
+    def content_creations(self) -> list[Call]:
+        """Return the Content API creations Twilio accepted."""
+        return [c for c in self.calls if c.path == CONTENT_PATH and c.answered == 201]
+
     @property
     def calls(self) -> list[Call]:
         """Return every call received so far."""
@@ -149,13 +191,12 @@ class FakeTwilio:
 
     def _account(self, request: BaseHTTPRequestHandler) -> None:
         """Answer `GET /2010-04-01/Accounts/{sid}.json`, Twilio's fetch of the account."""
-        expected_auth = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
         if request.path != f"/2010-04-01/Accounts/{ACCOUNT_SID}.json":
-            _reply(request, 404, _error(20404, 404, "The requested resource was not found"))
-        elif request.headers.get("Authorization") != expected_auth:
-            _reply(request, 401, _error(20003, *ERRORS[20003]))
+            _send_json(request, 404, _error(20404, 404, "The requested resource was not found"))
+        elif not self._authorised(request):
+            _send_json(request, 401, _error(20003, *ERRORS[20003]))
         else:
-            _reply(
+            _send_json(
                 request,
                 200,
                 {
@@ -168,9 +209,17 @@ class FakeTwilio:
                 },
             )
 
+    def _authorised(self, request: BaseHTTPRequestHandler) -> bool:
+        expected = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
+        return request.headers.get("Authorization") == expected
+
     def _answer(self, request: BaseHTTPRequestHandler) -> None:
         length = int(request.headers.get("Content-Length") or 0)
-        form = dict(parse_qsl(request.rfile.read(length).decode(), keep_blank_values=True))
+        raw = request.rfile.read(length)
+        if request.path == CONTENT_PATH:
+            self._answer_create(request, raw)
+            return
+        form = dict(parse_qsl(raw.decode(), keep_blank_values=True))
         if self.delay:
             time.sleep(self.delay)
         if not self._gate.is_set():
@@ -194,6 +243,8 @@ class FakeTwilio:
         elif code is not None:
             status, message = ERRORS[code]
             payload = _error(code, status, message)
+        elif form.get("ContentSid") in self.deleted_contents:
+            status, payload = 400, _error(21655, *ERRORS[21655])
         else:
             status, payload = 201, _message(form)
         call = Call(request.path, form, time.perf_counter(), status)
@@ -201,21 +252,116 @@ class FakeTwilio:
             self._calls.append(call)
         if self.on_call is not None and status == 201:
             self.on_call(call.to, call.at)
-        data = json.dumps(payload).encode()
-        request.send_response(status)
-        request.send_header("Content-Type", "application/json; charset=utf-8")
-        request.send_header("Content-Length", str(len(data)))
-        request.end_headers()
-        request.wfile.write(data)
+        _send_json(request, status, payload)
+
+    def _answer_create(self, request: BaseHTTPRequestHandler, raw: bytes) -> None:
+        """Serve `POST https://content.twilio.com/v1/Content` (a JSON body)."""
+        try:
+            definition = json.loads(raw)
+        except ValueError:
+            definition = None
+        with self._lock:
+            scripted = self._content_failures.popleft() if self._content_failures else None
+        if not self._authorised(request):
+            status, payload = 401, _error(20003, *ERRORS[20003])
+        elif request.headers.get("Content-Type", "").split(";")[0] != "application/json":
+            status, payload = 400, _error(70002, *ERRORS[70002])
+        elif scripted is not None:
+            status, message = ERRORS[scripted]
+            payload = _error(scripted, status, message)
+        else:
+            refusal = _content_refusal(definition)
+            if refusal is not None:
+                status, payload = 400, _error(refusal, *ERRORS[refusal])
+            else:
+                status, payload = 201, _content(definition)
+                with self._lock:
+                    self.contents[payload["sid"]] = payload
+        with self._lock:
+            self._calls.append(
+                Call(
+                    request.path,
+                    {},
+                    time.perf_counter(),
+                    status,
+                    definition if isinstance(definition, dict) else None,
+                )
+            )
+        _send_json(request, status, payload)
+
+    def _answer_fetch(self, request: BaseHTTPRequestHandler) -> None:
+        """Serve `GET https://content.twilio.com/v1/Content/{sid}`."""
+        sid = request.path.removeprefix(CONTENT_PATH + "/")
+        with self._lock:
+            found = self.contents.get(sid) if request.path.startswith(CONTENT_PATH + "/") else None
+        if not self._authorised(request):
+            _send_json(request, 401, _error(20003, *ERRORS[20003]))
+        elif found is None:
+            message = f"The requested resource {request.path} was not found"
+            _send_json(request, 404, _error(20404, 404, message))
+        else:
+            _send_json(request, 200, found)
 
 
-def _reply(request: BaseHTTPRequestHandler, status: int, payload: dict[str, Any]) -> None:
+def _send_json(request: BaseHTTPRequestHandler, status: int, payload: dict[str, Any]) -> None:
     data = json.dumps(payload).encode()
     request.send_response(status)
     request.send_header("Content-Type", "application/json; charset=utf-8")
     request.send_header("Content-Length", str(len(data)))
     request.end_headers()
     request.wfile.write(data)
+
+
+def _content_refusal(definition: Any) -> int | None:
+    """Return the error Twilio gives a content it cannot create, None when it is valid."""
+    if not isinstance(definition, dict) or not definition.get("language"):
+        return 70002
+    types = {k: v for k, v in (definition.get("types") or {}).items() if v is not None}
+    if not types:
+        return 70002
+    for name, kind in types.items():
+        if name == "twilio/quick-reply":
+            choices = [(a.get("title") or "", a.get("id") or "") for a in kind.get("actions") or []]
+            title_limit = CONTENT_LIMITS["title"]
+        elif name == "twilio/list-picker":
+            choices = [(i.get("item") or "", i.get("id") or "") for i in kind.get("items") or []]
+            title_limit = CONTENT_LIMITS["item"]
+            button = kind.get("button") or ""
+            if not button or len(button) > CONTENT_LIMITS["button"]:
+                return 21658
+        else:
+            continue
+        if not kind.get("body") or not 1 <= len(choices) <= 10:
+            return 70002
+        if len(kind["body"]) > CONTENT_LIMITS["body"]:
+            return 21658
+        if any(not t or not i for t, i in choices):
+            return 70002
+        if any(len(t) > title_limit or len(i) > CONTENT_LIMITS["id"] for t, i in choices):
+            return 21658
+    return None
+
+
+def _content(definition: dict[str, Any]) -> dict[str, Any]:
+    """Return the resource the Content API answers with when it creates a content."""
+    sid = "HX" + secrets.token_hex(16)
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    url = f"https://content.twilio.com/v1/Content/{sid}"
+    return {
+        "account_sid": ACCOUNT_SID,
+        "date_created": now,
+        "date_updated": now,
+        "friendly_name": definition.get("friendly_name") or "",
+        "language": definition["language"],
+        "links": {
+            "approval_create": f"{url}/ApprovalRequests/whatsapp",
+            "approval_fetch": f"{url}/ApprovalRequests",
+        },
+        "sid": sid,
+        "types": {k: v for k, v in definition["types"].items() if v is not None},
+        "url": url,
+        "variables": definition.get("variables") or {},
+    }
 
 
 def _error(code: int, status: int, message: str) -> dict[str, Any]:

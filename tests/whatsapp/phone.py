@@ -15,7 +15,7 @@ from bot.channels.whatsapp import WhatsAppChannel
 from bot.core.messages import Choice, Outgoing
 from bot.domain import Channel
 from tests.transcript import Chat
-from tests.whatsapp.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, WHATSAPP_FROM, FakeTwilio
+from tests.whatsapp.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, WHATSAPP_FROM, Call, FakeTwilio
 
 PUBLIC_URL = "https://relais.example.org"
 INBOUND_URL = f"{PUBLIC_URL}/webhooks/whatsapp"
@@ -122,11 +122,25 @@ class LoopThread:
         self.loop.close()
 
 
+def read_content(call: Call, twilio: FakeTwilio) -> Outgoing:
+    """Read a message sent with a Content SID as a phone shows it: its text and what to tap."""
+    content = twilio.contents[call.content_sid]
+    body = call.variables.get("1", "")
+    for kind in content["types"].values():
+        choices = [
+            Choice(label=entry.get("title") or entry.get("item"), payload=entry["id"])
+            for entry in kind.get("actions") or kind.get("items") or []
+        ]
+        return Outgoing(text=body, choices=tuple(choices))
+    return Outgoing(text=body)
+
+
 @dataclass(kw_only=True)
 class WhatsAppChat(Chat):
     """A person typing on WhatsApp: each message is a signed webhook, replies come from Twilio.
 
-    Pressing a button means typing its number, as on a phone.
+    Pressing a numbered choice means typing its number, as on a phone; a button or a list item
+    sent through the Content API is tapped: Twilio posts its id as `ButtonPayload`.
     """
 
     sender: str = "+24177000001"
@@ -136,6 +150,7 @@ class WhatsAppChat(Chat):
     whatsapp: WhatsAppChannel
     twilio: FakeTwilio
     bodies: list[str] = field(default_factory=list)
+    tappable: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def send(
         self, text: str = "", *, payload: str | None = None, message_id: str | None = None
@@ -143,12 +158,28 @@ class WhatsAppChat(Chat):
         """Send a message through the webhook and return what Twilio was asked to deliver."""
         to = f"whatsapp:{self.sender}"
         seen = len(self.twilio.sent_to(to))
-        form = inbound_form(self.sender, payload if payload is not None else text)
+        tapped = self.tappable.get(payload) if payload is not None else None
+        if tapped is not None:
+            form = inbound_form(
+                self.sender, tapped[0], ButtonPayload=tapped[1], ButtonText=tapped[0]
+            )
+        else:
+            form = inbound_form(self.sender, payload if payload is not None else text)
         if message_id:
             form["MessageSid"] = form["SmsMessageSid"] = form["SmsSid"] = message_id
         response = self.bridge.run(post_signed(self.client, INBOUND_URL, form))
         assert response.status_code == 200, response.text
         self.bridge.run(self.whatsapp.drain())
-        self.bodies = [call.body for call in self.twilio.sent_to(to)[seen:]]
-        self.last = [parse_body(body) for body in self.bodies]
+        calls = self.twilio.sent_to(to)[seen:]
+        self.bodies = [call.body or call.variables.get("1", "") for call in calls]
+        self.last = [
+            read_content(call, self.twilio) if call.content_sid else parse_body(call.body)
+            for call in calls
+        ]
+        self.tappable = {
+            choice.payload: (choice.label, choice.payload)
+            for call, reply in zip(calls, self.last, strict=True)
+            if call.content_sid
+            for choice in reply.choices
+        }
         return self.transcript()

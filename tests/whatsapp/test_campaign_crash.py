@@ -53,6 +53,7 @@ def test_sigkill_in_the_middle_then_resume(tmp_path: Path, fake_twilio: FakeTwil
         "RELAIS_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "RELAIS_TWILIO_WHATSAPP_FROM": WHATSAPP_FROM,
         "RELAIS_TWILIO_API_URL": fake_twilio.url,
+        "RELAIS_TWILIO_CONTENT_API_URL": fake_twilio.url,
         "RELAIS_WHATSAPP_RATE": "100",
         "RELAIS_CAMPAIGN_LEASE_SECONDS": "1",
     }

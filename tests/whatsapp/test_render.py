@@ -6,16 +6,19 @@ import pytest
 
 from bot.channels.whatsapp.render import (
     MAX_BODY,
+    MAX_CONTENT_BODY,
+    Interactive,
     answer_hint,
     body_length,
     embolden_title,
+    render_interactive_turn,
     render_turn,
     split_body,
 )
 from bot.core import i18n
 from bot.core.messages import Choice, Outgoing
 from bot.core.turn import Services
-from bot.domain import Locale
+from bot.domain import Locale, WhatsAppContentKind
 
 
 @pytest.fixture(autouse=True)
@@ -80,3 +83,38 @@ def test_emoji_count_twice_as_twilio_counts_them() -> None:
     assert body_length("😀") == 2
     parts = split_body("😀" * 1000)
     assert [body_length(part) for part in parts] == [1600, 400]
+
+
+def many_choices(count: int, width: int = 10) -> tuple[Choice, ...]:
+    return tuple(Choice(f"Choix {n}".ljust(width, "x"), f"menu:{n}") for n in range(count))
+
+
+def test_four_to_ten_choices_go_as_a_list_and_more_as_numbered_text() -> None:
+    for count in (4, 7, 10):
+        [part] = render_interactive_turn([Outgoing("Choisissez", many_choices(count))]) or []
+        assert isinstance(part, Interactive) and part.kind is WhatsAppContentKind.LIST_PICKER
+        assert part.button and len(part.button) <= 20
+    assert render_interactive_turn([Outgoing("Choisissez", many_choices(11))]) is None
+    # Titles: 20 characters for a button, 24 for a list item; longer ones stay numbered.
+    [short] = render_interactive_turn([Outgoing("Oui ?", many_choices(2, width=20))]) or []
+    assert isinstance(short, Interactive) and short.kind is WhatsAppContentKind.QUICK_REPLY
+    [longer] = render_interactive_turn([Outgoing("Oui ?", many_choices(2, width=21))]) or []
+    assert isinstance(longer, Interactive) and longer.kind is WhatsAppContentKind.LIST_PICKER
+    assert render_interactive_turn([Outgoing("Oui ?", many_choices(2, width=25))]) is None
+    assert render_interactive_turn([Outgoing("Rien à choisir")]) is None
+    twice = (Choice("Oui", "yes"), Choice("Bien sûr", "yes"))
+    assert render_interactive_turn([Outgoing("Oui ?", twice)]) is None
+
+
+def test_a_long_text_goes_first_and_the_buttons_carry_its_end() -> None:
+    long_text = "\n\n".join(f"Étape {n} : " + "détail " * 40 for n in range(12))
+    parts = render_interactive_turn(
+        [Outgoing("Titre\nIntro"), Outgoing(long_text, many_choices(3))]
+    )
+    assert parts is not None
+    *texts, last = parts
+    assert texts and all(isinstance(text, str) and len(text) <= 1600 for text in texts)
+    assert isinstance(last, Interactive) and len(last.body) <= MAX_CONTENT_BODY
+    assert texts[0].startswith("*Titre*")
+    assert long_text.rstrip().endswith(last.body.strip()[-200:])
+    assert last.fallback[-1].endswith("_Répondez 1, 2 ou 3_")

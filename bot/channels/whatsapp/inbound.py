@@ -43,9 +43,10 @@ def parse_inbound(form: Mapping[str, str]) -> Inbound | None:
     if not message_id or sender is None:
         return None
     body = form.get("Body", "")
-    button = form.get("ButtonPayload") or ""
-    # Quick replies of templates carry the same payloads as buttons elsewhere; anything else
-    # is read as the button's words, which Twilio also puts in Body.
+    # A tapped quick reply or list item carries the id it was created with: the same payloads
+    # as buttons elsewhere, checked like them. Anything else is read as the button's words,
+    # which Twilio also puts in Body.
+    button = form.get("ButtonPayload") or form.get("ListId") or ""
     payload = button if button and payloads.parse(button) is not None else None
     media = form.get("NumMedia", "0")
     unreadable = None

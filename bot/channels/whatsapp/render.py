@@ -1,16 +1,24 @@
-"""Render the engine's replies as WhatsApp text: numbered choices, light formatting, 1600 chars."""
+"""Render the engine's replies for WhatsApp: numbered text, or choices to tap; 1600 chars a body."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from bot.channels.text import split_text, utf16_length
 from bot.core.i18n import _
-from bot.core.messages import Outgoing
+from bot.core.messages import Choice, Outgoing
+from bot.domain import WhatsAppContentKind
 
 # Twilio refuses WhatsApp bodies longer than this (counted in UTF-16 units, like an emoji as 2).
 MAX_BODY = 1600
 # A first line this short, without final punctuation, is a title: shown in bold.
 MAX_TITLE = 80
 _FORMATTING_MARKS = frozenset("*_~`")
+# The Content API's limits: quick replies in a session, list pickers, their texts.
+MAX_QUICK_REPLIES = 3
+MAX_BUTTON_TITLE = 20
+MAX_LIST_ITEMS = 10
+MAX_LIST_ITEM_TITLE = 24
+MAX_CONTENT_BODY = 1024
 _SEPARATORS = ("\n\n", "\n", " ")
 
 
@@ -71,3 +79,62 @@ def body_length(text: str) -> int:
 def split_body(text: str, limit: int = MAX_BODY) -> list[str]:
     """Cut a text into bodies of at most `limit`, on paragraphs, then lines, then words."""
     return split_text(text, limit)
+
+
+@dataclass(frozen=True, slots=True)
+class Interactive:
+    """Choices sent as WhatsApp buttons or a list (a Content API item) with the text before them.
+
+    `fallback` is the same part as numbered text, for when the Content API cannot be used.
+    """
+
+    kind: WhatsAppContentKind
+    body: str
+    choices: tuple[Choice, ...]
+    button: str
+    fallback: tuple[str, ...]
+
+
+def interactive_kind(choices: Sequence[Choice]) -> WhatsAppContentKind | None:
+    """Return how WhatsApp can show these choices to tap, or None: numbered text then."""
+    titles = [body_length(choice.label) for choice in choices]
+    ids = [choice.payload for choice in choices]
+    if not choices or len(set(ids)) != len(ids) or not all(ids):
+        return None
+    if len(choices) <= MAX_QUICK_REPLIES and max(titles) <= MAX_BUTTON_TITLE:
+        return WhatsAppContentKind.QUICK_REPLY
+    if len(choices) <= MAX_LIST_ITEMS and max(titles) <= MAX_LIST_ITEM_TITLE:
+        return WhatsAppContentKind.LIST_PICKER
+    return None
+
+
+def render_interactive_turn(replies: Sequence[Outgoing]) -> list[str | Interactive] | None:
+    """Return a turn as texts and one set of choices to tap; None when they cannot be tapped.
+
+    As in `render_turn`, only the last reply's choices count; its text (at most 1024
+    characters, the Content API's limit, the rest going first as text) is the body they go with.
+    """
+    numbered = next((reply for reply in reversed(replies) if reply.choices), None)
+    if numbered is None:
+        return None
+    kind = interactive_kind(numbered.choices)
+    position = replies.index(numbered)
+    before = [embolden_title(reply.text.strip()) for reply in replies[: position + 1]]
+    text = "\n\n".join(block for block in before if block)
+    if kind is None or not text:
+        return None
+    parts: list[str] = split_body(text)
+    body = parts.pop()
+    if body_length(body) > MAX_CONTENT_BODY:
+        pieces = split_body(body, MAX_CONTENT_BODY)
+        body = pieces.pop()
+        parts += pieces
+    button = _("Voir les choix") if kind is WhatsAppContentKind.LIST_PICKER else ""
+    fallback = tuple(split_body(f"{body}\n\n{choices_block(numbered)}"))
+    after = "\n\n".join(
+        block
+        for block in (embolden_title(r.text.strip()) for r in replies[position + 1 :])
+        if block
+    )
+    interactive = Interactive(kind, body, numbered.choices, button, fallback)
+    return [*parts, interactive, *(split_body(after) if after else [])]

@@ -29,8 +29,14 @@ from bot.channels.whatsapp.codes import (
     TwilioError,
     parse_code,
 )
-from bot.channels.whatsapp.render import render_turn
-from bot.channels.whatsapp.transport import TWILIO_API, TwilioTransport, TwilioUnreachableError
+from bot.channels.whatsapp.content import ContentStore
+from bot.channels.whatsapp.render import Interactive, render_interactive_turn, render_turn
+from bot.channels.whatsapp.transport import (
+    CONTENT_API,
+    TWILIO_API,
+    TwilioTransport,
+    TwilioUnreachableError,
+)
 from bot.core import i18n
 from bot.core.i18n import Catalogues
 from bot.core.messages import Outgoing
@@ -57,6 +63,8 @@ class Template:
 
     content_sid: str
     variables: Mapping[str, str] = field(default_factory=dict)
+    # For choices to tap: the same message as numbered text, if Twilio refuses the SID.
+    fallback: tuple[str, ...] = ()
 
     def variables_json(self) -> str:
         """Return the placeholders the way Twilio's `ContentVariables` wants them."""
@@ -78,6 +86,8 @@ class WhatsAppSender:
         auth_token: str,
         sender: str,
         api_url: str = TWILIO_API,
+        content_api_url: str = CONTENT_API,
+        interactive: bool = True,
         status_callback: str | None = None,
         rate: float = 80.0,
         default_locale: Locale = Locale.FR,
@@ -92,8 +102,9 @@ class WhatsAppSender:
         self._default_locale = default_locale
         self._clock = clock
         self._retry_delays = tuple(retry_delays)
-        self._http = TwilioTransport(api_url, timeout)
+        self._http = TwilioTransport(api_url, timeout, content_api_url)
         self._client = Client(account_sid, auth_token, http_client=self._http)
+        self.contents = ContentStore(database, self._client) if interactive else None
         # One message every 1/rate s, never a burst: beyond its rate Twilio queues, then refuses.
         self._pacer = AsyncLimiter(1, 1 / rate) if rate > 0 else None
         self._locks = TaskLocks()
@@ -115,6 +126,8 @@ class WhatsAppSender:
         callback = settings.public_url.rstrip("/") + STATUS_PATH if settings.public_url else None
         options = {
             "api_url": settings.twilio_api_url,
+            "content_api_url": settings.twilio_content_api_url,
+            "interactive": settings.whatsapp_interactive,
             "status_callback": callback,
             "rate": settings.whatsapp_rate,
             "default_locale": settings.default_locale,
@@ -171,10 +184,29 @@ class WhatsAppSender:
         With `retry` false, a rate limit or an unreachable Twilio is returned at once, not
         recorded: the caller (the reply outbox) tries again later.
         """
-        items: list[Item] = list(self.render(contact, replies))
         if not self.inside_window(contact):
-            return await self._skip(contact, items, Reason.OUTSIDE_WINDOW)
+            return await self._skip(contact, self.render(contact, replies), Reason.OUTSIDE_WINDOW)
+        items = await self._reply_items(contact, replies)
         return await self._send_items(contact, items, retry=retry)
+
+    async def _reply_items(self, contact: Contact, replies: Sequence[Outgoing]) -> list[Item]:
+        """Return a turn's messages: the last choices as buttons or a list when they can be."""
+        locale = self.locale_of(contact)
+        translator = self._catalogues.translator(locale)
+        with i18n.using(translator):
+            parts = render_interactive_turn(replies) if self.contents else None
+        if parts is None or self.contents is None:
+            return list(self.render(contact, replies))
+        items: list[Item] = []
+        for part in parts:
+            if not isinstance(part, Interactive):
+                items.append(part)
+                continue
+            sid = await self.contents.sid_for(part, locale)
+            if sid is None:
+                return list(self.render(contact, replies))
+            items.append(Template(sid, {"1": part.body}, fallback=part.fallback))
+        return items
 
     def render(self, contact: Contact, replies: Sequence[Outgoing]) -> list[str]:
         """Return the WhatsApp bodies of replies, in the contact's language."""
@@ -196,7 +228,15 @@ class WhatsAppSender:
         sent: list[SentMessage] = []
         async with self._locks.hold(contact.address):
             for item in items:
-                sent.append(await self._deliver(contact, item, resends, retry=retry))
+                delivery = await self._deliver(contact, item, resends, retry=retry)
+                if isinstance(item, Template) and item.fallback and _refused_content(delivery):
+                    # The buttons' SID is gone (deleted on Twilio): numbered text instead.
+                    if self.contents is not None:
+                        await self.contents.forget(item.content_sid)
+                    for body in item.fallback:
+                        sent.append(await self._deliver(contact, body, resends, retry=retry))
+                    continue
+                sent.append(delivery)
                 if not retry and sent[-1].error_reason in _TRY_LATER:
                     break  # the rest waits with it, so that the parts stay in order
         return sent
@@ -382,6 +422,13 @@ def _error_details(error: Exception) -> tuple[int | None, int, str]:
 
 # What a caller that retries itself is told, instead of a recorded failure.
 _TRY_LATER = frozenset({Reason.RATE_LIMITED, Reason.UNREACHABLE})
+
+
+def _refused_content(delivery: SentMessage) -> bool:
+    return delivery.status is DeliveryStatus.FAILED and parse_code(delivery.error_code) in {
+        TwilioError.CONTENT_SID_INVALID,
+        TwilioError.CONTENT_VARIABLES_INVALID,
+    }
 
 
 def _retryable(code: int | None, status: int) -> bool:

@@ -15,6 +15,7 @@ from twilio.http.response import Response as TwilioResponse
 log = logging.getLogger(__name__)
 
 TWILIO_API = "https://api.twilio.com"
+CONTENT_API = "https://content.twilio.com"
 # Twilio answers in a few hundred milliseconds from Africa: 80 messages/s keeps a few dozen
 # requests in flight. Beyond this many connections, requests wait for a free one.
 TWILIO_CONNECTIONS = 48
@@ -25,11 +26,14 @@ class TwilioUnreachableError(ConnectionError):
 
 
 class TwilioTransport(AsyncHttpClient):  # type: ignore[misc]
-    """Make the twilio Client's requests with aiohttp, api.twilio.com replaced by `base_url`."""
+    """Make the twilio Client's requests with aiohttp, aimed at the configured bases.
 
-    def __init__(self, base_url: str, timeout: float) -> None:
+    api.twilio.com is replaced by `base_url`, content.twilio.com by `content_url`.
+    """
+
+    def __init__(self, base_url: str, timeout: float, content_url: str = CONTENT_API) -> None:
         super().__init__(log, True, timeout)
-        self._base = base_url.rstrip("/")
+        self._bases = {TWILIO_API: base_url.rstrip("/"), CONTENT_API: content_url.rstrip("/")}
         # Made at the first request: an aiohttp session belongs to the loop it is made in.
         self._session: aiohttp.ClientSession | None = None
 
@@ -45,8 +49,10 @@ class TwilioTransport(AsyncHttpClient):  # type: ignore[misc]
         allow_redirects: bool = False,
     ) -> TwilioResponse:
         """Make one request to Twilio's REST API."""
-        if uri.startswith(TWILIO_API):
-            uri = self._base + uri[len(TWILIO_API) :]
+        for official, base in self._bases.items():
+            if uri.startswith(official):
+                uri = base + uri[len(official) :]
+                break
         as_json = (headers or {}).get("Content-Type") == "application/json"
         if auth is not None:
             headers = {**(headers or {}), "Authorization": _basic(*auth)}
