@@ -40,7 +40,7 @@ class FaqFeature(Feature):
     def answer(self, turn: Turn, topic: FaqTopic) -> None:
         """Show one FAQ answer with its sources and review date."""
         entry = turn.pack.faq[topic]
-        sources = "; ".join(source.title for source in entry.sources)
+        sources = "; ".join(turn.local(source.title) for source in entry.sources)
         text = "\n\n".join(
             [
                 turn.local(entry.answer),
