@@ -39,7 +39,7 @@ MAX_MODEL_CHARS = 1000
 MAX_MESSAGE_CHARS = 4096
 RANKING_LENGTH = 10
 # Part of the cache key: change it whenever the pipeline below changes.
-MODEL_FORMAT = 1
+MODEL_FORMAT = 2
 CALIBRATION_FOLDS = 3
 CACHE_PREFIX = "intent-model-"
 DEFAULT_CACHE_DIR = Path(".cache") / "nlu"

@@ -23,6 +23,23 @@ MIN_CONFIDENCE = 0.75
 MIN_SINGLE_WORD_LETTERS = 5
 MIN_SINGLE_WORD_CONFIDENCE = 0.9
 
+# The commonest little words of each language. Lingua weighs letter sequences, and the
+# French-looking words of a short English message ("register my organisation") can outweigh
+# its English ones; two more of one language's little words than of the other's settle it.
+_ENGLISH_WORDS = """
+    i you my me we our is are am do does the a an to of for and with what how where which
+    when can could would please want need like about this that it
+"""
+_FRENCH_WORDS = """
+    je j tu vous nous mon ma mes notre nos est sont le la les l un une des du de et pour
+    avec quel quelle quels comment ou que qui svp stp cmt jveux veux voudrais c ce cette il
+"""
+_FUNCTION_WORDS = {
+    Locale.EN: frozenset(_ENGLISH_WORDS.split()),
+    Locale.FR: frozenset(_FRENCH_WORDS.split()),
+}
+_FUNCTION_WORD_LEAD = 2
+
 _ARABIC_LETTER = re.compile(r"[\u0621-\u064a\u066e-\u06d3\u06fa-\u06ff]")
 _LATIN_LETTER = re.compile(r"[a-zà-ÿ]", re.IGNORECASE)
 _WORD = re.compile(r"[^\W_]+")
@@ -68,6 +85,10 @@ def detect_language(text: str) -> WrittenLanguage | None:
         return None
     if is_arabizi(words):
         return WrittenLanguage(Locale.AR, 1.0, arabizi=True)
+    english = sum(word in _FUNCTION_WORDS[Locale.EN] for word in words)
+    french = sum(word in _FUNCTION_WORDS[Locale.FR] for word in words)
+    if abs(english - french) >= _FUNCTION_WORD_LEAD:
+        return WrittenLanguage(Locale.EN if english > french else Locale.FR, 1.0)
     letters = sum(len(word) for word in words)
     if len(words) == 1 and letters < MIN_SINGLE_WORD_LETTERS:
         return None

@@ -145,6 +145,7 @@ class Engine:
         reading = read_language(
             chosen=contact.locale,
             incoming=incoming,
+            flow=conversation.flow,
             data=conversation.data,
             default=self._services.settings.default_locale,
         )

@@ -13,8 +13,12 @@ from bot.core.actions import SetLanguage
 from bot.core.i18n import Catalogues, _
 from bot.core.messages import Choice, Incoming, Outgoing
 from bot.core.turn import SWITCH_OFFERED_KEY, WRITTEN_KEY
-from bot.domain import Locale
+from bot.domain import Flow, Locale
 from nlu.language import WrittenLanguage, detect_language
+
+# Flows whose answers are data ("Marie Obame", "Woleu-Ntem"), not sentences: their language
+# says nothing about the person's.
+DATA_FLOWS = frozenset({Flow.PREREGISTRATION})
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,11 +33,13 @@ def read_language(
     *,
     chosen: str | None,
     incoming: Incoming,
+    flow: Flow,
     data: dict[str, Any],
     default: Locale,
 ) -> LanguageReading:
     """Decide the locale of this turn's replies."""
-    written = detect_language(incoming.text) if incoming.text and not incoming.payload else None
+    sentence = incoming.text and not incoming.payload and flow not in DATA_FLOWS
+    written = detect_language(incoming.text) if sentence else None
     candidates = (
         chosen,
         written.locale.value if written else None,
