@@ -15,7 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale as BabelLocale
-from babel import dates, numbers
+from babel import dates, lists, numbers
 from babel.support import Translations
 
 from bot.domain import Locale
@@ -81,6 +81,10 @@ class Translator:
                 format_type="standard" if self.locale is Locale.FR else "name",
             )
         )
+
+    def format_list(self, items: list[str]) -> str:
+        """Join items the language's way ("a, b et c", "a, b, and c", "a وb وc")."""
+        return str(lists.format_list(items, locale=self.locale.value)) if items else ""
 
     @property
     def is_rtl(self) -> bool:

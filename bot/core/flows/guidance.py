@@ -231,7 +231,8 @@ def _item(marker: str, text: str) -> str:
 
 
 def _sources_line(turn: Turn, procedure: Procedure) -> str:
-    sources = "; ".join(_source_text(turn, source) for source in procedure.sources)
+    # Translators: separates the titles of the sources, which may hold commas.
+    sources = _("; ").join(_source_text(turn, source) for source in procedure.sources)
     return _(
         "Sources : {sources}. Vérifié le {date}. Renseignez-vous aussi auprès de la {directorate}."
     ).format(
