@@ -15,10 +15,11 @@ from tests.transcript import Chat, verify_dialog
 
 # Words that only French uses, in the content and the catalogue: two of them in one line of
 # an English reply mean a French sentence slipped in.
-FRENCH_WORDS = frozenset(
-    "le la les des du une est sont pour avec dans vous votre vos nous aux auprès "
-    "être avez pouvez demande dossier loi ministère".split()
-)
+_FRENCH = """
+    le la les des du une est sont pour avec dans vous votre vos nous aux auprès être avez
+    pouvez demande dossier loi ministère
+"""
+FRENCH_WORDS = frozenset(_FRENCH.split())
 # A Latin word of two letters or more that is not a name, an acronym or a web address.
 _LATIN_WORD = re.compile(r"(?<![\w.])[a-zà-ÿ]{2,}(?![\w.])")
 
