@@ -50,8 +50,9 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# One worker per CPU: the suite is mostly waiting on SQLite, PostgreSQL and loopback servers.
 pytest: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 test: lint typecheck pytest
 

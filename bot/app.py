@@ -6,9 +6,11 @@ libraries (python-telegram-bot, twilio) are imported only when their channel is 
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.engine import Engine as DatabaseEngine
 
+from bot import metrics
 from bot.campaigns.background import CampaignLoop
 from bot.campaigns.builtin import seed_builtin_campaigns
 from bot.campaigns.delivery import BulkSender
@@ -29,12 +31,14 @@ from bot.core.flows.preregistration import PreregistrationFeature
 from bot.core.flows.status import StatusFeature
 from bot.core.flows.subscriptions import SubscriptionsFeature
 from bot.core.i18n import Catalogues
+from bot.core.messages import Incoming, Outgoing
 from bot.core.router import Router
 from bot.core.turn import Services
 from bot.domain import Channel
 from bot.settings import Settings
 from bot.storage import contacts
 from bot.storage.database import create_db_engine, ensure_schema, new_session
+from bot.storage.models import ReplyItem
 from bot.storage.types import utcnow
 from nlu import load_parser
 
@@ -82,6 +86,26 @@ class Relais:
         self.database.dispose()
 
 
+class MeasuredEngine(Engine):
+    """The engine, each message counted and its turn timed for `/metrics`."""
+
+    def handle(self, incoming: Incoming) -> list[Outgoing]:
+        """Answer one message (see Engine.handle)."""
+        with metrics.turn(incoming.channel):
+            return super().handle(incoming)
+
+    def handle_into_outbox(
+        self,
+        incoming: Incoming,
+        *,
+        context: dict[str, Any] | None = None,
+        delivered: bool = False,
+    ) -> list[ReplyItem]:
+        """Answer one message into the outbox (see Engine.handle_into_outbox)."""
+        with metrics.turn(incoming.channel):
+            return super().handle_into_outbox(incoming, context=context, delivered=delivered)
+
+
 def build_router() -> Router:
     """Wire every feature in one place."""
     menu = MenuFeature()
@@ -108,7 +132,7 @@ def build_services(settings: Settings, catalogues: Catalogues | None = None) -> 
         settings=settings,
         pack=load_pack(settings.content_dir, settings.country),
         nlu=load_parser(
-            rasa_url=settings.rasa_url,
+            rasa_url=settings.rasa_url or None,  # an empty variable means none
             data_dir=settings.nlu_data_dir,
             cache_dir=settings.cache_dir / "nlu",
         ),
@@ -151,6 +175,8 @@ def build_app(settings: Settings | None = None, *, migrate: bool = True) -> Rela
     """Load content, catalogues and NLU, open the database, and build the engine."""
     settings = settings or Settings()
     settings.check()
+    # A fresh data directory is created; SQLite creates the file, not the folder.
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     services = build_services(settings)
     database = create_db_engine(settings.database_url)
     if migrate:
@@ -162,7 +188,7 @@ def build_app(settings: Settings | None = None, *, migrate: bool = True) -> Rela
             session.commit()
         log.debug("forgot %d old provider message ids", dropped)
         seed_builtin_campaigns(database, services.catalogues, settings.tz)
-    engine = Engine(database=database, services=services, router=build_router())
+    engine = MeasuredEngine(database=database, services=services, router=build_router())
     log.info(
         "Relais ready: country %s, database %s", settings.country, database.url.render_as_string()
     )

@@ -2,7 +2,7 @@
 
 import re
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -17,6 +17,21 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_ROOT = PROJECT_ROOT if (PROJECT_ROOT / "content").is_dir() else Path(__file__).parent / "data"
 # Telegram refuses any other secret token.
 WEBHOOK_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def _sqlite_in(data_dir: Path, url: str) -> str:
+    """Put a relative SQLite file inside data_dir; any other URL is returned as given."""
+    if data_dir == Path() or not url.startswith("sqlite"):
+        return url
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return url
+    if Path(database).is_absolute():
+        return url
+    return parsed.set(database=str(data_dir / database)).render_as_string(hide_password=False)
 
 
 class SettingsError(RelaisError, ValueError):
@@ -45,6 +60,8 @@ class Settings(BaseSettings):
     twilio_whatsapp_from: str | None = None
     twilio_api_url: str = "https://api.twilio.com"
 
+    # Read by the command line before the settings (bot.logs); here so that it is checked.
+    log_format: Literal["text", "json"] = "text"
     # Signs the web chat's session cookies; unset, a key is kept in the cache directory.
     secret_key: SecretStr | None = None
     rasa_url: str | None = None
@@ -54,6 +71,9 @@ class Settings(BaseSettings):
     # How long a campaign dispatcher holds rows before another may take them over (it died).
     campaign_lease_seconds: float = 120.0
 
+    # Where the SQLite file, the caches and the exports go; relative paths in the settings
+    # below (and a relative SQLite file) are taken inside it.
+    data_dir: Path = Path()
     content_dir: Path = DATA_ROOT / "content"
     locales_dir: Path = DATA_ROOT / "locales"
     nlu_data_dir: Path = PROJECT_ROOT / "nlu" / "data"
@@ -68,8 +88,14 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
+        self.cache_dir = self.in_data_dir(self.cache_dir)
+        self.database_url = _sqlite_in(self.data_dir, self.database_url)
         self.check()
         return self
+
+    def in_data_dir(self, path: Path) -> Path:
+        """Return a path as given when absolute, else inside RELAIS_DATA_DIR."""
+        return path if path.is_absolute() else self.data_dir / path
 
     def check(self) -> None:
         """Refuse settings that cannot work together (also after `model_copy`, which skips it)."""

@@ -1,23 +1,18 @@
-"""The in-process NLU: a scikit-learn intent classifier plus the gazetteer entity extractor."""
+"""The in-process NLU: a scikit-learn intent classifier plus the gazetteer entity extractor.
+
+scikit-learn is imported only to train (`nlu.training`); a cached model is plain arrays.
+"""
 
 import hashlib
+import importlib.metadata
 import logging
 import os
 import tempfile
-import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-import joblib
-import numpy as np
-import sklearn
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import Pipeline
-from sklearn.svm import LinearSVC
 
 from nlu.entities import EntityExtractor
+from nlu.model import RANKING_LENGTH, IntentModel
 from nlu.normalization import has_letters, normalize_text
 from nlu.result import IntentScore, ParseResult
 from nlu.training_data import TrainingData, load_training_data
@@ -37,138 +32,25 @@ CONFIDENCE_THRESHOLD = 0.5
 MAX_MODEL_CHARS = 1000
 # No channel delivers more than Telegram's 4,096 characters: a longer text is not a message.
 MAX_MESSAGE_CHARS = 4096
-RANKING_LENGTH = 10
 # Part of the cache key: change it whenever the pipeline below changes.
-MODEL_FORMAT = 2
-CALIBRATION_FOLDS = 3
+MODEL_FORMAT = 3
 CACHE_PREFIX = "intent-model-"
+CACHE_SUFFIX = ".npz"
 DEFAULT_CACHE_DIR = Path(".cache") / "nlu"
-
-# Word n-grams share the vectoriser with character n-grams under this prefix; normalised text
-# holds no ":" so no character n-gram can look like one.
-_WORD_PREFIX = "w:"
-
-
-class CombinedAnalyzer:
-    """Produce character n-grams inside word boundaries and word n-grams for one vectoriser."""
-
-    def __init__(
-        self,
-        char_range: tuple[int, int] = (2, 5),
-        word_range: tuple[int, int] = (1, 2),
-    ) -> None:
-        # One vectoriser instead of a FeatureUnion of two halves the per-message overhead of
-        # scikit-learn's input validation, which dominates the cost of a single prediction.
-        self._chars = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=char_range, lowercase=False
-        ).build_analyzer()
-        self._words = TfidfVectorizer(
-            analyzer="word",
-            ngram_range=word_range,
-            lowercase=False,
-            # One-letter words carry meaning in SMS French: "c", "j", "1".
-            token_pattern=r"(?u)\b\w+\b",
-        ).build_analyzer()
-
-    def __call__(self, text: str) -> list[str]:
-        """Return the features of an already normalised text."""
-        return [*self._chars(text), *(_WORD_PREFIX + word for word in self._words(text))]
-
-
-def build_pipeline(calibration_folds: int = CALIBRATION_FOLDS) -> Pipeline:
-    """Return the untrained intent classifier; it expects normalize_text output."""
-    return Pipeline(
-        [
-            ("features", TfidfVectorizer(analyzer=CombinedAnalyzer(), sublinear_tf=True)),
-            (
-                "classifier",
-                # A linear SVM cross-validated best (see nlu.evaluate); temperature scaling
-                # turns its margins into probabilities for the threshold and the ranking.
-                CalibratedClassifierCV(
-                    LinearSVC(C=1.0, max_iter=10_000),
-                    cv=calibration_folds,
-                    method="temperature",
-                    ensemble=False,
-                ),
-            ),
-        ]
-    )
-
-
-def calibration_folds_for(labels: Sequence[str]) -> int:
-    """Return how many calibration folds the rarest intent allows, at most CALIBRATION_FOLDS."""
-    counts: dict[str, int] = {}
-    for label in labels:
-        counts[label] = counts.get(label, 0) + 1
-    if len(counts) < 2:
-        msg = "training data needs at least two intents"
-        raise ValueError(msg)
-    rarest, count = min(counts.items(), key=lambda item: item[1])
-    if count < 2:
-        msg = f"intent {rarest!r} needs at least two examples"
-        raise ValueError(msg)
-    return min(CALIBRATION_FOLDS, count)
-
-
-class IntentModel:
-    """A trained intent classifier that ranks intents for one normalised text."""
-
-    def __init__(self, pipeline: Pipeline) -> None:
-        self.pipeline = pipeline
-        self._vectorizer = pipeline.named_steps["features"]
-        calibrated = pipeline.named_steps["classifier"].calibrated_classifiers_
-        if len(calibrated) != 1:
-            msg = "the intent classifier must be calibrated without ensembling"
-            raise ValueError(msg)
-        self._classifier = calibrated[0]
-        self.classes: tuple[str, ...] = tuple(str(name) for name in self._classifier.classes)
-        # The temperature-scaled SVM is the SVM's margins through one softmax calibrator;
-        # calling both directly skips a generic dispatch that costs a third of a parse.
-        # Other calibrations, or another scikit-learn layout, go through predict_proba.
-        estimator = getattr(self._classifier, "estimator", None)
-        calibrators = getattr(self._classifier, "calibrators", None)
-        self._direct = (
-            getattr(self._classifier, "method", None) == "temperature"
-            and hasattr(estimator, "decision_function")
-            and isinstance(calibrators, list)
-            and len(calibrators) == 1
-        )
-
-    def probabilities(self, texts: Sequence[str]) -> Any:
-        """Return an array of class probabilities, one row per normalised text."""
-        # Calling the fitted steps with validation off: the input is always a list of
-        # strings we built, and the checks cost more than the prediction itself.
-        with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
-            features = self._vectorizer.transform(list(texts))
-            if self._direct:
-                margins = self._classifier.estimator.decision_function(features)
-                return self._classifier.calibrators[0].predict(margins)
-            return self._classifier.predict_proba(features)
-
-    def rank(self, text: str, length: int = RANKING_LENGTH) -> list[IntentScore]:
-        """Return the best intents for one normalised text, most likely first."""
-        row = self.probabilities([text])[0]
-        order = np.argsort(row)[::-1][:length]
-        return [IntentScore(self.classes[index], float(row[index])) for index in order]
 
 
 def train_intent_model(data: TrainingData) -> IntentModel:
-    """Fit the intent classifier on every example of data."""
-    labels = data.labels
-    pipeline = build_pipeline(calibration_folds_for(labels))
-    started = time.perf_counter()
-    pipeline.fit([normalize_text(text) for text in data.texts], labels)
-    logger.info(
-        "trained the intent classifier on %d examples in %.2f s",
-        len(labels),
-        time.perf_counter() - started,
-    )
-    return IntentModel(pipeline)
+    """Fit the intent classifier on every example of data (this imports scikit-learn)."""
+    from nlu.training import fit_intent_model
+
+    return fit_intent_model(data)
 
 
 def cache_key(data: TrainingData) -> str:
     """Return the key of a trained model: the data, the pipeline and scikit-learn's version."""
-    payload = f"{MODEL_FORMAT}:{sklearn.__version__}:{data.content_hash}".encode()
+    # The distribution's version, read without importing scikit-learn and SciPy.
+    version = importlib.metadata.version("scikit-learn")
+    payload = f"{MODEL_FORMAT}:{version}:{data.content_hash}".encode()
     return hashlib.sha256(payload).hexdigest()[:32]
 
 
@@ -177,7 +59,7 @@ def load_or_train(data: TrainingData, cache_dir: Path | None) -> IntentModel:
     if cache_dir is None:
         return train_intent_model(data)
     key = cache_key(data)
-    path = cache_dir / f"{CACHE_PREFIX}{key}.joblib"
+    path = cache_dir / f"{CACHE_PREFIX}{key}{CACHE_SUFFIX}"
     model = _read_cache(path, key)
     if model is not None:
         logger.debug("loaded the intent classifier from %s", path)
@@ -192,32 +74,29 @@ def _read_cache(path: Path, key: str) -> IntentModel | None:
     if not path.is_file():
         return None
     try:
-        # The cache directory is written by this application only; like any pickle it must
-        # not be shared with untrusted users.
-        stored = joblib.load(path)
-        if not isinstance(stored, dict) or stored.get("key") != key:
-            logger.warning("ignoring the stale intent model cache %s", path)
-            return None
-        return IntentModel(stored["pipeline"])
-    except Exception as error:  # a corrupt pickle can raise anything: retrain instead
+        model = IntentModel.load(path, key)
+    except Exception as error:  # a truncated or foreign file can fail anywhere: retrain
         logger.warning("ignoring the unreadable intent model cache %s: %s", path, error)
         return None
+    if model is None:
+        logger.warning("ignoring the stale intent model cache %s", path)
+    return model
 
 
 def _write_cache(path: Path, key: str, model: IntentModel) -> None:
-    """Store model at path atomically and drop the caches of older data."""
+    """Store model at path atomically and drop the caches of older data and formats."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        os.close(handle)
         try:
-            joblib.dump({"key": key, "pipeline": model.pipeline}, temporary)
+            with os.fdopen(handle, "wb") as stream:
+                model.save(stream, key)
             # Another process may train at the same time: the rename keeps readers safe.
             Path(temporary).replace(path)
         finally:
             Path(temporary).unlink(missing_ok=True)
-        for old in path.parent.glob(f"{CACHE_PREFIX}*.joblib"):
-            if old != path:
+        for old in path.parent.glob(f"{CACHE_PREFIX}*"):
+            if old != path and old.suffix in {CACHE_SUFFIX, ".joblib"}:
                 old.unlink(missing_ok=True)
     except OSError as error:
         logger.warning("cannot cache the intent model in %s: %s", path.parent, error)

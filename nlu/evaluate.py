@@ -12,17 +12,12 @@ from pathlib import Path
 from sklearn.metrics import accuracy_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
 
-from nlu.embedded import (
-    CONFIDENCE_THRESHOLD,
-    EmbeddedParser,
-    IntentModel,
-    build_pipeline,
-    calibration_folds_for,
-)
+from nlu.embedded import CONFIDENCE_THRESHOLD, EmbeddedParser
 from nlu.entities import IMPLIED_ENTITIES, EntityExtractor
 from nlu.interface import NluParser
-from nlu.normalization import normalize_text
+from nlu.model import IntentModel
 from nlu.parser import DEFAULT_DATA_DIR
+from nlu.training import fit_pipeline
 from nlu.training_data import Example, TrainingData, load_training_data
 
 DEFAULT_FOLDS = 5
@@ -166,10 +161,8 @@ def cross_validate_data(
 
 def _train_parser(train: TrainingData, threshold: float) -> EmbeddedParser:
     """Fit the production pipeline on one training split."""
-    pipeline = build_pipeline(calibration_folds_for(train.labels))
-    pipeline.fit([normalize_text(text) for text in train.texts], train.labels)
     return EmbeddedParser(
-        IntentModel(pipeline),
+        IntentModel.from_pipeline(fit_pipeline(train)),
         EntityExtractor.from_training_data(train),
         threshold=threshold,
     )

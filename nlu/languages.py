@@ -11,9 +11,7 @@ from pathlib import Path
 
 from sklearn.metrics import accuracy_score, f1_score
 
-from nlu.embedded import CONFIDENCE_THRESHOLD, EmbeddedParser, IntentModel, build_pipeline
-from nlu.embedded import calibration_folds_for as _calibration_folds
-from nlu.entities import EntityExtractor
+from nlu.embedded import CONFIDENCE_THRESHOLD, EmbeddedParser
 from nlu.evaluate import EvaluationReport
 from nlu.language import Variety, detect_language
 from nlu.normalization import normalize_text
@@ -127,15 +125,7 @@ def held_out_by_language(
     if repeated:
         errors = [f"{e.source}: {e.text!r} is also a training example" for e in repeated]
         raise TrainingDataError(errors)
-    parser = _trained(data, threshold)
+    parser = EmbeddedParser.from_training_data(data, cache_dir=None, threshold=threshold)
     predicted = [parser.parse(example.text).intent for example in held_out.examples]
     title = f"Intents per language (held out: {test_dir.name}/, never trained on)"
     return score_by_language(title, held_out.examples, predicted)
-
-
-def _trained(data: TrainingData, threshold: float) -> EmbeddedParser:
-    pipeline = build_pipeline(_calibration_folds(data.labels))
-    pipeline.fit([normalize_text(text) for text in data.texts], data.labels)
-    return EmbeddedParser(
-        IntentModel(pipeline), EntityExtractor.from_training_data(data), threshold=threshold
-    )

@@ -5,7 +5,6 @@ from pathlib import Path
 
 from nlu.embedded import DEFAULT_CACHE_DIR, EmbeddedParser
 from nlu.interface import NluParser
-from nlu.rasa_http import RasaHttpParser
 
 logger = logging.getLogger(__name__)
 
@@ -25,5 +24,8 @@ def load_parser(
     )
     if rasa_url is None:
         return embedded
+    # httpx is imported only when a Rasa server is configured.
+    from nlu.rasa_http import RasaHttpParser
+
     logger.info("using the Rasa server at %s, with the embedded NLU as fallback", rasa_url)
     return RasaHttpParser(rasa_url, fallback=embedded)

@@ -27,6 +27,7 @@ from aiolimiter import AsyncLimiter
 from sqlalchemy.engine import Engine as DatabaseEngine
 from sqlmodel import col, select
 
+from bot import metrics
 from bot.campaigns.audience import audience_batch, parse_audience
 from bot.campaigns.delivery import BulkSender, CampaignMessage, Delivery, Outcome, Recipient
 from bot.domain import Channel, OutboxStatus
@@ -240,6 +241,7 @@ class Dispatcher:
             except Exception as error:  # a bug in one send must not stop the run
                 log.exception("sending outbox item %s failed", claim.item_id)
                 result = Delivery(Outcome.RETRY, f"unexpected error: {error}")
+            _count(channel, result)
             await self._writes.finished(claim.item_id, result)
 
     def _mark_sending(self, item_ids: list[int]) -> None:
@@ -388,3 +390,10 @@ class _GroupCommit:
                     future.set_result(None)
         finally:
             self._task = None
+
+
+def _count(channel: Channel, result: Delivery) -> None:
+    if result.outcome is Outcome.SENT:
+        metrics.sent(channel, "campaign")
+    elif result.outcome in (Outcome.RETRY, Outcome.FAILED):
+        metrics.send_failed(channel, result.reason, retried=result.outcome is Outcome.RETRY)

@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from sqlalchemy.engine import Engine as DatabaseEngine
 
+from bot import metrics
 from bot.domain import Channel
 from bot.storage import inbox, replies
 from bot.storage.database import new_session
@@ -229,6 +230,12 @@ class ReplySender(_Loop):
             )
 
     def _record(self, item: ReplyItem, result: SendResult) -> None:
+        if result.sent:
+            metrics.sent(self._channel, "reply")
+        else:
+            metrics.send_failed(
+                self._channel, result.reason, retried=result.retry_after is not None
+            )
         with new_session(self._database) as session:
             if result.sent:
                 replies.mark_sent(session, item_id=item.id or 0, provider_id=result.provider_id)

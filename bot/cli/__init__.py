@@ -10,9 +10,21 @@ from typing import Any
 
 import click
 
-from bot.cli import campaigns, contacts, content, db, events, handoffs, nlu, registrations, serve
+from bot.cli import (
+    campaigns,
+    contacts,
+    content,
+    db,
+    doctor,
+    events,
+    handoffs,
+    nlu,
+    registrations,
+    serve,
+)
 from bot.cli.context import CliContext
 from bot.errors import RelaisError
+from bot.logs import JsonLineFormatter, log_format
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -46,7 +58,8 @@ def _log_to_stderr(ctx: click.Context, verbose: bool) -> None:
     alembic = logging.getLogger("alembic")
     levels = root.level, alembic.level
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    json_lines = log_format() == "json"
+    handler.setFormatter(JsonLineFormatter() if json_lines else logging.Formatter(LOG_FORMAT))
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     if not verbose:
@@ -71,5 +84,6 @@ main.add_command(handoffs.handoffs)
 main.add_command(contacts.contacts)
 main.add_command(campaigns.campaign)
 main.add_command(events.event)
+main.add_command(doctor.doctor)
 
 __all__ = ["main"]

@@ -59,6 +59,8 @@ class CliContext:
         from bot.storage.database import create_db_engine, ensure_schema
 
         url = self.settings.database_url
+        # A fresh data directory is created; SQLite creates the file, not the folder.
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         with database_errors(url):
             engine = create_db_engine(url)
             self._cleanup.callback(engine.dispose)

@@ -22,7 +22,7 @@ def nlu_parse(cli: CliContext, text: str) -> None:
 
     settings = cli.settings
     parser = load_parser(
-        rasa_url=settings.rasa_url,
+        rasa_url=settings.rasa_url or None,  # an empty variable means none
         data_dir=settings.nlu_data_dir,
         cache_dir=settings.cache_dir / "nlu",
     )

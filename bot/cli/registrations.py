@@ -17,7 +17,12 @@ def registrations() -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
 )
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write; a relative path is taken inside RELAIS_DATA_DIR.",
+)
 @pass_cli
 def registrations_export(cli: CliContext, fmt: str, output: Path | None) -> None:
     """Export every registration (standard output by default)."""
@@ -27,6 +32,8 @@ def registrations_export(cli: CliContext, fmt: str, output: Path | None) -> None
     if output is None:
         count = export_registrations(database, sys.stdout, ExportFormat(fmt))
     else:
+        output = cli.settings.in_data_dir(output)
+        output.parent.mkdir(parents=True, exist_ok=True)
         with output.open("w", encoding="utf-8", newline="") as out:
             count = export_registrations(database, out, ExportFormat(fmt))
     click.echo(f"{count} registration(s) exported", err=True)

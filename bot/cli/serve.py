@@ -21,7 +21,15 @@ def serve(cli: CliContext, host: str, port: int) -> None:
 
     relais = build_app(cli.settings)
     click.echo(f"Relais is listening: open http://{host}:{port}/chat to talk to the bot", err=True)
-    uvicorn.run(create_web_app(relais), host=host, port=port, log_level="info")
+    # In JSON mode uvicorn's own loggers go through the root handler, as JSON lines too.
+    json_lines = cli.settings.log_format == "json"
+    uvicorn.run(
+        create_web_app(relais),
+        host=host,
+        port=port,
+        log_level="info",
+        log_config=None if json_lines else uvicorn.config.LOGGING_CONFIG,
+    )
 
 
 @click.command()

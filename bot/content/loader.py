@@ -52,7 +52,8 @@ class ContentError(RelaisError):
         super().__init__(message)
 
 
-class _ContentLoader(yaml.SafeLoader):
+# libyaml's parser reads the files about ten times faster than the pure-Python one.
+class _ContentLoader(yaml.CSafeLoader):
     """Safe YAML loading that refuses duplicate keys and reads only true/false as booleans."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:

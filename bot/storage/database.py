@@ -1,22 +1,26 @@
 """Database engine, sessions and migrations."""
 
+import ast
 import logging
+import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.errors import RelaisError
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Alembic's default table, which env.py keeps.
+VERSION_TABLE = "alembic_version"
+_REVISION_LINE = re.compile(r"^(down_revision|revision)\b[^=\n]*=(.+)$", re.MULTILINE)
 
 
 class SchemaError(RelaisError, RuntimeError):
@@ -60,8 +64,11 @@ def new_session(engine: Engine) -> Session:
     return Session(engine, expire_on_commit=False)
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str) -> "Config":
     """Build the Alembic configuration for a database URL (no alembic.ini needed)."""
+    # Alembic is imported only to migrate: checking the revision at start-up does without it.
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -70,15 +77,40 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database schema up to `revision`."""
+    from alembic import command
+
     command.upgrade(alembic_config(url), revision)
+
+
+def migration_heads() -> set[str]:
+    """Return the latest revisions of the migration files, read without importing Alembic."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        found = dict(
+            (name, ast.literal_eval(value.strip()))
+            for name, value in _REVISION_LINE.findall(path.read_text(encoding="utf-8"))
+        )
+        if "revision" not in found:
+            continue
+        revisions.add(found["revision"])
+        down = found.get("down_revision")
+        parents.update([down] if isinstance(down, str) else (down or ()))
+    return revisions - parents
+
+
+def current_revisions(engine: Engine) -> set[str]:
+    """Return the revisions the database says it is at (none before the first migration)."""
+    with engine.connect() as connection:
+        if not sa.inspect(connection).has_table(VERSION_TABLE):
+            return set()
+        rows = connection.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}"))
+        return {str(row[0]) for row in rows}
 
 
 def is_up_to_date(engine: Engine) -> bool:
     """Tell whether the database is at the latest migration."""
-    heads = set(ScriptDirectory.from_config(alembic_config(str(engine.url))).get_heads())
-    with engine.connect() as connection:
-        current = set(MigrationContext.configure(connection).get_current_heads())
-    return current == heads
+    return current_revisions(engine) == migration_heads()
 
 
 def ensure_schema(engine: Engine, url: str) -> None:

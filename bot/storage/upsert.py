@@ -3,7 +3,6 @@
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session, SQLModel
 
@@ -15,9 +14,14 @@ def insert_ignoring_conflicts(
     dialect = session.get_bind().dialect.name
     table = model.__table__  # type: ignore[attr-defined]
     statement: Insert
+    # Each dialect's module is imported on first use: an SQLite process never loads PostgreSQL's.
     if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
         statement = postgresql.insert(table).values(**values).on_conflict_do_nothing()
     elif dialect == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
         statement = sqlite.insert(table).values(**values).on_conflict_do_nothing()
     else:
         msg = f"unsupported database dialect {dialect!r}"

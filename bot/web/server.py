@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot import metrics
 from bot.app import Relais
 from bot.channels import ChannelAdapter
 from bot.channels.bodies import BodyTooLarge, parse_json, read_bounded
@@ -26,6 +27,7 @@ from bot.domain import Channel, Locale
 from bot.storage.database import check_connection
 from bot.storage.models import Contact, ProcessedMessage, ReplyItem
 from bot.storage.types import clip
+from bot.web.metrics import metrics_endpoint
 from bot.web.security import SecurityHeaders, SessionSigner, csp_nonce, is_https, session_key
 
 log = logging.getLogger(__name__)
@@ -111,6 +113,7 @@ def create_web_app(relais: Relais, channels: list[ChannelAdapter] | None = None)
         items = await run_in_threadpool(
             lambda: relais.engine.handle_into_outbox(incoming, delivered=True)
         )
+        metrics.sent(Channel.WEB, "reply", len(items))
         return JSONResponse({"replies": [_reply_json(item) for item in items]})
 
     @asynccontextmanager
@@ -128,6 +131,7 @@ def create_web_app(relais: Relais, channels: list[ChannelAdapter] | None = None)
     routes: list[BaseRoute] = [
         Route("/", lambda request: RedirectResponse("/chat", status_code=307), methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/metrics", metrics_endpoint(relais.database), methods=["GET"]),
         Route("/chat", chat_page, methods=["GET"]),
         Route("/chat/messages", chat_message, methods=["POST"]),
     ]

@@ -41,3 +41,35 @@ def test_scripted_chat_on_a_new_database(tmp_path: Path) -> None:
     result = run("-m", "bot", "chat", env=env, stdin="bonjour\n")
     assert result.returncode == 0, result.stderr
     assert "  1. Créer une organisation" in result.stdout
+
+
+# What a chat in the terminal does without: the NLU model comes from the cache as arrays, the
+# schema's revision is read without Alembic, and no provider or web library is loaded.
+CHAT_NEEDS_NONE_OF = (
+    "aiohttp",
+    "alembic",
+    "httpx",
+    "scipy",
+    "sklearn",
+    "telegram",
+    "twilio",
+    "uvicorn",
+)
+
+
+def test_chat_with_a_cached_model_imports_no_training_or_provider_library(tmp_path: Path) -> None:
+    env = cli_env(f"sqlite:///{tmp_path / 'relais.db'}")
+    first = run("-m", "bot", "chat", env=env, stdin="bonjour\n")  # trains or reuses the cache
+    assert first.returncode == 0, first.stderr
+
+    result = run("-X", "importtime", "-m", "bot", "chat", env=env, stdin="bonjour\n")
+
+    assert result.returncode == 0, result.stderr
+    assert "  1. Créer une organisation" in result.stdout
+    imported = {
+        line.rsplit("|", 1)[1].strip().split(".")[0]
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert "sqlalchemy" in imported  # the measurement saw the imports
+    assert not imported & set(CHAT_NEEDS_NONE_OF), sorted(imported & set(CHAT_NEEDS_NONE_OF))

@@ -1,6 +1,7 @@
 """The built wheel is complete: in a fresh venv outside the checkout, it serves and chats."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -82,12 +83,23 @@ def test_relais_chat_from_the_wheel(installed: Path, tmp_path: Path) -> None:
     assert (tmp_path / "relais.db").exists()  # data in the working directory
 
 
-def test_relais_serve_from_the_wheel(installed: Path, tmp_path: Path) -> None:
+def test_relais_serve_from_the_wheel_keeps_its_data_in_the_data_dir(
+    installed: Path, tmp_path: Path
+) -> None:
     port = free_port()
+    elsewhere, data = tmp_path / "elsewhere", tmp_path / "data" / "relais"
+    elsewhere.mkdir()
+    env = run_env(elsewhere)
+    env["RELAIS_DATA_DIR"] = str(data)
+    # The cache goes to the data directory too; the test run's model is copied there first.
+    del env["RELAIS_CACHE_DIR"]
+    (data / ".cache" / "nlu").mkdir(parents=True)
+    for model in (PROJECT_ROOT / ".cache" / "nlu").glob("intent-model-*.npz"):
+        shutil.copy(model, data / ".cache" / "nlu" / model.name)
     server = subprocess.Popen(
         [str(installed / "bin" / "relais"), "serve", "--port", str(port)],
-        cwd=tmp_path,
-        env=run_env(tmp_path),
+        cwd=elsewhere,
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -104,6 +116,10 @@ def test_relais_serve_from_the_wheel(installed: Path, tmp_path: Path) -> None:
         assert health.json() == {"status": "ok", "database": "ok"}
         page = httpx.get(f"http://127.0.0.1:{port}/", follow_redirects=True, timeout=5)
         assert page.status_code == 200 and 'lang="fr"' in page.text
+        # The database and the session key are in the data directory, nothing in the cwd.
+        assert (data / "relais.db").is_file()
+        assert (data / ".cache" / "session.key").is_file()
+        assert list(elsewhere.iterdir()) == []
     finally:
         server.terminate()
         server.communicate(timeout=20)

@@ -3,12 +3,12 @@
 import logging
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pytest
 
 from nlu import embedded
-from nlu.embedded import CACHE_PREFIX, IntentModel, cache_key, load_or_train
+from nlu.embedded import CACHE_PREFIX, CACHE_SUFFIX, IntentModel, cache_key, load_or_train
+from nlu.model import IntentModel as ArrayModel
 from nlu.normalization import normalize_text
 from nlu.training_data import TrainingData, load_training_data
 
@@ -37,7 +37,9 @@ def test_second_load_reuses_the_cache(
     second = load_or_train(data, cache)
 
     assert len(calls) == 1
-    assert [path.name for path in cache.iterdir()] == [f"{CACHE_PREFIX}{cache_key(data)}.joblib"]
+    assert [path.name for path in cache.iterdir()] == [
+        f"{CACHE_PREFIX}{cache_key(data)}{CACHE_SUFFIX}"
+    ]
     assert second.classes == first.classes
     assert second.rank("bonsoir")[0].name == "greet"
 
@@ -62,10 +64,12 @@ def test_changed_data_changes_the_hash_and_retrains(
     assert cache_key(after) != cache_key(before)
     assert len(calls) == 1
     # The model of the old data is removed rather than left to pile up.
-    assert [path.name for path in cache.iterdir()] == [f"{CACHE_PREFIX}{cache_key(after)}.joblib"]
+    assert [path.name for path in cache.iterdir()] == [
+        f"{CACHE_PREFIX}{cache_key(after)}{CACHE_SUFFIX}"
+    ]
 
 
-@pytest.mark.parametrize("content", [b"not a pickle", b""])
+@pytest.mark.parametrize("content", [b"not an archive", b"", b"PK\x03\x04truncated"])
 def test_a_corrupt_cache_is_retrained(
     small_data_dir: Path,
     tmp_path: Path,
@@ -74,7 +78,7 @@ def test_a_corrupt_cache_is_retrained(
     content: bytes,
 ) -> None:
     data = load_training_data(small_data_dir)
-    path = tmp_path / f"{CACHE_PREFIX}{cache_key(data)}.joblib"
+    path = tmp_path / f"{CACHE_PREFIX}{cache_key(data)}{CACHE_SUFFIX}"
     path.write_bytes(content)
     calls = count_training(monkeypatch)
 
@@ -93,8 +97,9 @@ def test_a_stale_cache_is_retrained(
 ) -> None:
     data = load_training_data(small_data_dir)
     model = load_or_train(data, None)
-    path = tmp_path / f"{CACHE_PREFIX}{cache_key(data)}.joblib"
-    joblib.dump({"key": "another key", "pipeline": model.pipeline}, path)
+    path = tmp_path / f"{CACHE_PREFIX}{cache_key(data)}{CACHE_SUFFIX}"
+    with path.open("wb") as handle:
+        model.save(handle, "another key")
     calls = count_training(monkeypatch)
 
     load_or_train(data, tmp_path)
@@ -116,8 +121,43 @@ def test_an_unwritable_cache_still_gives_a_model(
     assert "cannot cache the intent model" in caplog.text
 
 
-def test_direct_prediction_matches_the_pipeline(training_data: TrainingData) -> None:
-    model = embedded.train_intent_model(training_data)
-    texts = [normalize_text(text) for text in training_data.texts[::20]]
+def test_the_array_model_predicts_what_the_pipeline_predicts(training_data: TrainingData) -> None:
+    from nlu.training import fit_pipeline
 
-    assert np.allclose(model.probabilities(texts), model.pipeline.predict_proba(texts))
+    pipeline = fit_pipeline(training_data)
+    model = ArrayModel.from_pipeline(pipeline)
+    texts = [normalize_text(text) for text in training_data.texts[::7]]
+    texts += ["", "zzzz qqqq", "a", "inscription inscription inscription", "c koi 1 asso"]
+
+    assert np.allclose(model.probabilities(texts), pipeline.predict_proba(texts), atol=1e-9)
+    assert [model.classes[i] for i in model.probabilities(texts).argmax(axis=1)] == list(
+        pipeline.predict(texts)
+    )
+
+
+def test_a_saved_model_loads_back_identical(small_data_dir: Path, tmp_path: Path) -> None:
+    data = load_training_data(small_data_dir)
+    model = load_or_train(data, None)
+    path = tmp_path / "model.npz"
+    with path.open("wb") as handle:
+        model.save(handle, "k")
+
+    loaded = ArrayModel.load(path, "k")
+
+    assert loaded is not None and loaded.classes == model.classes
+    texts = ["bonsoir", "au revoir", "merci bcp"]
+    assert np.array_equal(loaded.probabilities(texts), model.probabilities(texts))
+    assert ArrayModel.load(path, "another key") is None
+
+
+def test_an_old_format_cache_is_removed(small_data_dir: Path, tmp_path: Path) -> None:
+    data = load_training_data(small_data_dir)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / f"{CACHE_PREFIX}0123.joblib").write_bytes(b"a model of the previous format")
+
+    load_or_train(data, cache)
+
+    assert [path.name for path in cache.iterdir()] == [
+        f"{CACHE_PREFIX}{cache_key(data)}{CACHE_SUFFIX}"
+    ]

@@ -172,7 +172,7 @@ def test_load_parser_returns_an_embedded_parser(small_data_dir: Path, tmp_path: 
     assert isinstance(parser, NluParser)
     assert isinstance(parser, EmbeddedParser)
     assert parser.parse("bonsoir").intent == "greet"
-    assert list((tmp_path / "cache").glob("*.joblib"))
+    assert list((tmp_path / "cache").glob("*.npz"))
 
 
 def test_load_parser_caches_under_the_current_directory_by_default(
@@ -182,4 +182,4 @@ def test_load_parser_caches_under_the_current_directory_by_default(
 
     load_parser(data_dir=small_data_dir)
 
-    assert list((tmp_path / ".cache" / "nlu").glob("intent-model-*.joblib"))
+    assert list((tmp_path / ".cache" / "nlu").glob("intent-model-*.npz"))

@@ -205,3 +205,14 @@ def test_old_message_ids_are_forgotten(db: DatabaseEngine) -> None:
         assert contacts.forget_processed_messages(session, before=utcnow() + timedelta(days=1)) == 1
         assert contacts.claim_message(session, channel=Channel.WEB, message_id="old")
         session.commit()
+
+
+def test_the_heads_read_from_the_files_are_alembics() -> None:
+    from alembic.script import ScriptDirectory
+
+    from bot.storage.database import alembic_config, migration_heads
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+
+    assert migration_heads() == set(script.get_heads())
+    assert len(migration_heads()) == 1

@@ -68,6 +68,8 @@ class FakeTwilio:
         self.held = 0
         # Told of each accepted message (recipient, arrival time): lets a benchmark wait.
         self.on_call: Callable[[str, float], None] | None = None
+        # What the account fetch reports: "active", "suspended" or "closed".
+        self.account_status = "active"
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -78,6 +80,9 @@ class FakeTwilio:
 
             def do_POST(self) -> None:
                 fake._answer(self)
+
+            def do_GET(self) -> None:
+                fake._account(self)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -111,6 +116,7 @@ class FakeTwilio:
         self._drop_held = False
         self.dropped = 0
         self.held = 0
+        self.account_status = "active"
         self._gate.set()
 
     def hold(self) -> None:
@@ -140,6 +146,27 @@ class FakeTwilio:
     def sent_to(self, to: str) -> list[Call]:
         """Return the messages Twilio accepted for one recipient."""
         return [call for call in self.calls if call.to == to and call.answered == 201]
+
+    def _account(self, request: BaseHTTPRequestHandler) -> None:
+        """Answer `GET /2010-04-01/Accounts/{sid}.json`, Twilio's fetch of the account."""
+        expected_auth = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
+        if request.path != f"/2010-04-01/Accounts/{ACCOUNT_SID}.json":
+            _reply(request, 404, _error(20404, 404, "The requested resource was not found"))
+        elif request.headers.get("Authorization") != expected_auth:
+            _reply(request, 401, _error(20003, *ERRORS[20003]))
+        else:
+            _reply(
+                request,
+                200,
+                {
+                    "sid": ACCOUNT_SID,
+                    "friendly_name": "DGES Relais",
+                    "status": self.account_status,
+                    "type": "Full",
+                    "date_created": "Mon, 02 Nov 2026 10:00:00 +0000",
+                    "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}.json",
+                },
+            )
 
     def _answer(self, request: BaseHTTPRequestHandler) -> None:
         length = int(request.headers.get("Content-Length") or 0)
@@ -180,6 +207,15 @@ class FakeTwilio:
         request.send_header("Content-Length", str(len(data)))
         request.end_headers()
         request.wfile.write(data)
+
+
+def _reply(request: BaseHTTPRequestHandler, status: int, payload: dict[str, Any]) -> None:
+    data = json.dumps(payload).encode()
+    request.send_response(status)
+    request.send_header("Content-Type", "application/json; charset=utf-8")
+    request.send_header("Content-Length", str(len(data)))
+    request.end_headers()
+    request.wfile.write(data)
 
 
 def _error(code: int, status: int, message: str) -> dict[str, Any]:
