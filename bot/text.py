@@ -3,7 +3,9 @@
 import re
 import unicodedata
 
-_NUMBER = re.compile(r"\d[\d\s.\u00a0\u202f]*")
+# A number stands apart from letters: in Darija written with Latin letters, digits are
+# letters ("ta3awoniya"), not a count.
+_NUMBER = re.compile(r"(?<![^\W\d_])\d[\d\s.\u00a0\u202f]*(?![^\W\d_])")
 # NUL and the other C0 controls but tab and newlines, and lone UTF-16 surrogates: no database or
 # encoder takes them, and no person types them.
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")

@@ -33,7 +33,7 @@ MAX_MODEL_CHARS = 1000
 # No channel delivers more than Telegram's 4,096 characters: a longer text is not a message.
 MAX_MESSAGE_CHARS = 4096
 # Part of the cache key: change it whenever the pipeline below changes.
-MODEL_FORMAT = 2
+MODEL_FORMAT = 3
 CACHE_PREFIX = "intent-model-"
 CACHE_SUFFIX = ".npz"
 DEFAULT_CACHE_DIR = Path(".cache") / "nlu"

@@ -35,8 +35,25 @@ def nlu_parse(cli: CliContext, text: str) -> None:
 @click.option("--folds", default=5, show_default=True, help="Cross-validation folds.")
 @pass_cli
 def nlu_evaluate(cli: CliContext, folds: int) -> None:
-    """Print a cross-validated per-intent precision/recall report."""
-    from nlu.evaluate import cross_validate
+    """Print a cross-validated per-intent report, then the scores of each language."""
+    from nlu.evaluate import cross_validate_data
+    from nlu.languages import cross_validation_by_language, held_out_by_language
+    from nlu.training_data import TrainingDataError, load_training_data
 
-    report = cross_validate(cli.settings.nlu_data_dir, folds=folds)
+    data = load_training_data(cli.settings.nlu_data_dir)
+    report = cross_validate_data(data, folds=folds)
     click.echo(report.format())
+    click.echo("")
+    click.echo(cross_validation_by_language(data, report).format())
+    click.echo("")
+    # The held-out phrasings sit beside the training data: nlu/test next to nlu/data.
+    test_dir = cli.settings.nlu_data_dir.parent / "test"
+    if not test_dir.is_dir():
+        click.echo(f"No held-out set in {test_dir}: only the cross-validation is reported.")
+        return
+    try:
+        held_out = held_out_by_language(cli.settings.nlu_data_dir, test_dir)
+    except TrainingDataError as error:
+        click.echo(f"The held-out set cannot be used:\n{error}", err=True)
+        raise SystemExit(1) from None
+    click.echo(held_out.format())

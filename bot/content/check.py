@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.content.loader import DEFAULT_CONTENT_DIR, entry_path, read_pack
 from bot.content.placeholders import find_placeholders, malformed_placeholders
+from bot.content.translations import TRANSLATED, localized_texts, translation_problems
 
 # A Twilio WhatsApp body holds 1600 characters (Telegram 4096): any single text must fit.
 MAX_TEXT_CHARS = 1600
@@ -32,6 +33,9 @@ class CheckReport:
 
     errors: list[str] = field(default_factory=list)
     placeholders: list[Placeholder] = field(default_factory=list)
+    # How many texts the pack has, and how many of them each language translates.
+    texts: int = 0
+    translated: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TRANSLATED, 0))
 
     @property
     def ok(self) -> bool:
@@ -46,10 +50,21 @@ def check_pack(root: Path = DEFAULT_CONTENT_DIR, country: str = "ga") -> CheckRe
     for raw in reading.files:
         for loc, text in _strings(raw.data, []):
             entry = entry_path(loc)
-            report.placeholders.extend(
-                Placeholder(raw.display, entry, what) for what in find_placeholders(text)
-            )
+            # A translation's placeholders mirror the French ones (checked below): listing
+            # them too would ask to fill in the same thing three times.
+            if not (loc and loc[-1] in TRANSLATED):
+                report.placeholders.extend(
+                    Placeholder(raw.display, entry, what) for what in find_placeholders(text)
+                )
             report.errors.extend(f"{raw.display}: {entry}: {problem}" for problem in _lint(text))
+        for found in localized_texts(raw.data):
+            report.texts += 1
+            for code in TRANSLATED:
+                report.translated[code] += isinstance(found.texts.get(code), str)
+        report.errors.extend(
+            f"{raw.display}: {entry_path(problem.loc)}: {problem.message}"
+            for problem in translation_problems(raw.data)
+        )
     return report
 
 
@@ -92,6 +107,10 @@ def format_report(report: CheckReport) -> str:
             lines.append(f"  {file}")
             lines.extend(f"    {p.entry}: {p.text}" for p in placeholders)
         lines.append("")
+    translated = ", ".join(
+        f"{code} {count}/{report.texts}" for code, count in report.translated.items()
+    )
+    lines.append(f"Translated texts: {translated}.")
     files = len({placeholder.file for placeholder in report.placeholders})
     errors = _plural(len(report.errors), "error")
     to_fill = _plural(len(report.placeholders), "placeholder")

@@ -8,6 +8,8 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$")]
 Count = Annotated[int, Field(strict=True, ge=0)]
 Url = Annotated[str, StringConstraints(pattern=r"^https?://\S+$")]
+# A short hash of a French text (see bot.content.translations.french_hash).
+FrenchHash = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{8}$")]
 
 
 class _Model(BaseModel):
@@ -17,11 +19,16 @@ class _Model(BaseModel):
 
 
 class LocalizedText(_Model):
-    """A text in French and, where written, in English and Arabic."""
+    """A text in French and, where written, in English and Arabic.
+
+    `from_fr` records which French the translations were written from: once the French
+    changes, `relais content check` calls them stale until they are reviewed and stamped again.
+    """
 
     fr: Text
     en: Text | None = None
     ar: Text | None = None
+    from_fr: FrenchHash | None = None
 
     def get(self, locale: str) -> str:
         """Return the text in a locale ("en", "en_GB", Locale.EN), French when not written."""
@@ -31,4 +38,5 @@ class LocalizedText(_Model):
 
     def texts(self) -> dict[str, str]:
         """Return the written texts keyed by locale."""
-        return {key: value for key, value in self.model_dump().items() if value is not None}
+        written = {"fr": self.fr, "en": self.en, "ar": self.ar}
+        return {key: value for key, value in written.items() if value is not None}

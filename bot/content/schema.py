@@ -26,11 +26,17 @@ _EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$"
 
 
 class Source(_Model):
-    """Where a statement comes from."""
+    """Where a statement comes from: the title is shown to citizens, the note is for staff."""
 
-    title: Text
+    title: LocalizedText
     url: Url | None = None
     note: Text | None = None
+
+    @field_validator("title", mode="before")
+    @classmethod
+    def _plain_title(cls, value: object) -> object:
+        # A title written as a plain string is its French text (then reported untranslated).
+        return {"fr": value} if isinstance(value, str) else value
 
 
 Sources = Annotated[list[Source], Field(min_length=1)]

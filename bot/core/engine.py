@@ -11,9 +11,10 @@ from bot.core import i18n
 from bot.core.actions import Handoff, MainMenu
 from bot.core.i18n import _
 from bot.core.messages import Incoming, Outgoing
+from bot.core.reply_language import LanguageReading, read_language, remembered, switch_offer
 from bot.core.router import Router
 from bot.core.turn import OFFERED_KEY, Services, Turn
-from bot.domain import Locale, ReplyStatus
+from bot.domain import ReplyStatus
 from bot.locks import ThreadLocks
 from bot.storage import contacts, replies
 from bot.storage.database import new_session
@@ -141,7 +142,15 @@ class Engine:
             contact.locale_hint = clip(Contact, "locale_hint", incoming.locale_hint)
         if incoming.profile_name and not contact.name:
             contact.name = clip(Contact, "name", incoming.profile_name)
-        translator = self._catalogues.translator(self._locale_of(contact.locale, incoming))
+        reading = read_language(
+            chosen=contact.locale,
+            incoming=incoming,
+            flow=conversation.flow,
+            data=conversation.data,
+            default=self._services.settings.default_locale,
+        )
+        conversation.data = remembered(conversation.data, reading)
+        translator = self._catalogues.translator(reading.locale)
         turn = Turn(
             incoming=incoming,
             contact=contact,
@@ -155,18 +164,25 @@ class Engine:
             if not turn.contact_deleted:
                 self._count_misunderstandings(turn)
         if not turn.contact_deleted:
+            self._offer_switch(turn, reading)
             _remember_choices(turn)
             turn.touch()
             session.add(contact)
             session.add(turn.conversation)
         return turn
 
-    def _locale_of(self, chosen: str | None, incoming: Incoming) -> Locale:
-        for candidate in (chosen, incoming.locale_hint):
-            locale = i18n.parse_locale(candidate)
-            if locale is not None:
-                return locale
-        return self._services.settings.default_locale
+    def _offer_switch(self, turn: Turn, reading: LanguageReading) -> None:
+        """Put first an offer to continue in the language the person now writes in."""
+        offer = switch_offer(
+            chosen=turn.contact.locale,
+            reading=reading,
+            data=turn.conversation.data,
+            catalogues=self._catalogues,
+        )
+        if offer is not None:
+            # First, so that a typed number still answers the buttons of the reply itself.
+            turn.replies.insert(0, offer[0])
+            turn.conversation.data = offer[1]
 
     def _count_misunderstandings(self, turn: Turn) -> None:
         conversation = turn.conversation

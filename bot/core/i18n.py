@@ -15,7 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale as BabelLocale
-from babel import dates, numbers
+from babel import dates, lists, numbers
 from babel.support import Translations
 
 from bot.domain import Locale
@@ -67,10 +67,24 @@ class Translator:
         return _phone_safe(numbers.format_decimal(value, locale=self.locale.value))
 
     def format_amount(self, value: int | float | Decimal, currency: str) -> str:
-        """Format an amount of money ("10 000 FCFA")."""
+        """Format an amount of money the locale's way ("10 000 FCFA", "10,000 CFA francs").
+
+        French readers know the currency by its symbol; in English and Arabic the symbol
+        ("FCFA10,000") reads as a French abbreviation, so the currency is named in full.
+        """
         return _phone_safe(
-            numbers.format_currency(value, currency, locale=self.locale.value, currency_digits=True)
+            numbers.format_currency(
+                value,
+                currency,
+                locale=self.locale.value,
+                currency_digits=True,
+                format_type="standard" if self.locale is Locale.FR else "name",
+            )
         )
+
+    def format_list(self, items: list[str]) -> str:
+        """Join items the language's way ("a, b et c", "a, b, and c", "a وb وc")."""
+        return str(lists.format_list(items, locale=self.locale.value)) if items else ""
 
     @property
     def is_rtl(self) -> bool:

@@ -6,7 +6,7 @@ from typing import Any, Protocol
 from sqlmodel import Session
 
 from bot.content import ContentPack, LocalizedText, replace_placeholders
-from bot.core.i18n import Catalogues, Translator, _
+from bot.core.i18n import REFERENCE_LOCALE, Catalogues, Translator, _
 from bot.core.messages import Choice, Incoming, Outgoing
 from bot.core.payloads import Payload
 from bot.domain import Flow, OrgType
@@ -21,7 +21,11 @@ TOPIC_KEY = "topic"
 OFFERED_KEY = "offered"
 # A pre-registration left half-way is kept apart from the flow, to resume it later.
 FORM_KEY = "form"
-KEPT_KEYS = (TOPIC_KEY, FORM_KEY)
+# The language of the person's last message that could be told, and the languages a switch
+# was already offered to (bot.core.reply_language): both outlive any flow.
+WRITTEN_KEY = "written_in"
+SWITCH_OFFERED_KEY = "switch_offered"
+KEPT_KEYS = (TOPIC_KEY, FORM_KEY, WRITTEN_KEY, SWITCH_OFFERED_KEY)
 
 
 class Notices(Protocol):
@@ -87,14 +91,25 @@ class Turn:
 
     def local(self, text: LocalizedText) -> str:
         """Return content text in the contact's language, placeholders said plainly."""
-        return self.plain(text.get(self.translator.locale.value))
-
-    def plain(self, text: str) -> str:
-        """Say "to be confirmed with the directorate" where the content still has a placeholder."""
         return replace_placeholders(
-            text,
+            text.get(self.translator.locale.value),
             lambda what: _("{what} (à confirmer auprès de la {directorate})").format(
                 what=what, directorate=self.directorate
+            ),
+        )
+
+    def plain(self, text: str) -> str:
+        """Say "to be confirmed with the directorate" where an untranslated field is not known.
+
+        Such a field (a phone number, an e-mail) is written once, its placeholder described in
+        French: other languages get a sentence of their own instead of the French description.
+        """
+        if self.translator.locale is REFERENCE_LOCALE:
+            return self.local(LocalizedText(fr=text))
+        return replace_placeholders(
+            text,
+            lambda _what: _("pas encore connu (à confirmer auprès de la {directorate})").format(
+                directorate=self.directorate
             ),
         )
 

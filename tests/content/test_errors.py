@@ -194,12 +194,25 @@ def test_check_finds_text_problems(edit: Edit) -> None:
     root = edit("faq.yml", "[À COMPLÉTER : qui contacter pour un financement]", "[À COMPLÉTER]")
     load_pack(root, "ga")  # text rules belong to the check, not to loading
     report = check_pack(root, "ga")
+    stale = (
+        "stale: the French changed since the translations were written; update them, "
+        "then run `relais content stamp --refresh`"
+    )
+    moved = (
+        "placeholders differ from the French: keep each [À COMPLÉTER : ...] on the same "
+        "line as in the French"
+    )
     assert report.errors == [
         "content/ga/faq.yml: entries.about_ess.answer.fr: "
         "plain text only: no markdown (**, __, `, [..](..), #)",
         "content/ga/faq.yml: entries.funding.answer.fr: "
         "a placeholder must read [À COMPLÉTER : what to fill in]",
+        # Changing the French makes its translations stale.
+        f"content/ga/faq.yml: entries.about_ess.answer.from_fr: {stale}",
+        f"content/ga/faq.yml: entries.funding.answer.from_fr: {stale}",
+        f"content/ga/faq.yml: entries.funding.answer.en: {moved}",
+        f"content/ga/faq.yml: entries.funding.answer.ar: {moved}",
     ]
     text = format_report(report)
-    assert text.startswith("Errors (2):\n  content/ga/faq.yml: entries.about_ess")
-    assert text.splitlines()[-1].startswith("FAILED: 2 errors, ")
+    assert text.startswith("Errors (6):\n  content/ga/faq.yml: entries.about_ess")
+    assert text.splitlines()[-1].startswith("FAILED: 6 errors, ")

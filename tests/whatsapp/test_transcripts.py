@@ -76,10 +76,11 @@ def test_stop_is_confirmed_once_and_start_subscribes_again(whatsapp_chat: WhatsA
         whatsapp_chat,
         [
             ("Start", "C'est fait"),
-            ("إيقاف", "vous ne recevrez plus"),
+            # Each answer is in the language of the word the person wrote.
+            ("إيقاف", "لن تصلك الأخبار"),
             ("REPRENDRE", "C'est fait"),
             ("désabonner", "vous ne recevrez plus"),
-            ("subscribe", "C'est fait"),
+            ("subscribe", "Done: you will get news"),
         ],
     )
 

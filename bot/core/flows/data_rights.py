@@ -88,7 +88,8 @@ class DataRightsFeature(Feature):
             _("• Nom : {name}").format(name=contact.name or "—"),
             _("• Langue choisie : {language}").format(language=autonym(locale) if locale else "—"),
             _("• Abonnements : {topics}").format(
-                topics=", ".join(_(TOPIC_NAMES[topic]) for topic in topics) or "—"
+                topics=turn.translator.format_list([_(TOPIC_NAMES[topic]) for topic in topics])
+                or "—"
             ),
             _("• Demandes de contact avec un agent : {count}").format(count=len(handoffs)),
         ]

@@ -40,7 +40,8 @@ class FaqFeature(Feature):
     def answer(self, turn: Turn, topic: FaqTopic) -> None:
         """Show one FAQ answer with its sources and review date."""
         entry = turn.pack.faq[topic]
-        sources = "; ".join(source.title for source in entry.sources)
+        # Translators: separates the titles of the sources, which may hold commas.
+        sources = _("; ").join(turn.local(source.title) for source in entry.sources)
         text = "\n\n".join(
             [
                 turn.local(entry.answer),

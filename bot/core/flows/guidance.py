@@ -231,7 +231,8 @@ def _item(marker: str, text: str) -> str:
 
 
 def _sources_line(turn: Turn, procedure: Procedure) -> str:
-    sources = "; ".join(_source_text(source) for source in procedure.sources)
+    # Translators: separates the titles of the sources, which may hold commas.
+    sources = _("; ").join(_source_text(turn, source) for source in procedure.sources)
     return _(
         "Sources : {sources}. Vérifié le {date}. Renseignez-vous aussi auprès de la {directorate}."
     ).format(
@@ -241,5 +242,6 @@ def _sources_line(turn: Turn, procedure: Procedure) -> str:
     )
 
 
-def _source_text(source: Source) -> str:
-    return f"{source.title} ({source.url})" if source.url else source.title
+def _source_text(turn: Turn, source: Source) -> str:
+    title = turn.local(source.title)
+    return f"{title} ({source.url})" if source.url else title

@@ -185,7 +185,9 @@ class PreregistrationFeature(Feature):
                 purpose=turn.local(protection.purpose),
                 recipients=turn.local(protection.recipients),
                 retention=turn.local(protection.retention),
-                rights=", ".join(turn.local(right.label) for right in protection.rights)
+                rights=turn.translator.format_list(
+                    [turn.local(right.label) for right in protection.rights]
+                )
                 + ". "
                 + turn.local(protection.exercise),
                 law=turn.local(protection.law),

@@ -1,0 +1,87 @@
+"""Choose the language of a reply, and offer to switch when someone writes in another one.
+
+The order: the language the person chose; else the language of the message they just wrote;
+else the language of their last message that could be told (a "1" or an "ok" tells nothing);
+else the channel's hint; else the deployment's default.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.core import i18n
+from bot.core.actions import SetLanguage
+from bot.core.i18n import Catalogues, _
+from bot.core.messages import Choice, Incoming, Outgoing
+from bot.core.turn import SWITCH_OFFERED_KEY, WRITTEN_KEY
+from bot.domain import Flow, Locale
+from nlu.language import WrittenLanguage, detect_language
+
+# Flows whose answers are data ("Marie Obame", "Woleu-Ntem"), not sentences: their language
+# says nothing about the person's.
+DATA_FLOWS = frozenset({Flow.PREREGISTRATION})
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageReading:
+    """The locale to answer in, and the language the message itself was written in."""
+
+    locale: Locale
+    written: WrittenLanguage | None
+
+
+def read_language(
+    *,
+    chosen: str | None,
+    incoming: Incoming,
+    flow: Flow,
+    data: dict[str, Any],
+    default: Locale,
+) -> LanguageReading:
+    """Decide the locale of this turn's replies."""
+    sentence = incoming.text and not incoming.payload and flow not in DATA_FLOWS
+    written = detect_language(incoming.text) if sentence else None
+    candidates = (
+        chosen,
+        written.locale.value if written else None,
+        data.get(WRITTEN_KEY),
+        incoming.locale_hint,
+    )
+    for candidate in candidates:
+        locale = i18n.parse_locale(candidate)
+        if locale is not None:
+            return LanguageReading(locale, written)
+    return LanguageReading(default, written)
+
+
+def remembered(data: dict[str, Any], reading: LanguageReading) -> dict[str, Any]:
+    """Return the conversation data updated with the language the message was written in."""
+    if reading.written is None:
+        return data
+    return {**data, WRITTEN_KEY: reading.written.locale.value}
+
+
+def switch_offer(
+    *,
+    chosen: str | None,
+    reading: LanguageReading,
+    data: dict[str, Any],
+    catalogues: Catalogues,
+) -> tuple[Outgoing, dict[str, Any]] | None:
+    """Offer, once per language, to continue in the language the person now writes in.
+
+    The offer is written in that language, as a message of its own: the reply itself stays
+    in the chosen language, and no message mixes the two.
+    """
+    written = reading.written
+    locale = i18n.parse_locale(chosen)
+    if written is None or locale is None or written.locale is locale:
+        return None
+    offered = list(data.get(SWITCH_OFFERED_KEY, []))
+    if written.locale.value in offered:
+        return None
+    with i18n.using(catalogues.translator(written.locale)):
+        offer = Outgoing(
+            text=_("Vous écrivez en français. Voulez-vous continuer en français ?"),
+            choices=(Choice(_("Continuer en français"), SetLanguage(written.locale).pack()),),
+        )
+    return offer, {**data, SWITCH_OFFERED_KEY: [*offered, written.locale.value]}
