@@ -174,12 +174,24 @@ class Engine:
             conversation.misunderstandings = 0
             return
         conversation.misunderstandings += 1
-        if conversation.misunderstandings >= MISUNDERSTANDINGS_BEFORE_OFFERING_A_PERSON:
-            conversation.misunderstandings = 0
-            turn.say(
-                _("Je n'arrive pas à vous comprendre. Voulez-vous parler à une personne ?"),
-                [(_("Parler à une personne"), Handoff()), (_("Menu"), MainMenu())],
+        if conversation.misunderstandings < MISUNDERSTANDINGS_BEFORE_OFFERING_A_PERSON:
+            return
+        conversation.misunderstandings = 0
+        if self._router.is_capturing(conversation.flow):
+            # In a form, the offer must not take over its buttons: a number typed next is
+            # still an answer to the form's question, asked again last.
+            offer = Outgoing(
+                text=_(
+                    "Je n'arrive pas à vous comprendre. Pour parler à une personne, écrivez "
+                    "« parler à une personne » ; pour arrêter, écrivez « annuler »."
+                )
             )
+            turn.replies.insert(max(len(turn.replies) - 1, 0), offer)
+            return
+        turn.say(
+            _("Je n'arrive pas à vous comprendre. Voulez-vous parler à une personne ?"),
+            [(_("Parler à une personne"), Handoff()), (_("Menu"), MainMenu())],
+        )
 
 
 def _bounded(incoming: Incoming) -> Incoming:

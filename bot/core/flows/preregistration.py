@@ -35,6 +35,7 @@ from bot.core.actions import (
 )
 from bot.core.feature import Feature
 from bot.core.flows.registration_form import (
+    FIELDS,
     FIELDS_BY_NAME,
     FieldName,
     FormContext,
@@ -45,14 +46,14 @@ from bot.core.flows.registration_form import (
     next_missing,
 )
 from bot.core.i18n import _
-from bot.core.keywords import yes_or_no
+from bot.core.keywords import is_acknowledgement, yes_or_no
 from bot.core.payloads import Payload
 from bot.core.turn import FORM_KEY, Turn
 from bot.domain import CoopForm, Flow, OrgType
 from bot.storage.models import Registration
 from bot.storage.registrations import find_duplicate, name_key, next_reference
 from bot.storage.types import utcnow
-from bot.text import fold
+from bot.text import fold, is_question
 from nlu import EntityType, Intent, ParseResult
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,26 @@ FIELD_KEY = "field"
 # The value of the button that takes what the channel already knows (number, profile name).
 SUGGESTED = "@known"
 EDIT_WORDS = frozenset(["modifier", "corriger", "changer", "edit", "change", "تعديل"])
+# Folded words by which a person corrects an earlier answer ("en fait c'est une coopérative").
+CORRECTION_MARKERS = (
+    "en fait", "enfait", "en faite", "enfaite", "finalement", "plutot", "je me suis trompe",
+    "erreur", "non c est", "c est une", "c est un", "ce sera une", "ce sera un", "actually",
+    "in fact", "sorry", "i meant", "rather", "it s a", "it is a", "correction",
+    "في الواقع", "بل", "عفوا", "اقصد", "أقصد",
+)  # fmt: skip
+# The fields a correction can change, with the entity that names their value.
+CORRECTABLE = (
+    (FieldName.ORG_TYPE, EntityType.ORG_TYPE),
+    (FieldName.COOP_FORM, EntityType.COOP_FORM),
+    (FieldName.PROVINCE, EntityType.PROVINCE),
+)
+# A message that only asks why or what, about the question just asked.
+BARE_WHY = frozenset(
+    fold(word)
+    for word in ["pourquoi", "pk", "pq", "pkoi", "why", "c'est quoi", "c quoi", "c koi",
+                 "ça veut dire quoi", "ca veut dire quoi", "what", "what is that", "what's that",
+                 "لماذا", "ما هذا", "ماذا يعني"]
+)  # fmt: skip
 
 
 class Step(StrEnum):
@@ -115,9 +136,40 @@ class PreregistrationFeature(Feature):
         else:
             self.resume(turn)
 
+    def fits(self, turn: Turn) -> bool:
+        """Tell whether the text answers the pending step, or is a question about the form."""
+        step = Step(turn.conversation.step or Step.CONSENT)
+        text = turn.text
+        if step is Step.ASK:
+            form_field = FIELDS_BY_NAME[FieldName(turn.data(FIELD_KEY))]
+            if self._question_about(turn) is not None or self._correction(turn) is not None:
+                return True
+            if is_acknowledgement(text) or is_question(text):
+                return False
+            try:
+                form_field.parse(text, self._context(turn))
+            except Invalid:
+                return False
+            return True
+        if yes_or_no(text) is not None or fold(text) in EDIT_WORDS:
+            return True
+        if step is not Step.CONSENT and self._correction(turn) is not None:
+            return True
+        return not is_question(text) and len(fold(text).split()) <= 3
+
+    def can_resume(self, turn: Turn) -> bool:
+        """Tell whether a pre-registration was left half-way after consent."""
+        form = turn.data(FORM_KEY)
+        return bool(form and form.get("consent_at"))
+
     def on_text(self, turn: Turn) -> None:
         """Read a typed answer to the pending step."""
         step = Step(turn.conversation.step or Step.CONSENT)
+        if step is not Step.CONSENT:
+            correction = self._correction(turn)
+            if correction is not None:
+                self._correct(turn, *correction)
+                return
         if step is Step.CONSENT:
             answer = yes_or_no(turn.text)
             if answer is None:
@@ -126,8 +178,14 @@ class PreregistrationFeature(Feature):
             else:
                 self._consent(turn, accepted=answer)
         elif step is Step.ASK:
-            if fold(turn.text) in EDIT_WORDS:
+            asked_about = self._question_about(turn)
+            if asked_about is not None or is_question(turn.text):
+                # A question is never stored as an answer: explain the field, ask again.
+                self._explain(turn, asked_about)
+            elif fold(turn.text) in EDIT_WORDS:
                 self._choose_edit(turn)
+            elif is_acknowledgement(turn.text):
+                self._continue(turn)
             else:
                 self._answer(turn, turn.text, from_button=False)
         elif step is Step.REVIEW:
@@ -142,6 +200,81 @@ class PreregistrationFeature(Feature):
         else:
             turn.misunderstood()
             self._choose_edit(turn)
+
+    # -- questions about the form, corrections
+
+    def _question_about(self, turn: Turn) -> FormField | None:
+        """Return the field a question is about ("c'est quoi un sigle ?"), the pending one first."""
+        text = turn.text
+        folded = fold(text)
+        pending = FIELDS_BY_NAME[FieldName(turn.data(FIELD_KEY))]
+        if folded in BARE_WHY:
+            return pending
+        if not is_question(text):
+            return None
+        padded = f" {folded} "
+        for form_field in (pending, *FIELDS):
+            for word in form_field.about:
+                if (f" {word} " in padded) if word.isascii() else (word in folded):
+                    return form_field
+        return None
+
+    def _explain(self, turn: Turn, form_field: FormField | None) -> None:
+        pending = FIELDS_BY_NAME[FieldName(turn.data(FIELD_KEY))]
+        protection = turn.pack.country.data_protection
+        about = form_field or pending
+        if form_field is None:
+            intro = _(
+                "Je ne sais pas répondre à cette question ici, et je ne la prends pas comme "
+                "réponse. Pour la poser à un agent, écrivez « parler à une personne »."
+            )
+        else:
+            intro = _(about.help).format(
+                directorate=turn.directorate, recipients=turn.local(protection.recipients)
+            )
+        self._ask(turn, pending, error=intro)
+
+    def _correction(self, turn: Turn) -> tuple[FieldName, str] | None:
+        """Read "en fait c'est une coopérative" as a change of an earlier answer."""
+        folded = fold(turn.text)
+        if not any(f" {marker} " in f" {folded} " for marker in CORRECTION_MARKERS):
+            return None
+        pending = turn.data(FIELD_KEY)
+        answers = self._form(turn)["answers"]
+        result = turn.parse()
+        for name, entity in CORRECTABLE:
+            value = result.entity(entity)
+            if name.value == pending and turn.conversation.step == Step.ASK:
+                continue  # an answer to the question itself, read as such
+            if value is not None and answers.get(name.value) != value:
+                if name is FieldName.PROVINCE:
+                    known = turn.pack.province(value)
+                    if known is None:
+                        continue
+                    value = known.name
+                return name, value
+        return None
+
+    def _correct(self, turn: Turn, name: FieldName, value: str) -> None:
+        answers = {**self._form(turn)["answers"], name.value: value}
+        if name is FieldName.COOP_FORM:
+            answers[FieldName.ORG_TYPE.value] = OrgType.COOPERATIVE.value
+        self._set_form(turn, answers=drop_inapplicable(answers))
+        self._remember(turn, answers)
+        form_field = FIELDS_BY_NAME[name]
+        turn.say(
+            _("C'est noté, je corrige : {label} : {value}.").format(
+                label=_(form_field.label), value=form_field.display(value, self._context(turn))
+            )
+        )
+        self._continue(turn)
+
+    def _remember(self, turn: Turn, answers: dict[str, Any]) -> None:
+        """Keep the form's organisation as the topic, for questions asked in the middle."""
+        org_type = answers.get(FieldName.ORG_TYPE.value)
+        if org_type:
+            turn.topic = OrgType(org_type)
+        turn.remember(coop_form=answers.get(FieldName.COOP_FORM.value))
 
     def resume(self, turn: Turn) -> None:
         """Pick up where the person left off."""
@@ -270,6 +403,7 @@ class PreregistrationFeature(Feature):
     def _store(self, turn: Turn, name: FieldName, value: Any) -> None:
         answers = {**self._form(turn)["answers"], name.value: value}
         self._set_form(turn, answers=drop_inapplicable(answers))
+        self._remember(turn, answers)
         self._continue(turn)
 
     # -- review
