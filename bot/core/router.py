@@ -148,6 +148,8 @@ class Router:
         if is_acknowledgement(turn.text):
             # "ok" is not an answer to "what is its name?": ask again, nothing counted.
             capturing.resume(turn)
+            if not turn.replies:
+                self._fallback.on_intent(turn, _acknowledgement(turn.text))
             return
         other = self._claiming(turn, exclude=capturing) or self._interrupting(turn, capturing)
         if other is None:

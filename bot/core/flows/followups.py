@@ -76,11 +76,13 @@ _NOT_GUIDES = frozenset(
         Intent.FAIR_TRADE,
     ]
 )
-_REPLY_TIME = re.compile(
-    r"\b(?:quand|when|combien de temps|how long|delai|متى|متي)\b.*"
+_WHEN = r"\b(?:quand|when|combien de temps|how long|how soon|delai|متى|متي)\b"
+_ANSWERED = (
     r"\b(?:repond\w*|reponse|rappel\w*|contact\w*|ecri\w*|answer\w*|repl\w*|respond\w*|"
     r"call\w*|get back|hear|agent|ترد\w*|الرد|رد|تتصل\w*|يتصل\w*)"
 )
+# "vous répondez quand ?", "quand est-ce qu'un agent me rappelle", "when will you answer".
+_REPLY_TIME = re.compile(rf"{_WHEN}.*{_ANSWERED}|{_ANSWERED}.*{_WHEN}")
 
 
 class Reading(StrEnum):
@@ -231,9 +233,9 @@ def read_follow_up(turn: Turn) -> FollowUp | None:
     if count is not None and count > 0:
         return FollowUp(Reading.GROUP_SIZE, count=count)
     if turn.topic is not None and (elliptic or len(words) <= 2):
-        section = _section_in(words, None)
-        if section is not None:
-            return FollowUp(Reading.OTHER_SECTION, org_type=turn.topic, section=section)
+        asked = _section_in(words, None)
+        if asked is not None:
+            return FollowUp(Reading.OTHER_SECTION, org_type=turn.topic, section=asked)
     return None
 
 
