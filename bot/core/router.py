@@ -65,13 +65,13 @@ class Router:
                 self._fallback.on_intent(turn, turn.parse())
             return
         if is_resume_word(turn.text):
-            resumable = capturing or next(
-                (feature for feature in self._features if feature.can_resume(turn)), None
-            )
-            if resumable is not None:
-                # "reprendre" in the middle of a form goes on with it, it does not subscribe.
-                resumable.resume(turn)
-                return
+            # "reprendre" in the middle of a form goes on with it, it does not subscribe.
+            resumable = [capturing] if capturing else []
+            resumable += [f for f in self._features if f is not capturing and f.can_resume(turn)]
+            for feature in resumable:
+                feature.resume(turn)
+                if turn.replies:
+                    return
         keyword = global_action(turn.text)
         if keyword is not None:
             flow = turn.conversation.flow
@@ -141,6 +141,9 @@ class Router:
             turn.read_as(rest)
         if is_greeting(turn.text):
             capturing.resume(turn)
+            if not turn.replies:
+                # Nothing pending to ask again (a request for a person waits): greet back.
+                self._answer_free_text(turn)
             return
         if capturing.fits(turn):
             capturing.on_text(turn)

@@ -152,10 +152,12 @@ class DecisionFeature(Feature):
         turn.go_idle()
         turn.topic = outcome.org_type
         turn.remember(
-            recommended={
-                "org_type": outcome.org_type.value,
-                "coop_form": outcome.coop_form.value if outcome.coop_form else None,
-            },
+            recommended=[
+                {
+                    "org_type": outcome.org_type.value,
+                    "coop_form": outcome.coop_form.value if outcome.coop_form else None,
+                }
+            ],
             coop_form=outcome.coop_form.value if outcome.coop_form else None,
         )
         name = (

@@ -9,7 +9,13 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.core.actions import GuideSection, MainMenu, ShowGuide, StartPreregistration
+from bot.core.actions import (
+    GuideSection,
+    MainMenu,
+    ShowGuide,
+    StartDecision,
+    StartPreregistration,
+)
 from bot.core.feature import Feature
 from bot.core.flows.decision import DecisionFeature
 from bot.core.flows.founders import check_founders
@@ -154,21 +160,37 @@ class FollowUpFeature(Feature):
         raise NotImplementedError
 
     def _which_one(self, turn: Turn) -> None:
-        recommended = turn.recall("recommended")
+        recommended: list[dict[str, str | None]] = turn.recall("recommended") or []
         if not recommended:
             self._decision.start(turn)
             return
-        org_type = OrgType(recommended["org_type"])
-        coop_form = recommended.get("coop_form")
-        name = _(COOP_FORM_NAMES[CoopForm(coop_form)]) if coop_form else org_type_name(org_type)
-        turn.say(
-            _("D'après ce que vous m'avez dit : {name}.").format(name=name),
-            [
-                (_("Voir le guide"), ShowGuide(org_type)),
-                (_("Pré-inscrire mon organisation"), StartPreregistration(org_type)),
-                (_("Menu"), MainMenu()),
-            ],
-        )
+        forms = [
+            (
+                OrgType(str(item["org_type"])),
+                CoopForm(item["coop_form"]) if item["coop_form"] else None,
+            )
+            for item in recommended
+        ]
+        names = [
+            _(COOP_FORM_NAMES[coop_form]) if coop_form else org_type_name(org_type)
+            for org_type, coop_form in forms
+        ]
+        org_type = forms[0][0]
+        if len(forms) == 1:
+            text = _("D'après ce que vous m'avez dit : {name}.").format(name=names[0])
+        else:
+            text = _(
+                "D'après ce que vous m'avez dit, plusieurs formes sont possibles : {names}. "
+                "Quelques questions peuvent vous aider à choisir."
+            ).format(names=", ".join(names))
+        choices: list[tuple[str, Payload]] = [(_("Voir le guide"), ShowGuide(org_type))]
+        if len(forms) > 1:
+            choices.append((_("M'aider à choisir"), StartDecision()))
+        choices += [
+            (_("Pré-inscrire mon organisation"), StartPreregistration(org_type)),
+            (_("Menu"), MainMenu()),
+        ]
+        turn.say(text, choices)
 
     def _group_size(self, turn: Turn, count: int) -> None:
         coop_form = turn.recall("coop_form")
@@ -179,9 +201,7 @@ class FollowUpFeature(Feature):
             org_type,
             CoopForm(coop_form) if coop_form and org_type is OrgType.COOPERATIVE else None,
         )
-        if check.fitting is not None:
-            fitting = check.fitting
-            turn.remember(recommended=recommendation(fitting.org_type, fitting.coop_form))
+        turn.remember(recommended=recommendation(check.fitting))
         choices: list[tuple[str, Payload]] = []
         if org_type is not None:
             choices.append((_("Voir le guide"), ShowGuide(org_type)))

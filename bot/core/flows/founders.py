@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from bot.core.flows.names import COOP_FORM_NAMES, org_type_name
-from bot.core.i18n import _
+from bot.core.i18n import _, ngettext
 from bot.core.turn import Turn
 from bot.domain import CoopForm, OrgType
 
@@ -28,8 +28,8 @@ class FoundersCheck:
     """What a group of that size can create, said in one reply."""
 
     text: str
-    # The one form among those discussed the group can take, for "laquelle alors ?".
-    fitting: LegalForm | None
+    # The forms among those discussed the group can take, for "laquelle alors ?".
+    fitting: tuple[LegalForm, ...]
 
 
 def legal_forms(turn: Turn, org_type: OrgType | None = None) -> list[LegalForm]:
@@ -52,7 +52,11 @@ def check_founders(
     if coop_form is not None:
         discussed = [form for form in discussed if form.coop_form in (coop_form, None)]
     number = turn.translator.format_number(count)
-    lines = [_("Avec {count} membres fondateurs :").format(count=number)]
+    lines = [
+        ngettext(
+            "Avec {count} membre fondateur :", "Avec {count} membres fondateurs :", count
+        ).format(count=number)
+    ]
     for form in discussed:
         lines.append(_line(turn, form, count))
     fitting = [form for form in discussed if form.minimum is not None and count >= form.minimum]
@@ -72,13 +76,11 @@ def check_founders(
         org_type is None or count < 2
     ):
         lines.append(_("Il faut au moins 2 personnes pour créer une organisation."))
-    lines.append(
-        _("Ce sont des minimums : un groupe plus nombreux peut aussi prendre ces formes.")
-        if any(form.minimum is not None for form in discussed)
-        else ""
-    )
-    single = fitting[0] if len(fitting) == 1 else None
-    return FoundersCheck("\n".join(line for line in lines if line), single)
+    if fitting:
+        lines.append(
+            _("Ce sont des minimums : un groupe plus nombreux peut aussi prendre ces formes.")
+        )
+    return FoundersCheck("\n".join(lines), tuple(fitting))
 
 
 def _line(turn: Turn, form: LegalForm, count: int) -> str:

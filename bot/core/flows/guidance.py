@@ -1,5 +1,7 @@
 """Step-by-step creation guides for the five kinds of organisation, with follow-up questions."""
 
+from collections.abc import Sequence
+
 from bot.content.schema import Procedure, Source
 from bot.core.actions import (
     GuideList,
@@ -11,12 +13,12 @@ from bot.core.actions import (
     StartPreregistration,
 )
 from bot.core.feature import Feature
-from bot.core.flows.founders import check_founders
+from bot.core.flows.founders import LegalForm, check_founders
 from bot.core.flows.names import COOP_FORM_NAMES, ORG_TYPE_NAMES, org_type_name
 from bot.core.i18n import _
 from bot.core.payloads import Payload
 from bot.core.turn import Turn
-from bot.domain import CoopForm, Flow, OrgType
+from bot.domain import Flow, OrgType
 from bot.text import stated_group_size
 from nlu import EntityType, Intent, ParseResult
 
@@ -103,9 +105,7 @@ class GuidanceFeature(Feature):
         if section is GuideSection.OVERVIEW and founders is not None and founders > 0:
             check = check_founders(turn, founders, org_type)
             body = f"{body}\n\n{check.text}"
-            if check.fitting is not None:
-                fitting = check.fitting
-                turn.remember(recommended=recommendation(fitting.org_type, fitting.coop_form))
+            turn.remember(recommended=recommendation(check.fitting))
         turn.say(
             f"{body}\n\n{_sources_line(turn, procedure)}", self._next_choices(org_type, section)
         )
@@ -200,9 +200,15 @@ class GuidanceFeature(Feature):
         return choices
 
 
-def recommendation(org_type: OrgType, coop_form: CoopForm | None) -> dict[str, str | None]:
-    """Return a recommendation as the dialogue context keeps it."""
-    return {"org_type": org_type.value, "coop_form": coop_form.value if coop_form else None}
+def recommendation(fitting: Sequence[LegalForm]) -> list[dict[str, str | None]]:
+    """Return the forms a group can take, as the dialogue context keeps them."""
+    return [
+        {
+            "org_type": form.org_type.value,
+            "coop_form": form.coop_form.value if form.coop_form else None,
+        }
+        for form in fitting
+    ]
 
 
 def _item(marker: str, text: str) -> str:

@@ -15,7 +15,7 @@ from bot.core.actions import MainMenu
 from bot.core.feature import INTERRUPT_CONFIDENCE, INTERRUPT_QUESTION_CONFIDENCE, Feature
 from bot.core.flows.menu import show_menu
 from bot.core.i18n import _
-from bot.core.keywords import is_acknowledgement
+from bot.core.keywords import is_acknowledgement, yes_or_no
 from bot.core.payloads import Payload
 from bot.core.turn import Turn
 from bot.domain import FaqTopic, Flow
@@ -68,6 +68,12 @@ class HandoffFeature(Feature):
         if request is None or asked_again:
             self.request(turn, reason="asked", last_message=turn.text)
             return
+        if yes_or_no(turn.text) is not None:
+            # "non", "oui": no detail for staff, nothing to add.
+            turn.say(
+                _("D'accord. Écrivez votre question quand vous voulez."), [(_("Menu"), MainMenu())]
+            )
+            return
         _add_details(request, turn.text)
         turn.session.add(request)
         log.info("details added to handoff request %s", request.id)
@@ -95,36 +101,29 @@ class HandoffFeature(Feature):
     def request(self, turn: Turn, *, reason: str, last_message: str | None = None) -> None:
         """Record the request, once while an earlier one is still open."""
         entry = turn.pack.faq[FaqTopic.HANDOFF]
-        details = _(
-            "Vous pouvez écrire ici votre question ou les détails de votre situation : je les "
-            "ajoute à votre demande."
+        # Asked in the middle of a form, the form goes on: details are not collected then.
+        collecting = turn.conversation.flow in (Flow.IDLE, Flow.GUIDE, Flow.HANDOFF)
+        details = (
+            "\n"
+            + _(
+                "Vous pouvez écrire ici votre question ou les détails de votre situation : je "
+                "les ajoute à votre demande."
+            )
+            if collecting
+            else ""
         )
         if contacts.open_handoff(turn.session, contact_id=turn.contact_id) is not None:
+            intro = _("Votre demande est déjà transmise à l'équipe de la {directorate}.")
+        else:
+            request = contacts.record_handoff(
+                turn.session, contact_id=turn.contact_id, reason=reason, last_message=last_message
+            )
+            log.info("handoff request %s from contact %s", request.id, turn.contact_id)
+            intro = _("Votre demande est transmise à l'équipe de la {directorate}.")
+        if collecting:
             turn.go(Flow.HANDOFF)
-            turn.say(
-                _("Votre demande est déjà transmise à l'équipe de la {directorate}.").format(
-                    directorate=turn.directorate
-                )
-                + "\n"
-                + turn.local(entry.answer)
-                + "\n"
-                + details,
-                [(_("Menu"), MainMenu())],
-            )
-            return
-        request = contacts.record_handoff(
-            turn.session, contact_id=turn.contact_id, reason=reason, last_message=last_message
-        )
-        log.info("handoff request %s from contact %s", request.id, turn.contact_id)
-        turn.go(Flow.HANDOFF)
         turn.say(
-            _("Votre demande est transmise à l'équipe de la {directorate}.").format(
-                directorate=turn.directorate
-            )
-            + "\n"
-            + turn.local(entry.answer)
-            + "\n"
-            + details,
+            intro.format(directorate=turn.directorate) + "\n" + turn.local(entry.answer) + details,
             [(_("Menu"), MainMenu())],
         )
 
