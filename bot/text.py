@@ -73,6 +73,16 @@ _ARABIC_VARIANTS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ة": "ه"
 _TEXT2NUM_LANGUAGES = ("fr", "en")
 
 
+def _arabic_letters(text: str) -> str:
+    """Write Arabic the one way: no diacritics or hamza seats, taa marbuta as haa."""
+    return strip_accents(text.translate(_ARABIC_VARIANTS)).translate(_ARABIC_VARIANTS)
+
+
+_ARABIC_UNITS = {_arabic_letters(word): value for word, value in _ARABIC_UNITS.items()}
+_ARABIC_TENS = {_arabic_letters(word): value for word, value in _ARABIC_TENS.items()}
+_ARABIC_HUNDRED = {_arabic_letters(word): value for word, value in _ARABIC_HUNDRED.items()}
+
+
 def read_count(text: str) -> int | None:
     """Read a count written in digits or in words: "12", "douze", "twenty", "١٢", "خمسة"."""
     found = first_integer(text)
@@ -91,11 +101,11 @@ def read_count(text: str) -> int | None:
 def _arabic_count(text: str) -> int | None:
     """Add up Arabic number words ("خمسة وعشرون" -> 25, "اثنا عشر" -> 12)."""
     total, seen = 0, False
-    words = strip_accents(text).translate(_ARABIC_VARIANTS).split()
+    words = _arabic_letters(text).split()
     for index, raw in enumerate(words):
         word = raw.removeprefix("و") if raw.startswith("و") and len(raw) > 3 else raw
         following = words[index + 1] if index + 1 < len(words) else ""
-        if word in ("اثنا", "اثني", "اثنتا"):
+        if word in ("اثنا", "اثني", "اثنتا"):  # the "two" of "twelve"
             word = "اثنان"
         if word in _ARABIC_UNITS:
             value = _ARABIC_UNITS[word]
@@ -157,15 +167,17 @@ _PEOPLE = (
     "farmers", "women", "friends", "partners", "اعضاء", "عضو", "اشخاص", "شخص", "مؤسسين",
     "مؤسس", "فلاحين", "نساء",
 )  # fmt: skip
+_MARKERS = "|".join(fold(_arabic_letters(marker)) for marker in _GROUP_MARKERS)
+_PEOPLE_WORDS = "|".join(fold(_arabic_letters(word)) for word in _PEOPLE)
 _STATED = re.compile(
-    rf"(?:^|\s)(?:{'|'.join(_GROUP_MARKERS)})\s+(?:a\s+|about\s+|environ\s+|presque\s+)?(\S+)"
-    rf"|(\d+)\s+(?:{'|'.join(_PEOPLE)})(?:\s|$)"
+    rf"(?:^|\s)(?:{_MARKERS})\s+(?:a\s+|about\s+|environ\s+|presque\s+)?(\S+)"
+    rf"|(\d+)\s+(?:{_PEOPLE_WORDS})(?:\s|$)"
 )
 
 
 def stated_group_size(text: str) -> int | None:
     """Find a group size the person states ("on est sept", "we are 4", "12 membres")."""
-    folded = fold(text.translate(_ARABIC_VARIANTS))
+    folded = fold(_arabic_letters(text))
     for language in _TEXT2NUM_LANGUAGES:
         folded = alpha2digit(folded, language)
     match = _STATED.search(folded)

@@ -97,7 +97,7 @@ _GREETING_WORDS = (
 _GREETING_PREFIX = re.compile(
     rf"^\s*(?:{'|'.join(re.escape(word) for word in _GREETING_WORDS)})"
     r"(?:\s+(?:a\s+tous|à\s+tous|monsieur|madame|mr|mme|alikoum|alaykoum|aleikoum|wa))?"
-    r"[\s,.!;:-]+",
+    r"[\s,.!;:،؛-]+",
     re.IGNORECASE,
 )
 
