@@ -34,8 +34,8 @@ from bot.core.actions import (
     StartPreregistration,
 )
 from bot.core.feature import Feature
+from bot.core.flows.form_questions import correction, question_about
 from bot.core.flows.registration_form import (
-    FIELDS,
     FIELDS_BY_NAME,
     FieldName,
     FormContext,
@@ -62,26 +62,6 @@ FIELD_KEY = "field"
 # The value of the button that takes what the channel already knows (number, profile name).
 SUGGESTED = "@known"
 EDIT_WORDS = frozenset(["modifier", "corriger", "changer", "edit", "change", "تعديل"])
-# Folded words by which a person corrects an earlier answer ("en fait c'est une coopérative").
-CORRECTION_MARKERS = (
-    "en fait", "enfait", "en faite", "enfaite", "finalement", "plutot", "je me suis trompe",
-    "erreur", "non c est", "c est une", "c est un", "ce sera une", "ce sera un", "actually",
-    "in fact", "sorry", "i meant", "rather", "it s a", "it is a", "correction",
-    "في الواقع", "بل", "عفوا", "اقصد", "أقصد",
-)  # fmt: skip
-# The fields a correction can change, with the entity that names their value.
-CORRECTABLE = (
-    (FieldName.ORG_TYPE, EntityType.ORG_TYPE),
-    (FieldName.COOP_FORM, EntityType.COOP_FORM),
-    (FieldName.PROVINCE, EntityType.PROVINCE),
-)
-# A message that only asks why or what, about the question just asked.
-BARE_WHY = frozenset(
-    fold(word)
-    for word in ["pourquoi", "pk", "pq", "pkoi", "why", "c'est quoi", "c quoi", "c koi",
-                 "ça veut dire quoi", "ca veut dire quoi", "what", "what is that", "what's that",
-                 "لماذا", "ما هذا", "ماذا يعني"]
-)  # fmt: skip
 
 
 class Step(StrEnum):
@@ -205,19 +185,7 @@ class PreregistrationFeature(Feature):
 
     def _question_about(self, turn: Turn) -> FormField | None:
         """Return the field a question is about ("c'est quoi un sigle ?"), the pending one first."""
-        text = turn.text
-        folded = fold(text)
-        pending = FIELDS_BY_NAME[FieldName(turn.data(FIELD_KEY))]
-        if folded in BARE_WHY:
-            return pending
-        if not is_question(text):
-            return None
-        padded = f" {folded} "
-        for form_field in (pending, *FIELDS):
-            for word in form_field.about:
-                if (f" {word} " in padded) if word.isascii() else (word in folded):
-                    return form_field
-        return None
+        return question_about(turn.text, FIELDS_BY_NAME[FieldName(turn.data(FIELD_KEY))])
 
     def _explain(self, turn: Turn, form_field: FormField | None) -> None:
         pending = FIELDS_BY_NAME[FieldName(turn.data(FIELD_KEY))]
@@ -236,24 +204,13 @@ class PreregistrationFeature(Feature):
 
     def _correction(self, turn: Turn) -> tuple[FieldName, str] | None:
         """Read "en fait c'est une coopérative" as a change of an earlier answer."""
-        folded = fold(turn.text)
-        if not any(f" {marker} " in f" {folded} " for marker in CORRECTION_MARKERS):
-            return None
-        pending = turn.data(FIELD_KEY)
-        answers = self._form(turn)["answers"]
-        result = turn.parse()
-        for name, entity in CORRECTABLE:
-            value = result.entity(entity)
-            if name.value == pending and turn.conversation.step == Step.ASK:
-                continue  # an answer to the question itself, read as such
-            if value is not None and answers.get(name.value) != value:
-                if name is FieldName.PROVINCE:
-                    known = turn.pack.province(value)
-                    if known is None:
-                        continue
-                    value = known.name
-                return name, value
-        return None
+        pending = turn.data(FIELD_KEY) if turn.conversation.step == Step.ASK else None
+        return correction(
+            turn.parse(),
+            answers=self._form(turn)["answers"],
+            pending=FieldName(pending) if pending else None,
+            pack=turn.pack,
+        )
 
     def _correct(self, turn: Turn, name: FieldName, value: str) -> None:
         answers = {**self._form(turn)["answers"], name.value: value}
