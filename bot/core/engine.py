@@ -12,7 +12,7 @@ from bot.core.actions import Handoff, MainMenu
 from bot.core.i18n import _
 from bot.core.messages import Incoming, Outgoing
 from bot.core.router import Router
-from bot.core.turn import OFFERED_KEY, Services, Turn
+from bot.core.turn import ASKED_KEY, OFFERED_KEY, Services, Turn
 from bot.domain import Locale, ReplyStatus
 from bot.locks import ThreadLocks
 from bot.storage import contacts, replies
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 # Longer messages are cut: nobody types this much on a phone, and it protects the database.
 MAX_TEXT = 4096
 MISUNDERSTANDINGS_BEFORE_OFFERING_A_PERSON = 2
+QUESTION_MARKS = ("?", "؟")
 
 
 class Engine:
@@ -201,6 +202,12 @@ def _bounded(incoming: Incoming) -> Incoming:
 
 
 def _remember_choices(turn: Turn) -> None:
-    """Keep the buttons of the last reply so that typing "2" or their words presses them."""
+    """Keep the buttons of the last reply so that typing "2" or their words presses them.
+
+    The last question asked is kept too, so that "pardon ?" hears it again.
+    """
     offered = next((reply.choices for reply in reversed(turn.replies) if reply.choices), ())
     turn.update(**{OFFERED_KEY: [[choice.label, choice.payload] for choice in offered]})
+    if turn.replies:
+        last = turn.replies[-1].text.strip()
+        turn.remember(**{ASKED_KEY: last if last.endswith(QUESTION_MARKS) else None})

@@ -102,6 +102,40 @@ _GREETING_PREFIX = re.compile(
 )
 
 
+# "ok merci, et pour une coop ?": an acknowledgement in front of the next question.
+_ACKNOWLEDGEMENT_WORDS = (
+    "ok merci", "ok", "okay", "d'accord", "d accord", "dac", "merci beaucoup", "merci", "mrc",
+    "super", "parfait", "très bien", "tres bien", "thanks", "thank you", "great", "حسنا",
+    "شكرا", "تمام",
+)  # fmt: skip
+_ACKNOWLEDGEMENT_PREFIX = re.compile(
+    rf"^\s*(?:{'|'.join(re.escape(word) for word in _ACKNOWLEDGEMENT_WORDS)})[\s,.!;:،؛-]+",
+    re.IGNORECASE,
+)
+_REPEAT = frozenset(
+    fold(word)
+    for word in [
+        "pardon", "pardon ?", "hein", "hein ?", "quoi ?", "répète", "répétez", "repete",
+        "repetez", "vous pouvez répéter", "tu peux répéter", "répétez svp", "repeat",
+        "repeat please", "say again", "come again", "كرر", "أعد", "اعد من فضلك",
+    ]
+)  # fmt: skip
+
+
+def asks_to_repeat(text: str) -> bool:
+    """Tell whether the person asks to hear the last question again ("pardon ?", "repeat")."""
+    return fold(text) in _REPEAT
+
+
+def after_acknowledgement(text: str) -> str | None:
+    """Return the question after an acknowledgement ("ok merci, et les frais ?")."""
+    match = _ACKNOWLEDGEMENT_PREFIX.match(text)
+    if match is None:
+        return None
+    rest = text[match.end() :].strip()
+    return rest if len(fold(rest)) >= 3 and not is_acknowledgement(rest) else None
+
+
 def is_acknowledgement(text: str) -> bool:
     """Tell whether the message only acknowledges ("ok", "d'accord", "merci", "حسنا")."""
     stripped = text.strip()

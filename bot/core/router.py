@@ -11,14 +11,17 @@ from bot.core.actions import Cancel, MainMenu
 from bot.core.feature import INTERRUPT_CONFIDENCE, INTERRUPT_QUESTION_CONFIDENCE, Feature
 from bot.core.i18n import _
 from bot.core.keywords import (
+    after_acknowledgement,
     after_greeting,
+    asks_to_repeat,
     global_action,
     is_acknowledgement,
     is_greeting,
     is_resume_word,
 )
+from bot.core.messages import Choice, Outgoing
 from bot.core.payloads import Payload
-from bot.core.turn import KEPT_KEYS, OFFERED_KEY, Turn
+from bot.core.turn import ASKED_KEY, KEPT_KEYS, OFFERED_KEY, Turn
 from bot.domain import Flow
 from bot.text import fold, is_question
 from nlu import Intent, ParseResult
@@ -72,6 +75,8 @@ class Router:
                 feature.resume(turn)
                 if turn.replies:
                     return
+        if asks_to_repeat(turn.text) and self._repeat(turn, capturing):
+            return
         keyword = global_action(turn.text)
         if keyword is not None:
             flow = turn.conversation.flow
@@ -88,6 +93,20 @@ class Router:
             self._answer_in_form(turn, capturing)
             return
         self._answer_free_text(turn)
+
+    def _repeat(self, turn: Turn, capturing: Feature | None) -> bool:
+        """Ask the last question again ("pardon ?"); False when there was none."""
+        if capturing is not None:
+            capturing.resume(turn)
+            if turn.replies:
+                return True
+        asked = turn.recall(ASKED_KEY)
+        if not asked:
+            return False
+        offered: list[list[str]] = turn.conversation.data.get(OFFERED_KEY) or []
+        buttons = tuple(Choice(label, packed) for label, packed in offered)
+        turn.replies.append(Outgoing(text=asked, choices=buttons))
+        return True
 
     def is_capturing(self, flow: Flow) -> bool:
         """Tell whether a flow reads free text as answers to its own question."""
@@ -120,6 +139,10 @@ class Router:
 
     def _drop_greeting(self, turn: Turn) -> bool:
         """Read "bjr cmt on fait 1 coop" as its question; True when a greeting was dropped."""
+        acknowledged = after_acknowledgement(turn.text)
+        if acknowledged is not None and self._meaningful_alone(turn, acknowledged):
+            turn.read_as(acknowledged)  # "ok merci, et pour une coop ?"
+            return False
         rest = after_greeting(turn.text)
         if rest is None:
             return False
@@ -128,11 +151,18 @@ class Router:
             # Already read as the question ("salam, how do I create an NGO").
             turn.read_as(rest)
             return True
-        turn.read_as(rest)
-        if self._claiming(turn, exclude=None) is not None or _meaningful(turn.parse()):
+        if self._meaningful_alone(turn, rest):
+            turn.read_as(rest)
             return True
-        turn.read_as(whole.text)
         return False
+
+    def _meaningful_alone(self, turn: Turn, rest: str) -> bool:
+        """Tell whether the rest of a message is a question by itself (the turn is left as is)."""
+        whole = turn.text
+        turn.read_as(rest)
+        meaningful = self._claiming(turn, exclude=None) is not None or _meaningful(turn.parse())
+        turn.read_as(whole)
+        return meaningful
 
     def _answer_in_form(self, turn: Turn, capturing: Feature) -> None:
         """Read the text as the form's answer, unless it is plainly something else."""

@@ -27,6 +27,8 @@ FORM_KEY = "form"
 # "et pour une coop ?", "laquelle alors ?" or "on est 9" are read against it.
 DIALOGUE_KEY = "dialogue"
 KEPT_KEYS = (TOPIC_KEY, FORM_KEY, DIALOGUE_KEY)
+# The dialogue context's item for the last question the bot asked, said again on "pardon ?".
+ASKED_KEY = "asked"
 
 
 class Notices(Protocol):

@@ -199,3 +199,30 @@ def test_acknowledgements_are_understood_and_never_counted(chat: Chat) -> None:
 def test_acknowledgements_in_arabic_and_english(chat: Chat) -> None:
     verify_dialog(chat, [*IN_ARABIC, ("حسنا", "اكتب سؤالك متى شئت"), ("شكرا", "على الرحب")])
     verify_dialog(chat, [*IN_ENGLISH, ("got it", "Type your question"), ("thx", "You are welcome")])
+
+
+def test_an_acknowledgement_in_front_of_the_next_question(chat: Chat) -> None:
+    verify_dialog(
+        chat,
+        [
+            ("cmt creer une asso", "Créer une association"),
+            ("ok merci, et les frais ?", ["Coûts — Créer une association", "!Avec plaisir"]),
+            ("d'accord. et pour une coop ?", "Coûts — Créer une coopérative"),
+            ("super, on est 12", ["Avec 12 membres fondateurs", "(SCOOPS) : possible"]),
+            ("merci beaucoup pour votre aide", "Avec plaisir"),
+        ],
+    )
+
+
+def test_pardon_repeats_the_last_question(chat: Chat) -> None:
+    verify_dialog(
+        chat,
+        [
+            ("combien ça coûte ?", "Pour quel type d'organisation ?"),
+            ("pardon ?", ["Pour quel type d'organisation ?", "[Mutuelle]"]),
+            ("3", "Coûts — Créer une coopérative"),
+            ("aidez moi à choisir", "[Oui]"),
+            ("vous pouvez répéter", ["Reprenons où nous en étions", "[Oui]"]),
+        ],
+    )
+    verify_dialog(chat, [*IN_ENGLISH, ("help me choose", "[Yes]"), ("say again", "[Yes]")])
