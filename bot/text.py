@@ -170,9 +170,11 @@ _PEOPLE = (
 _MARKERS = "|".join(fold(_arabic_letters(marker)) for marker in _GROUP_MARKERS)
 _PEOPLE_WORDS = "|".join(fold(_arabic_letters(word)) for word in _PEOPLE)
 _STATED = re.compile(
-    rf"(?:^|\s)(?:{_MARKERS})\s+(?:a\s+|about\s+|environ\s+|presque\s+)?(\S+)"
+    rf"(?:^|\s)(?:{_MARKERS})\s+"
+    r"(?:a\s+|about\s+|environ\s+|presque\s+|que\s+|seulement\s+|juste\s+|only\s+|just\s+)?(\S+)"
     rf"|(\d+)\s+(?:{_PEOPLE_WORDS})(?:\s|$)"
 )
+_GROUP_OF = re.compile(r"(?:groupe|group|equipe|team)\s+(?:de|of)\s+(\d{1,9})(?:\s|$)")
 
 
 def stated_group_size(text: str) -> int | None:
@@ -180,6 +182,9 @@ def stated_group_size(text: str) -> int | None:
     folded = fold(_arabic_letters(text))
     for language in _TEXT2NUM_LANGUAGES:
         folded = alpha2digit(folded, language)
+    group = _GROUP_OF.search(folded)
+    if group is not None:
+        return int(group.group(1))
     match = _STATED.search(folded)
     if match is None:
         return None

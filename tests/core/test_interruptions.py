@@ -63,6 +63,16 @@ def test_questions_in_the_form_are_explained_and_never_stored(
     assert registration.phone == "+24177123456"
 
 
+def test_consent_given_in_a_sentence(chat: Chat) -> None:
+    verify_dialog(
+        chat,
+        [
+            ("je veux inscrire ma coop", "[J'accepte]"),
+            ("oui je suis d'accord", ["Quelle forme de coopérative", "!Acceptez-vous"]),
+        ],
+    )
+
+
 def test_an_unknown_question_in_the_form_is_not_taken_as_the_answer(chat: Chat) -> None:
     verify_dialog(
         chat,

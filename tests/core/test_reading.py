@@ -61,6 +61,10 @@ def test_words_that_are_not_counts(text: str) -> None:
         ("نحن خمسة وعشرون", 25),
         ("عددنا ١٢", 12),
         ("12 مؤسسين", 12),
+        ("on est que trois", 3),
+        ("un groupe de 10 femmes", 10),
+        ("we are a group of 25", 25),
+        ("on est environ 30", 30),
     ],
 )
 def test_group_sizes_stated(text: str, count: int) -> None:

@@ -131,7 +131,7 @@ class PreregistrationFeature(Feature):
             except Invalid:
                 return False
             return True
-        if yes_or_no(text) is not None or fold(text) in EDIT_WORDS:
+        if _yes_or_no(turn) is not None or fold(text) in EDIT_WORDS:
             return True
         if step is not Step.CONSENT and self._correction(turn) is not None:
             return True
@@ -151,7 +151,7 @@ class PreregistrationFeature(Feature):
                 self._correct(turn, *correction)
                 return
         if step is Step.CONSENT:
-            answer = yes_or_no(turn.text)
+            answer = _yes_or_no(turn)
             if answer is None:
                 turn.misunderstood()
                 self._show_consent(turn)
@@ -169,7 +169,7 @@ class PreregistrationFeature(Feature):
             else:
                 self._answer(turn, turn.text, from_button=False)
         elif step is Step.REVIEW:
-            answer = yes_or_no(turn.text)
+            answer = _yes_or_no(turn)
             if answer is True:
                 self._confirm(turn)
             elif fold(turn.text) in EDIT_WORDS:
@@ -472,3 +472,11 @@ class PreregistrationFeature(Feature):
 
     def _set_form(self, turn: Turn, **changes: Any) -> None:
         turn.update(**{FORM_KEY: {**self._form(turn), **changes}})
+
+
+def _yes_or_no(turn: Turn) -> bool | None:
+    """Read a yes or a no, in a word ("oui") or a sentence ("oui je suis d'accord")."""
+    answer = yes_or_no(turn.text)
+    if answer is None and len(fold(turn.text).split()) <= 6:
+        answer = {Intent.AFFIRM.value: True, Intent.DENY.value: False}.get(turn.parse().intent)
+    return answer
