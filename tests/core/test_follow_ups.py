@@ -226,3 +226,13 @@ def test_pardon_repeats_the_last_question(chat: Chat) -> None:
         ],
     )
     verify_dialog(chat, [*IN_ENGLISH, ("help me choose", "[Yes]"), ("say again", "[Yes]")])
+
+
+def test_my_file_after_a_guide_is_the_status_not_the_documents(chat: Chat) -> None:
+    verify_dialog(
+        chat,
+        [
+            ("cmt créer une asso", "Créer une association"),
+            ("et mon dossier ?", ["pas encore de pré-inscription", "!Documents à fournir"]),
+        ],
+    )

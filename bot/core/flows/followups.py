@@ -57,7 +57,7 @@ _SECTION_WORDS = {
         "pay", "much", "long", "رسوم", "تكلفة", "التكلفة", "سعر", "المدة", "مدة",
     ],
     GuideSection.DOCUMENTS: [
-        "document", "documents", "docs", "papiers", "papier", "pieces", "piece", "dossier",
+        "document", "documents", "docs", "papiers", "papier", "pieces", "piece",
         "paperwork", "papers", "وثائق", "الوثائق", "مستندات", "المستندات",
     ],
     GuideSection.OFFICE: [
