@@ -6,7 +6,7 @@ from typing import TypeVar
 
 from rapidfuzz import fuzz
 
-from bot.core import payloads
+from bot.core import i18n, payloads
 from bot.core.actions import Cancel, MainMenu
 from bot.core.feature import INTERRUPT_CONFIDENCE, INTERRUPT_QUESTION_CONFIDENCE, Feature
 from bot.core.i18n import _
@@ -224,7 +224,9 @@ class Router:
         kept = {key: value for key, value in conversation.data.items() if key in KEPT_KEYS}
         conversation.flow, conversation.step = flow, step
         conversation.data = {**kept, **own}
-        capturing.resume(turn)
+        # In the language the answer may have just switched to ("in english please").
+        with i18n.using(turn.translator):
+            capturing.resume(turn)
 
     def dispatch(self, turn: Turn, action: Payload) -> None:
         """Run the feature behind a button payload."""

@@ -63,6 +63,22 @@ def test_questions_in_the_form_are_explained_and_never_stored(
     assert registration.phone == "+24177123456"
 
 
+def test_requests_at_a_name_step_are_answered_not_stored(
+    chat: Chat, database: DatabaseEngine
+) -> None:
+    verify_dialog(
+        chat,
+        [
+            *START,
+            ("je veux parler à un agent", ["transmise", "Reprenons", "Quel est le nom"]),
+            ("in english please", ["English", "name of the organisation"]),
+            ("Youth Club of Oyem", "acronym"),
+        ],
+    )
+    [request] = open_handoffs(database)
+    assert request.last_message == "je veux parler à un agent"
+
+
 def test_consent_given_in_a_sentence(chat: Chat) -> None:
     verify_dialog(
         chat,

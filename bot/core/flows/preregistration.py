@@ -64,6 +64,19 @@ SUGGESTED = "@known"
 EDIT_WORDS = frozenset(["modifier", "corriger", "changer", "edit", "change", "تعديل"])
 
 
+# Requests that a free-text field (a name, a town) would otherwise store as its value.
+REQUESTS = frozenset(
+    [
+        Intent.CHANGE_LANGUAGE,
+        Intent.HUMAN_HANDOFF,
+        Intent.DATA_RIGHTS,
+        Intent.CHECK_STATUS,
+        Intent.UNSUBSCRIBE,
+    ]
+)
+REQUEST_CONFIDENCE = 0.85
+
+
 class Step(StrEnum):
     """Where the person is in the pre-registration."""
 
@@ -124,7 +137,7 @@ class PreregistrationFeature(Feature):
             form_field = FIELDS_BY_NAME[FieldName(turn.data(FIELD_KEY))]
             if self._question_about(turn) is not None or self._correction(turn) is not None:
                 return True
-            if is_acknowledgement(text) or is_question(text):
+            if is_acknowledgement(text) or is_question(text) or _a_request(turn):
                 return False
             try:
                 form_field.parse(text, self._context(turn))
@@ -480,3 +493,9 @@ def _yes_or_no(turn: Turn) -> bool | None:
     if answer is None and len(fold(turn.text).split()) <= 6:
         answer = {Intent.AFFIRM.value: True, Intent.DENY.value: False}.get(turn.parse().intent)
     return answer
+
+
+def _a_request(turn: Turn) -> bool:
+    """Tell whether the text is plainly a request ("in english please"), not a name or a town."""
+    result = turn.parse()
+    return result.intent in REQUESTS and result.confidence >= REQUEST_CONFIDENCE
