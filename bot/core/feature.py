@@ -55,6 +55,9 @@ class Feature:
         """Tell whether there is work left half-way that "continuer" would pick up."""
         return False
 
+    def overheard(self, turn: Turn) -> None:
+        """Take note of a message another feature answers while this flow waits (default: none)."""
+
     def claims(self, turn: Turn) -> bool:
         """Tell whether this feature reads the message in the light of the conversation so far.
 

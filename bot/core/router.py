@@ -215,6 +215,7 @@ class Router:
         conversation = turn.conversation
         flow, step = conversation.flow, conversation.step
         own = {key: value for key, value in conversation.data.items() if key not in KEPT_KEYS}
+        capturing.overheard(turn)
         other.on_intent(turn, turn.parse())
         moved_to = conversation.flow
         if moved_to is not flow and self.is_capturing(moved_to):

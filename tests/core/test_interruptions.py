@@ -310,6 +310,7 @@ def test_details_after_asking_for_a_person_are_added_to_the_request(
             ("combien ça coûte une asso ?", ["Coûts — Créer une association"]),
             ("merci", "Avec plaisir"),
             ("mon numéro c'est le 077 12 34 56", "ajouté votre message"),
+            ("c'est pour mes statuts", ["aussi ajouté ce message", "Documents à fournir"]),
         ],
     )
     [request] = open_handoffs(database)
@@ -317,6 +318,7 @@ def test_details_after_asking_for_a_person_are_added_to_the_request(
     assert "je veux parler à un agent" in request.last_message
     assert "souci avec les statuts" in request.last_message
     assert "077 12 34 56" in request.last_message
+    assert "c'est pour mes statuts" in request.last_message
     assert "combien ça coûte" not in request.last_message
     assert "vous répondez quand" not in request.last_message
 

@@ -85,6 +85,15 @@ class HandoffFeature(Feature):
             [(_("Menu"), MainMenu())],
         )
 
+    def overheard(self, turn: Turn) -> None:
+        """Add a statement answered by another feature to the request too: staff see it all."""
+        request = contacts.open_handoff(turn.session, contact_id=turn.contact_id)
+        if request is None or is_question(turn.text):
+            return
+        _add_details(request, turn.text)
+        turn.session.add(request)
+        turn.say(_("J'ai aussi ajouté ce message à votre demande."))
+
     def resume(self, turn: Turn) -> None:
         """Ask nothing: the request waits for staff, details are welcome at any time."""
 
