@@ -23,6 +23,7 @@ from bot.core.flows.data_rights import DataRightsFeature
 from bot.core.flows.decision import DecisionFeature
 from bot.core.flows.events import EventsFeature
 from bot.core.flows.faq import FaqFeature
+from bot.core.flows.followups import FollowUpFeature
 from bot.core.flows.guidance import GuidanceFeature
 from bot.core.flows.handoff import HandoffFeature
 from bot.core.flows.language import LanguageFeature
@@ -109,18 +110,21 @@ class MeasuredEngine(Engine):
 def build_router() -> Router:
     """Wire every feature in one place."""
     menu = MenuFeature()
+    guidance, decision = GuidanceFeature(), DecisionFeature()
+    status, handoff = StatusFeature(), HandoffFeature()
     features: list[Feature] = [
         menu,
-        GuidanceFeature(),
-        DecisionFeature(),
+        guidance,
+        decision,
         PreregistrationFeature(),
-        StatusFeature(),
+        status,
         SubscriptionsFeature(),
         FaqFeature(),
         EventsFeature(),
-        HandoffFeature(),
+        handoff,
         LanguageFeature(),
         DataRightsFeature(),
+        FollowUpFeature(guidance=guidance, decision=decision, status=status, handoff=handoff),
     ]
     return Router(features, fallback=menu)
 

@@ -13,7 +13,7 @@ from bot.core.i18n import _
 from bot.core.messages import Incoming, Outgoing
 from bot.core.reply_language import LanguageReading, read_language, remembered, switch_offer
 from bot.core.router import Router
-from bot.core.turn import OFFERED_KEY, Services, Turn
+from bot.core.turn import ASKED_KEY, OFFERED_KEY, Services, Turn
 from bot.domain import ReplyStatus
 from bot.locks import ThreadLocks
 from bot.storage import contacts, replies
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 # Longer messages are cut: nobody types this much on a phone, and it protects the database.
 MAX_TEXT = 4096
 MISUNDERSTANDINGS_BEFORE_OFFERING_A_PERSON = 2
+QUESTION_MARKS = ("?", "؟")
 
 
 class Engine:
@@ -190,12 +191,24 @@ class Engine:
             conversation.misunderstandings = 0
             return
         conversation.misunderstandings += 1
-        if conversation.misunderstandings >= MISUNDERSTANDINGS_BEFORE_OFFERING_A_PERSON:
-            conversation.misunderstandings = 0
-            turn.say(
-                _("Je n'arrive pas à vous comprendre. Voulez-vous parler à une personne ?"),
-                [(_("Parler à une personne"), Handoff()), (_("Menu"), MainMenu())],
+        if conversation.misunderstandings < MISUNDERSTANDINGS_BEFORE_OFFERING_A_PERSON:
+            return
+        conversation.misunderstandings = 0
+        if self._router.is_capturing(conversation.flow):
+            # In a form, the offer must not take over its buttons: a number typed next is
+            # still an answer to the form's question, asked again last.
+            offer = Outgoing(
+                text=_(
+                    "Je n'arrive pas à vous comprendre. Pour parler à une personne, écrivez "
+                    "« parler à une personne » ; pour arrêter, écrivez « annuler »."
+                )
             )
+            turn.replies.insert(max(len(turn.replies) - 1, 0), offer)
+            return
+        turn.say(
+            _("Je n'arrive pas à vous comprendre. Voulez-vous parler à une personne ?"),
+            [(_("Parler à une personne"), Handoff()), (_("Menu"), MainMenu())],
+        )
 
 
 def _bounded(incoming: Incoming) -> Incoming:
@@ -205,6 +218,12 @@ def _bounded(incoming: Incoming) -> Incoming:
 
 
 def _remember_choices(turn: Turn) -> None:
-    """Keep the buttons of the last reply so that typing "2" or their words presses them."""
+    """Keep the buttons of the last reply so that typing "2" or their words presses them.
+
+    The last question asked is kept too, so that "pardon ?" hears it again.
+    """
     offered = next((reply.choices for reply in reversed(turn.replies) if reply.choices), ())
     turn.update(**{OFFERED_KEY: [[choice.label, choice.payload] for choice in offered]})
+    if turn.replies:
+        last = turn.replies[-1].text.strip()
+        turn.remember(**{ASKED_KEY: last if last.endswith(QUESTION_MARKS) else None})

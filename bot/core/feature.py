@@ -7,6 +7,11 @@ from bot.core.turn import Turn
 from bot.domain import Flow
 from nlu import Intent, ParseResult
 
+# How sure the NLU must be before a message that does not answer a form's question is taken
+# as another question (lower when the message is plainly a question).
+INTERRUPT_CONFIDENCE = 0.75
+INTERRUPT_QUESTION_CONFIDENCE = 0.6
+
 
 class Feature:
     """Base of every feature module; the router sends each message to exactly one feature."""
@@ -29,6 +34,38 @@ class Feature:
     def on_text(self, turn: Turn) -> None:
         """Read a free-text answer to the question this feature asked."""
         raise NotImplementedError
+
+    def fits(self, turn: Turn) -> bool:
+        """Tell whether the text reads as an answer to the pending question (or one handled here).
+
+        When it does not, and the message reads confidently as another question, the router
+        answers that question first, then asks the pending one again.
+        """
+        return True
+
+    def resumes_after(self, turn: Turn) -> bool:
+        """Tell whether to ask the pending question again once another question was answered."""
+        return True
+
+    def still_open(self, turn: Turn) -> bool:
+        """Tell whether the flow still waits for something (else the router leaves it)."""
+        return True
+
+    def can_resume(self, turn: Turn) -> bool:
+        """Tell whether there is work left half-way that "continuer" would pick up."""
+        return False
+
+    def overheard(self, turn: Turn) -> None:
+        """Take note of a message another feature answers while this flow waits (default: none)."""
+
+    def claims(self, turn: Turn) -> bool:
+        """Tell whether this feature reads the message in the light of the conversation so far.
+
+        Asked before the message's intent is looked up: a follow-up such as "et pour une
+        coop ?", "on est 9" or a file reference only makes sense against what was said before.
+        A claiming feature then answers through `on_intent`.
+        """
+        return False
 
     def resume(self, turn: Turn) -> None:
         """Ask again the question the person left unanswered."""

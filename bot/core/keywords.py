@@ -1,5 +1,7 @@
 """Words that work at every step, whatever flow the person is in, in the three languages."""
 
+import re
+
 from bot.core.actions import Cancel, ChooseLanguage, Help, MainMenu, Subscribe, Unsubscribe
 from bot.core.payloads import Payload
 from bot.text import fold
@@ -63,3 +65,93 @@ def yes_or_no(text: str) -> bool | None:
     if folded in _NO:
         return False
     return None
+
+
+# -- acknowledgements, resuming, greetings in front of a question
+
+_ACKNOWLEDGEMENTS = frozenset(
+    fold(word)
+    for word in [
+        "ok", "okay", "oki", "okk", "okey", "oké", "d'accord", "dac", "daccord", "dacc", "d'acc",
+        "ça marche", "ca marche", "c'est noté", "c noté", "noté", "compris", "entendu", "bien",
+        "très bien", "tres bien", "bien reçu", "parfait", "super", "cool", "top", "ah ok",
+        "ah d'accord", "ok merci", "ok mrc", "d'accord merci", "merci", "merci beaucoup", "mrc",
+        "mci", "okay thanks", "ok thanks", "ok thank you", "thanks", "thank you", "thx", "got it",
+        "alright", "all right", "fine", "great", "noted", "sure",
+        "حسنا", "حسناً", "طيب", "تمام", "شكرا", "شكرا جزيلا", "مفهوم", "اوكي",
+    ]
+)  # fmt: skip
+_EMOJI_ACKNOWLEDGEMENTS = frozenset(["👍", "👌", "🙏", "👍🏾", "👍🏿", "👍🏽"])
+_RESUME = frozenset(
+    fold(word)
+    for word in [
+        "reprendre", "continuer", "on continue", "continuons", "reprenons", "je continue",
+        "on reprend", "suite", "la suite", "continue", "resume", "go on", "carry on",
+        "استمر", "متابعة", "واصل", "نكمل", "اكمل",
+    ]
+)  # fmt: skip
+_GREETING_WORDS = (
+    "bonjour", "bjr", "bnjr", "bonsoir", "bsr", "salut", "slt", "coucou", "cc", "hello", "hi",
+    "hey", "salam", "mbolo", "مرحبا", "السلام عليكم", "سلام",
+)  # fmt: skip
+_GREETING_PREFIX = re.compile(
+    rf"^\s*(?:{'|'.join(re.escape(word) for word in _GREETING_WORDS)})"
+    r"(?:\s+(?:a\s+tous|à\s+tous|monsieur|madame|mr|mme|alikoum|alaykoum|aleikoum|wa))?"
+    r"[\s,.!;:،؛-]+",
+    re.IGNORECASE,
+)
+
+
+# "ok merci, et pour une coop ?": an acknowledgement in front of the next question.
+_ACKNOWLEDGEMENT_WORDS = (
+    "ok merci", "ok", "okay", "d'accord", "d accord", "dac", "merci beaucoup", "merci", "mrc",
+    "super", "parfait", "très bien", "tres bien", "thanks", "thank you", "great", "حسنا",
+    "شكرا", "تمام",
+)  # fmt: skip
+_ACKNOWLEDGEMENT_PREFIX = re.compile(
+    rf"^\s*(?:{'|'.join(re.escape(word) for word in _ACKNOWLEDGEMENT_WORDS)})[\s,.!;:،؛-]+",
+    re.IGNORECASE,
+)
+_REPEAT = frozenset(
+    fold(word)
+    for word in [
+        "pardon", "pardon ?", "hein", "hein ?", "quoi ?", "répète", "répétez", "repete",
+        "repetez", "vous pouvez répéter", "tu peux répéter", "répétez svp", "repeat",
+        "repeat please", "say again", "come again", "كرر", "أعد", "اعد من فضلك",
+    ]
+)  # fmt: skip
+
+
+def asks_to_repeat(text: str) -> bool:
+    """Tell whether the person asks to hear the last question again ("pardon ?", "repeat")."""
+    return fold(text) in _REPEAT
+
+
+def after_acknowledgement(text: str) -> str | None:
+    """Return the question after an acknowledgement ("ok merci, et les frais ?")."""
+    match = _ACKNOWLEDGEMENT_PREFIX.match(text)
+    if match is None:
+        return None
+    rest = text[match.end() :].strip()
+    return rest if len(fold(rest)) >= 3 and not is_acknowledgement(rest) else None
+
+
+def is_acknowledgement(text: str) -> bool:
+    """Tell whether the message only acknowledges ("ok", "d'accord", "merci", "حسنا")."""
+    stripped = text.strip()
+    folded = fold(stripped)
+    return (bool(folded) and folded in _ACKNOWLEDGEMENTS) or stripped in _EMOJI_ACKNOWLEDGEMENTS
+
+
+def is_resume_word(text: str) -> bool:
+    """Tell whether the message asks to go on with what was left ("reprendre", "continuer")."""
+    return fold(text) in _RESUME
+
+
+def after_greeting(text: str) -> str | None:
+    """Return the question after a greeting ("bjr cmt on fait 1 coop" -> "cmt on fait 1 coop")."""
+    match = _GREETING_PREFIX.match(text)
+    if match is None:
+        return None
+    rest = text[match.end() :].strip()
+    return rest if len(fold(rest)) >= 3 and not is_greeting(rest) else None

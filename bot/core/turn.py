@@ -1,5 +1,6 @@
 """What a feature sees while it handles one incoming message."""
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -25,7 +26,13 @@ FORM_KEY = "form"
 # was already offered to (bot.core.reply_language): both outlive any flow.
 WRITTEN_KEY = "written_in"
 SWITCH_OFFERED_KEY = "switch_offered"
-KEPT_KEYS = (TOPIC_KEY, FORM_KEY, WRITTEN_KEY, SWITCH_OFFERED_KEY)
+# What the conversation is about, beyond the organisation type: the guide section shown last,
+# the cooperative form, the last recommendation, the last question asked. Follow-ups such as
+# "et pour une coop ?", "laquelle alors ?" or "on est 9" are read against it.
+DIALOGUE_KEY = "dialogue"
+KEPT_KEYS = (TOPIC_KEY, FORM_KEY, WRITTEN_KEY, SWITCH_OFFERED_KEY, DIALOGUE_KEY)
+# The dialogue context's item for the last question the bot asked, said again on "pardon ?".
+ASKED_KEY = "asked"
 
 
 class Notices(Protocol):
@@ -82,6 +89,11 @@ class Turn:
         """Return the contact's database id."""
         assert self.contact.id is not None
         return self.contact.id
+
+    def read_as(self, text: str) -> None:
+        """Handle the rest of the message as if only `text` had been sent ("bonjour, ...")."""
+        self.incoming = dataclasses.replace(self.incoming, text=text)
+        self._parsed = None
 
     def parse(self) -> ParseResult:
         """Return the NLU reading of the text, computed once."""
@@ -148,6 +160,16 @@ class Turn:
     @topic.setter
     def topic(self, org_type: OrgType | None) -> None:
         self.update(**{TOPIC_KEY: org_type.value if org_type else None})
+
+    def recall(self, key: str, default: Any = None) -> Any:
+        """Read one item of the dialogue context (it survives flow changes)."""
+        context: dict[str, Any] = self.conversation.data.get(DIALOGUE_KEY) or {}
+        return context.get(key, default)
+
+    def remember(self, **items: Any) -> None:
+        """Change items of the dialogue context."""
+        context: dict[str, Any] = self.conversation.data.get(DIALOGUE_KEY) or {}
+        self.update(**{DIALOGUE_KEY: {**context, **items}})
 
     def misunderstood(self) -> None:
         """Count this message as one the bot could not make sense of."""

@@ -18,6 +18,7 @@ from bot.core.turn import Turn
 from bot.domain import Flow, Locale, Topic
 from bot.storage import contacts
 from bot.storage.registrations import registrations_of
+from bot.text import is_question
 from nlu import Intent, ParseResult
 
 TOPIC_NAMES = {
@@ -53,6 +54,12 @@ class DataRightsFeature(Feature):
             self.ask_confirmation(turn)
         else:
             self.show(turn)
+
+    def fits(self, turn: Turn) -> bool:
+        """Tell whether the text answers yes or no, or tries to."""
+        if yes_or_no(turn.text) is not None:
+            return True
+        return not is_question(turn.text) and len(turn.text.split()) <= 3
 
     def on_text(self, turn: Turn) -> None:
         """Read the yes/no to the deletion question."""

@@ -20,16 +20,20 @@ from bot.core.actions import (
     StartPreregistration,
 )
 from bot.core.feature import Feature
-from bot.core.flows.guidance import COOP_FORM_NAMES, org_type_name
+from bot.core.flows.names import COOP_FORM_NAMES, org_type_name
 from bot.core.i18n import _
 from bot.core.keywords import yes_or_no
 from bot.core.payloads import Payload
 from bot.core.turn import Turn
 from bot.domain import Flow
-from bot.text import first_integer
-from nlu import Intent, ParseResult
+from bot.text import fold, is_question, read_count
+from nlu import EntityType, Intent, ParseResult
 
 NODE_KEY = "node"
+# "peut-être", "je sais pas", "bof": short words that try to answer; longer text is something else.
+ATTEMPT_WORDS = 3
+# Intents by which a person who names a form has made their choice: the questions stop.
+CHOSEN = frozenset([Intent.HOW_TO_CREATE, Intent.PREREGISTER])
 
 
 class DecisionFeature(Feature):
@@ -63,29 +67,48 @@ class DecisionFeature(Feature):
         turn.say(_("Je vais vous poser quelques questions courtes pour trouver la bonne forme."))
         self._ask(turn, turn.pack.decision.start)
 
+    def fits(self, turn: Turn) -> bool:
+        """Tell whether the text tries to answer the question (else it may be another one)."""
+        node = turn.pack.decision.nodes[turn.data(NODE_KEY)]
+        if not isinstance(node, YesNoNode):
+            return read_count(turn.text) is not None or _attempt(turn.text)
+        return _yes_or_no(turn) is not None or _attempt(turn.text)
+
+    def resumes_after(self, turn: Turn) -> bool:
+        """Stop asking once the person named the form they want ("en fait, une coopérative")."""
+        result = turn.parse()
+        named = result.entity(EntityType.ORG_TYPE)
+        return not (named and result.intent in CHOSEN)
+
     def on_text(self, turn: Turn) -> None:
         """Read a typed answer: yes/no, or a number of founders."""
         node_id: str = turn.data(NODE_KEY)
         node = turn.pack.decision.nodes[node_id]
+        attempt = _attempt(turn.text)
         if not isinstance(node, YesNoNode):
-            count = first_integer(turn.text)
+            count = read_count(turn.text)
             transition = node.route(count) if count is not None else None
             if transition is None:
                 turn.misunderstood()
-                turn.say(_("Écrivez un nombre, par exemple 8."))
+                turn.say(_("Écrivez un nombre, par exemple 8.") if attempt else self._lost())
                 self._ask(turn, node_id)
                 return
             self._follow(turn, transition)
             return
-        answer = yes_or_no(turn.text)
-        if answer is None:
-            answer = {Intent.AFFIRM.value: True, Intent.DENY.value: False}.get(turn.parse().intent)
+        answer = _yes_or_no(turn)
         if answer is None:
             turn.misunderstood()
-            turn.say(_("Répondez par oui ou par non."))
+            turn.say(_("Répondez par oui ou par non.") if attempt else self._lost())
             self._ask(turn, node_id)
             return
         self._follow(turn, node.route(answer))
+
+    def _lost(self) -> str:
+        """Say that the message was neither an answer nor a known question, and the way out."""
+        return _(
+            "Je n'ai pas compris votre message. Répondez à la question ci-dessous, ou écrivez "
+            "« annuler » pour arrêter les questions et poser la vôtre."
+        )
 
     def resume(self, turn: Turn) -> None:
         """Ask the pending question again."""
@@ -128,6 +151,15 @@ class DecisionFeature(Feature):
     def _conclude(self, turn: Turn, outcome: Outcome) -> None:
         turn.go_idle()
         turn.topic = outcome.org_type
+        turn.remember(
+            recommended=[
+                {
+                    "org_type": outcome.org_type.value,
+                    "coop_form": outcome.coop_form.value if outcome.coop_form else None,
+                }
+            ],
+            coop_form=outcome.coop_form.value if outcome.coop_form else None,
+        )
         name = (
             _(COOP_FORM_NAMES[outcome.coop_form])
             if outcome.coop_form
@@ -146,3 +178,15 @@ class DecisionFeature(Feature):
                 (_("Menu"), MainMenu()),
             ],
         )
+
+
+def _yes_or_no(turn: Turn) -> bool | None:
+    answer = yes_or_no(turn.text)
+    if answer is None:
+        answer = {Intent.AFFIRM.value: True, Intent.DENY.value: False}.get(turn.parse().intent)
+    return answer
+
+
+def _attempt(text: str) -> bool:
+    """Tell whether a message looks like an attempt to answer rather than a question."""
+    return not is_question(text) and 0 < len(fold(text).split()) <= ATTEMPT_WORDS

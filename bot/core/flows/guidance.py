@@ -1,5 +1,7 @@
 """Step-by-step creation guides for the five kinds of organisation, with follow-up questions."""
 
+from collections.abc import Sequence
+
 from bot.content.schema import Procedure, Source
 from bot.core.actions import (
     GuideList,
@@ -11,35 +13,23 @@ from bot.core.actions import (
     StartPreregistration,
 )
 from bot.core.feature import Feature
-from bot.core.i18n import N_, _
+from bot.core.flows.founders import LegalForm, check_founders
+from bot.core.flows.names import COOP_FORM_NAMES, ORG_TYPE_NAMES, org_type_name
+from bot.core.i18n import _
 from bot.core.payloads import Payload
 from bot.core.turn import Turn
-from bot.domain import CoopForm, Flow, OrgType
-from bot.text import first_integer
+from bot.domain import Flow, OrgType
+from bot.text import stated_group_size
 from nlu import EntityType, Intent, ParseResult
 
-ORG_TYPE_NAMES = {
-    OrgType.ASSOCIATION: N_("Association"),
-    OrgType.NGO: N_("ONG"),
-    OrgType.COOPERATIVE: N_("Coopérative"),
-    OrgType.MUTUAL: N_("Mutuelle"),
-    OrgType.FOUNDATION: N_("Fondation"),
-}
-COOP_FORM_NAMES = {
-    CoopForm.SCOOPS: N_("Coopérative simplifiée (SCOOPS)"),
-    CoopForm.COOP_CA: N_("Coopérative avec conseil d'administration (COOP-CA)"),
-}
+__all__ = ["COOP_FORM_NAMES", "ORG_TYPE_NAMES", "GuidanceFeature", "org_type_name"]
+
 SECTION_OF_INTENT = {
     Intent.ASK_DOCUMENTS: GuideSection.DOCUMENTS,
     Intent.ASK_COST: GuideSection.COSTS,
     Intent.ASK_DURATION: GuideSection.COSTS,
     Intent.ASK_OFFICE: GuideSection.OFFICE,
 }
-
-
-def org_type_name(org_type: OrgType) -> str:
-    """Return the translated name of an organisation type."""
-    return _(ORG_TYPE_NAMES[org_type])
 
 
 def org_type_choices(
@@ -83,7 +73,7 @@ class GuidanceFeature(Feature):
                     [(org_type_name(kind), ShowGuide(kind, section)) for kind in OrgType],
                 )
             return
-        founders = first_integer(turn.text) if result.intent == Intent.HOW_TO_CREATE else None
+        founders = stated_group_size(turn.text) if section is GuideSection.OVERVIEW else None
         self.show(turn, org_type, section, founders=founders)
 
     def list_guides(self, turn: Turn) -> None:
@@ -105,16 +95,17 @@ class GuidanceFeature(Feature):
         procedure = turn.pack.procedures[org_type]
         turn.go(Flow.GUIDE)
         turn.topic = org_type
+        turn.remember(section=section.value)
         body = {
             GuideSection.OVERVIEW: self._overview,
             GuideSection.DOCUMENTS: self._documents,
             GuideSection.COSTS: self._costs,
             GuideSection.OFFICE: self._office,
         }[section](turn, procedure)
-        if section is GuideSection.OVERVIEW and founders is not None:
-            advice = self._advice_for(turn, procedure, founders)
-            if advice:
-                body = f"{body}\n\n{advice}"
+        if section is GuideSection.OVERVIEW and founders is not None and founders > 0:
+            check = check_founders(turn, founders, org_type)
+            body = f"{body}\n\n{check.text}"
+            turn.remember(recommended=recommendation(check.fitting))
         turn.say(
             f"{body}\n\n{_sources_line(turn, procedure)}", self._next_choices(org_type, section)
         )
@@ -189,21 +180,6 @@ class GuidanceFeature(Feature):
             )
         return "\n".join(lines)
 
-    def _advice_for(self, turn: Turn, procedure: Procedure, founders: int) -> str | None:
-        """Say which cooperative form a group of this size can take."""
-        if procedure.org_type is not OrgType.COOPERATIVE or founders <= 0:
-            return None
-        fitting = [v for v in procedure.variants if founders >= v.min_founders]
-        if not fitting:
-            return _(
-                "Avec {count} membres, vous êtes trop peu pour une coopérative. Une "
-                "association est possible dès 2 membres."
-            ).format(count=turn.translator.format_number(founders))
-        best = max(fitting, key=lambda variant: variant.min_founders)
-        return _("Avec {count} membres, la forme qui vous convient : {form}.").format(
-            count=turn.translator.format_number(founders), form=turn.local(best.title)
-        )
-
     def _next_choices(self, org_type: OrgType, shown: GuideSection) -> list[tuple[str, Payload]]:
         sections = [
             (_("Les étapes"), GuideSection.OVERVIEW),
@@ -222,6 +198,17 @@ class GuidanceFeature(Feature):
             (_("Menu"), MainMenu()),
         ]
         return choices
+
+
+def recommendation(fitting: Sequence[LegalForm]) -> list[dict[str, str | None]]:
+    """Return the forms a group can take, as the dialogue context keeps them."""
+    return [
+        {
+            "org_type": form.org_type.value,
+            "coop_form": form.coop_form.value if form.coop_form else None,
+        }
+        for form in fitting
+    ]
 
 
 def _item(marker: str, text: str) -> str:

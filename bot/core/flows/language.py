@@ -9,6 +9,7 @@ from bot.core.i18n import _
 from bot.core.payloads import Payload
 from bot.core.turn import Turn
 from bot.domain import Flow, Locale
+from bot.text import is_question
 from nlu import EntityType, Intent, ParseResult
 
 
@@ -39,6 +40,12 @@ class LanguageFeature(Feature):
             self.switch(turn, Locale(named))
         else:
             self.offer(turn)
+
+    def fits(self, turn: Turn) -> bool:
+        """Tell whether the text names a language or tries to (a question is something else)."""
+        if turn.parse().entity(EntityType.LANGUAGE):
+            return True
+        return not is_question(turn.text) and len(turn.text.split()) <= 2
 
     def on_text(self, turn: Turn) -> None:
         """Read a typed language name."""

@@ -85,6 +85,12 @@ class MenuFeature(Feature):
             )
         elif result.intent == Intent.GOODBYE:
             turn.say(_("Au revoir et bonne continuation ! Écrivez-moi quand vous voulez."))
+        elif result.intent in (Intent.AFFIRM, Intent.DENY):
+            # "ok", "d'accord", "non merci": understood, nothing more to do.
+            turn.say(
+                _("D'accord. Écrivez votre question quand vous voulez."),
+                [(_("Menu"), MainMenu())],
+            )
         else:
             turn.misunderstood()
             show_menu(turn, self._not_understood(turn))

@@ -34,6 +34,7 @@ from bot.core.actions import (
     StartPreregistration,
 )
 from bot.core.feature import Feature
+from bot.core.flows.form_questions import correction, question_about
 from bot.core.flows.registration_form import (
     FIELDS_BY_NAME,
     FieldName,
@@ -45,14 +46,14 @@ from bot.core.flows.registration_form import (
     next_missing,
 )
 from bot.core.i18n import _
-from bot.core.keywords import yes_or_no
+from bot.core.keywords import is_acknowledgement, yes_or_no
 from bot.core.payloads import Payload
 from bot.core.turn import FORM_KEY, Turn
 from bot.domain import CoopForm, Flow, OrgType
 from bot.storage.models import Registration
 from bot.storage.registrations import find_duplicate, name_key, next_reference
 from bot.storage.types import utcnow
-from bot.text import fold
+from bot.text import fold, is_question
 from nlu import EntityType, Intent, ParseResult
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,19 @@ FIELD_KEY = "field"
 # The value of the button that takes what the channel already knows (number, profile name).
 SUGGESTED = "@known"
 EDIT_WORDS = frozenset(["modifier", "corriger", "changer", "edit", "change", "تعديل"])
+
+
+# Requests that a free-text field (a name, a town) would otherwise store as its value.
+REQUESTS = frozenset(
+    [
+        Intent.CHANGE_LANGUAGE,
+        Intent.HUMAN_HANDOFF,
+        Intent.DATA_RIGHTS,
+        Intent.CHECK_STATUS,
+        Intent.UNSUBSCRIBE,
+    ]
+)
+REQUEST_CONFIDENCE = 0.85
 
 
 class Step(StrEnum):
@@ -115,23 +129,60 @@ class PreregistrationFeature(Feature):
         else:
             self.resume(turn)
 
+    def fits(self, turn: Turn) -> bool:
+        """Tell whether the text answers the pending step, or is a question about the form."""
+        step = Step(turn.conversation.step or Step.CONSENT)
+        text = turn.text
+        if step is Step.ASK:
+            form_field = FIELDS_BY_NAME[FieldName(turn.data(FIELD_KEY))]
+            if self._question_about(turn) is not None or self._correction(turn) is not None:
+                return True
+            if is_acknowledgement(text) or is_question(text) or _a_request(turn):
+                return False
+            try:
+                form_field.parse(text, self._context(turn))
+            except Invalid:
+                return False
+            return True
+        if _yes_or_no(turn) is not None or fold(text) in EDIT_WORDS:
+            return True
+        if step is not Step.CONSENT and self._correction(turn) is not None:
+            return True
+        return not is_question(text) and len(fold(text).split()) <= 3
+
+    def can_resume(self, turn: Turn) -> bool:
+        """Tell whether a pre-registration was left half-way after consent."""
+        form = turn.data(FORM_KEY)
+        return bool(form and form.get("consent_at"))
+
     def on_text(self, turn: Turn) -> None:
         """Read a typed answer to the pending step."""
         step = Step(turn.conversation.step or Step.CONSENT)
+        if step is not Step.CONSENT:
+            correction = self._correction(turn)
+            if correction is not None:
+                self._correct(turn, *correction)
+                return
         if step is Step.CONSENT:
-            answer = yes_or_no(turn.text)
+            answer = _yes_or_no(turn)
             if answer is None:
                 turn.misunderstood()
                 self._show_consent(turn)
             else:
                 self._consent(turn, accepted=answer)
         elif step is Step.ASK:
-            if fold(turn.text) in EDIT_WORDS:
+            asked_about = self._question_about(turn)
+            if asked_about is not None or is_question(turn.text):
+                # A question is never stored as an answer: explain the field, ask again.
+                self._explain(turn, asked_about)
+            elif fold(turn.text) in EDIT_WORDS:
                 self._choose_edit(turn)
+            elif is_acknowledgement(turn.text):
+                self._continue(turn)
             else:
                 self._answer(turn, turn.text, from_button=False)
         elif step is Step.REVIEW:
-            answer = yes_or_no(turn.text)
+            answer = _yes_or_no(turn)
             if answer is True:
                 self._confirm(turn)
             elif fold(turn.text) in EDIT_WORDS:
@@ -142,6 +193,58 @@ class PreregistrationFeature(Feature):
         else:
             turn.misunderstood()
             self._choose_edit(turn)
+
+    # -- questions about the form, corrections
+
+    def _question_about(self, turn: Turn) -> FormField | None:
+        """Return the field a question is about ("c'est quoi un sigle ?"), the pending one first."""
+        return question_about(turn.text, FIELDS_BY_NAME[FieldName(turn.data(FIELD_KEY))])
+
+    def _explain(self, turn: Turn, form_field: FormField | None) -> None:
+        pending = FIELDS_BY_NAME[FieldName(turn.data(FIELD_KEY))]
+        protection = turn.pack.country.data_protection
+        about = form_field or pending
+        if form_field is None:
+            intro = _(
+                "Je ne sais pas répondre à cette question ici, et je ne la prends pas comme "
+                "réponse. Pour la poser à un agent, écrivez « parler à une personne »."
+            )
+        else:
+            intro = _(about.help).format(
+                directorate=turn.directorate, recipients=turn.local(protection.recipients)
+            )
+        self._ask(turn, pending, error=intro)
+
+    def _correction(self, turn: Turn) -> tuple[FieldName, str] | None:
+        """Read "en fait c'est une coopérative" as a change of an earlier answer."""
+        pending = turn.data(FIELD_KEY) if turn.conversation.step == Step.ASK else None
+        return correction(
+            turn.parse(),
+            answers=self._form(turn)["answers"],
+            pending=FieldName(pending) if pending else None,
+            pack=turn.pack,
+        )
+
+    def _correct(self, turn: Turn, name: FieldName, value: str) -> None:
+        answers = {**self._form(turn)["answers"], name.value: value}
+        if name is FieldName.COOP_FORM:
+            answers[FieldName.ORG_TYPE.value] = OrgType.COOPERATIVE.value
+        self._set_form(turn, answers=drop_inapplicable(answers))
+        self._remember(turn, answers)
+        form_field = FIELDS_BY_NAME[name]
+        turn.say(
+            _("C'est noté, je corrige : {label} : {value}.").format(
+                label=_(form_field.label), value=form_field.display(value, self._context(turn))
+            )
+        )
+        self._continue(turn)
+
+    def _remember(self, turn: Turn, answers: dict[str, Any]) -> None:
+        """Keep the form's organisation as the topic, for questions asked in the middle."""
+        org_type = answers.get(FieldName.ORG_TYPE.value)
+        if org_type:
+            turn.topic = OrgType(org_type)
+        turn.remember(coop_form=answers.get(FieldName.COOP_FORM.value))
 
     def resume(self, turn: Turn) -> None:
         """Pick up where the person left off."""
@@ -272,6 +375,7 @@ class PreregistrationFeature(Feature):
     def _store(self, turn: Turn, name: FieldName, value: Any) -> None:
         answers = {**self._form(turn)["answers"], name.value: value}
         self._set_form(turn, answers=drop_inapplicable(answers))
+        self._remember(turn, answers)
         self._continue(turn)
 
     # -- review
@@ -383,3 +487,17 @@ class PreregistrationFeature(Feature):
 
     def _set_form(self, turn: Turn, **changes: Any) -> None:
         turn.update(**{FORM_KEY: {**self._form(turn), **changes}})
+
+
+def _yes_or_no(turn: Turn) -> bool | None:
+    """Read a yes or a no, in a word ("oui") or a sentence ("oui je suis d'accord")."""
+    answer = yes_or_no(turn.text)
+    if answer is None and len(fold(turn.text).split()) <= 6:
+        answer = {Intent.AFFIRM.value: True, Intent.DENY.value: False}.get(turn.parse().intent)
+    return answer
+
+
+def _a_request(turn: Turn) -> bool:
+    """Tell whether the text is plainly a request ("in english please"), not a name or a town."""
+    result = turn.parse()
+    return result.intent in REQUESTS and result.confidence >= REQUEST_CONFIDENCE

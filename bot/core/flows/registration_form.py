@@ -10,10 +10,10 @@ import phonenumbers
 from rapidfuzz import fuzz, process
 
 from bot.content import ContentPack
-from bot.core.flows.guidance import COOP_FORM_NAMES, org_type_name
+from bot.core.flows.names import COOP_FORM_NAMES, org_type_name
 from bot.core.i18n import N_, Translator, _
 from bot.domain import CoopForm, OrgType
-from bot.text import first_integer, fold, has_letters, squeeze
+from bot.text import fold, has_letters, read_count, squeeze
 from nlu import EntityType, NluParser
 
 Answers = dict[str, Any]
@@ -76,6 +76,10 @@ class FormField:
     still_valid: Callable[[Any, FormContext], bool] = field(default=lambda value, ctx: True)
     display: Callable[[Any, FormContext], str] = field(default=lambda value, ctx: str(value))
     suggest: Callable[[FormContext], str | None] = field(default=lambda ctx: None)
+    # What the field is and why it is asked ("c'est quoi un sigle ?", "pourquoi mon numéro ?").
+    help: str = ""
+    # Folded words by which a question is about this field.
+    about: tuple[str, ...] = ()
 
 
 def minimum_founders(ctx: FormContext) -> int:
@@ -183,7 +187,7 @@ def _parse_province(text: str, ctx: FormContext) -> str:
 
 
 def _parse_founders(text: str, ctx: FormContext) -> int:
-    count = first_integer(text)
+    count = read_count(text)
     if count is None:
         raise Invalid(_("Écrivez le nombre de membres fondateurs en chiffres, par exemple 12."))
     if count > MAX_FOUNDERS:
@@ -291,6 +295,11 @@ FIELDS: tuple[FormField, ...] = (
         _parse_org_type,
         choices=_org_type_choices,
         display=_show_org_type,
+        help=N_(
+            "Le type, c'est la forme de votre organisation : association, ONG, coopérative, "
+            "mutuelle ou fondation. Si vous hésitez, écrivez « aidez-moi à choisir »."
+        ),
+        about=("type", "forme juridique", "legal form", "kind", "نوع"),
     ),
     FormField(
         FieldName.COOP_FORM,
@@ -303,12 +312,22 @@ FIELDS: tuple[FormField, ...] = (
         choices=_coop_form_choices,
         applies=_is_cooperative,
         display=_show_coop_form,
+        help=N_(
+            "La SCOOPS est la forme simple : au moins 5 membres, dirigée par un comité de "
+            "gestion. La COOP-CA a un conseil d'administration et demande au moins 15 membres."
+        ),
+        about=("scoops", "coop ca", "coopca", "forme", "form", "شكل"),
     ),
     FormField(
         FieldName.NAME,
         N_("Nom"),
         N_("Quel est le nom de l'organisation ?"),
         _text(2, 160, N_("Le nom")),
+        help=N_(
+            "Le nom complet de l'organisation, tel qu'il sera écrit dans ses statuts, par "
+            "exemple « Association des Jeunes de Franceville »."
+        ),
+        about=("nom", "name", "اسم"),
     ),
     FormField(
         FieldName.ACRONYM,
@@ -317,6 +336,12 @@ FIELDS: tuple[FormField, ...] = (
         _optional(_parse_acronym),
         optional=True,
         display=_show_optional,
+        help=N_(
+            "Un sigle est le nom court fait des premières lettres du nom, par exemple « AJF » "
+            "pour Association des Jeunes de Franceville. Il n'est pas obligatoire : répondez "
+            "« non » si l'organisation n'en a pas."
+        ),
+        about=("sigle", "acronyme", "acronym", "abbreviation", "abreviation", "رمز", "اختصار"),
     ),
     FormField(
         FieldName.SECTOR,
@@ -325,6 +350,11 @@ FIELDS: tuple[FormField, ...] = (
         _parse_sector,
         choices=_sector_choices,
         display=_show_sector,
+        help=N_(
+            "Le secteur, c'est le domaine d'activité principal de l'organisation. Choisissez le "
+            "plus proche dans la liste."
+        ),
+        about=("secteur", "sector", "activite", "activity", "قطاع", "نشاط"),
     ),
     FormField(
         FieldName.PROVINCE,
@@ -332,12 +362,19 @@ FIELDS: tuple[FormField, ...] = (
         N_("Dans quelle province se trouve son siège ?"),
         _parse_province,
         choices=_province_choices,
+        help=N_(
+            "La province où se trouve le siège, c'est-à-dire l'adresse principale de "
+            "l'organisation. Vous pouvez aussi écrire sa ville."
+        ),
+        about=("province", "siege", "region", "مقاطعة", "ولاية", "مقر"),
     ),
     FormField(
         FieldName.TOWN,
         N_("Ville ou village"),
         N_("Dans quelle ville ou quel village ?"),
         _text(2, 80, N_("Le nom de la ville")),
+        help=N_("La ville ou le village où se trouve le siège de l'organisation."),
+        about=("ville", "village", "town", "city", "مدينة", "قرية"),
     ),
     FormField(
         FieldName.FOUNDERS,
@@ -346,6 +383,21 @@ FIELDS: tuple[FormField, ...] = (
         _parse_founders,
         still_valid=_founders_still_valid,
         display=lambda value, ctx: ctx.translator.format_number(value),
+        help=N_(
+            "Les membres fondateurs sont les personnes qui créent l'organisation ensemble et "
+            "signent ses statuts. Écrivez leur nombre, en chiffres ou en lettres."
+        ),
+        about=(
+            "fondateur",
+            "fondateurs",
+            "founder",
+            "founders",
+            "membres",
+            "members",
+            "مؤسس",
+            "مؤسسين",
+            "اعضاء",
+        ),
     ),
     FormField(
         FieldName.CONTACT_NAME,
@@ -353,6 +405,11 @@ FIELDS: tuple[FormField, ...] = (
         N_("Quel est le nom de la personne à contacter ?"),
         _text(2, 120, N_("Le nom")),
         suggest=lambda ctx: ctx.known_name,
+        help=N_(
+            "La personne que les agents de la {directorate} appelleront au sujet de ce "
+            "dossier. Ce peut être vous."
+        ),
+        about=("personne a contacter", "contact", "contact person", "شخص"),
     ),
     FormField(
         FieldName.CONTACT_ROLE,
@@ -360,6 +417,11 @@ FIELDS: tuple[FormField, ...] = (
         N_("Quelle est sa fonction dans l'organisation ?"),
         _text(2, 80, N_("La fonction")),
         choices=_role_choices,
+        help=N_(
+            "Sa fonction dans l'organisation : président(e), secrétaire, trésorier(e) ou "
+            "membre fondateur."
+        ),
+        about=("fonction", "role", "poste", "position", "منصب", "وظيفة"),
     ),
     FormField(
         FieldName.PHONE,
@@ -367,6 +429,23 @@ FIELDS: tuple[FormField, ...] = (
         N_("Quel est son numéro de téléphone ?"),
         _parse_phone,
         suggest=lambda ctx: ctx.known_phone,
+        help=N_(
+            "Le numéro sert aux agents de la {directorate} pour vous rappeler au sujet de ce "
+            "dossier, et à rien d'autre. {recipients} Écrivez « mes données » à tout moment "
+            "pour voir ou supprimer vos données."
+        ),
+        about=(
+            "numero",
+            "telephone",
+            "tel",
+            "phone",
+            "number",
+            "mobile",
+            "هاتف",
+            "رقم",
+            "الهاتف",
+            "رقمي",
+        ),
     ),
     FormField(
         FieldName.EMAIL,
@@ -375,6 +454,11 @@ FIELDS: tuple[FormField, ...] = (
         _optional(_parse_email),
         optional=True,
         display=_show_optional,
+        help=N_(
+            "L'adresse e-mail permet aux agents de vous écrire au sujet du dossier. Elle n'est "
+            "pas obligatoire : répondez « non »."
+        ),
+        about=("mail", "email", "e mail", "courriel", "بريد", "ايميل"),
     ),
 )
 FIELDS_BY_NAME = {form_field.name: form_field for form_field in FIELDS}

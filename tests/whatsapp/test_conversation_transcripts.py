@@ -1,0 +1,30 @@
+"""The free-text conversation transcripts of the core, replayed over WhatsApp."""
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import Engine as DatabaseEngine
+
+from bot.core.engine import Engine
+from tests.core import test_follow_ups, test_interruptions
+from tests.whatsapp.phone import WhatsAppChat
+
+TRANSCRIPTS = [
+    function
+    for module in (test_follow_ups, test_interruptions)
+    for name, function in vars(module).items()
+    if name.startswith("test_") and "chat" in inspect.signature(function).parameters
+]
+
+
+@pytest.mark.parametrize("transcript", TRANSCRIPTS, ids=lambda function: function.__name__)
+def test_conversation_over_whatsapp(
+    transcript: Callable[..., None],
+    whatsapp_chat: WhatsAppChat,
+    database: DatabaseEngine,
+    engine: Engine,
+) -> None:
+    available: dict[str, Any] = {"chat": whatsapp_chat, "database": database, "engine": engine}
+    transcript(**{name: available[name] for name in inspect.signature(transcript).parameters})
