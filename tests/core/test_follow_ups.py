@@ -172,7 +172,8 @@ def test_a_greeting_in_front_of_a_question_answers_the_question(chat: Chat) -> N
                 "bjr cmt on fait 1 coop",
                 ["Bonjour !", "Créer une coopérative", "!Que voulez-vous faire", "!Avec 1 membre"],
             ),
-            ("salam, how do I create an NGO", ["Créer une ONG", "!Que voulez-vous faire"]),
+            # Written in English: answered in English.
+            ("salam, how do I create an NGO", ["Hello!", "Create an NGO", "!What would you like"]),
             ("bonsoir combien ça coûte une asso", ["Coûts — Créer une association"]),
             ("slt slt", ["Bonjour", "Que voulez-vous faire"]),
             ("bonjour je m'appelle Marie", "Que voulez-vous faire"),
@@ -188,9 +189,10 @@ def test_acknowledgements_are_understood_and_never_counted(chat: Chat) -> None:
             ("ok", ["D'accord", "!Je n'ai pas compris"]),
             ("d'accord", ["D'accord", "!Voulez-vous parler"]),
             ("ok merci", ["Avec plaisir", "!Voulez-vous parler"]),
-            ("okay thanks", ["Avec plaisir", "!Voulez-vous parler"]),
-            ("👍", ["D'accord", "!Voulez-vous parler"]),
-            ("حسنا", ["D'accord", "!Voulez-vous parler"]),
+            # Each acknowledgement in the language it is written in; an emoji keeps the last one.
+            ("okay thanks", ["You are welcome", "!talk to a person"]),
+            ("👍", ["All right", "!talk to a person"]),
+            ("حسنا", ["حسنًا", "!D'accord"]),
             ("c'est noté", ["D'accord", "!Voulez-vous parler"]),
         ],
     )
