@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     whatsapp_rate: float = 80.0
     # How long a campaign dispatcher holds rows before another may take them over (it died).
     campaign_lease_seconds: float = 120.0
+    # How long the messages of a conversation are kept for staff to read in the console.
+    message_retention_days: int = Field(default=90, ge=1)
 
     content_dir: Path = DATA_ROOT / "content"
     locales_dir: Path = DATA_ROOT / "locales"

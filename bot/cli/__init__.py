@@ -10,7 +10,18 @@ from typing import Any
 
 import click
 
-from bot.cli import campaigns, contacts, content, db, events, handoffs, nlu, registrations, serve
+from bot.cli import (
+    campaigns,
+    contacts,
+    content,
+    db,
+    events,
+    handoffs,
+    nlu,
+    registrations,
+    serve,
+    staff,
+)
 from bot.cli.context import CliContext
 from bot.errors import RelaisError
 
@@ -71,5 +82,6 @@ main.add_command(handoffs.handoffs)
 main.add_command(contacts.contacts)
 main.add_command(campaigns.campaign)
 main.add_command(events.event)
+main.add_command(staff.staff)
 
 __all__ = ["main"]

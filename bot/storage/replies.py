@@ -159,3 +159,25 @@ def forget_address(session: Session, *, channel: Channel, address: str) -> int:
         )
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def hand_over_pending(session: Session, *, channel: Channel, address: str) -> list[ReplyItem]:
+    """Return the unsent replies of an address that fetches its own (the web chat), marked sent."""
+    items = list(
+        session.exec(
+            select(ReplyItem)
+            .where(
+                ReplyItem.channel == channel,
+                ReplyItem.address == address,
+                ReplyItem.status == ReplyStatus.PENDING,
+            )
+            .order_by(col(ReplyItem.id))
+            .with_for_update()
+        ).all()
+    )
+    now = utcnow()
+    for item in items:
+        item.status = ReplyStatus.SENT
+        item.sent_at = now
+        session.add(item)
+    return items

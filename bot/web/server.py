@@ -1,4 +1,4 @@
-"""The HTTP front door: health check and the browser chat (channel webhooks join here)."""
+"""The HTTP front door: health check, the browser chat, the staff console; webhooks join here."""
 
 import json
 import logging
@@ -23,9 +23,11 @@ from bot.core import i18n, payloads
 from bot.core.i18n import _
 from bot.core.messages import Incoming
 from bot.domain import Channel, Locale
-from bot.storage.database import check_connection
+from bot.storage import replies
+from bot.storage.database import check_connection, new_session
 from bot.storage.models import Contact, ProcessedMessage, ReplyItem
 from bot.storage.types import clip
+from bot.web.admin import admin_routes
 from bot.web.security import SecurityHeaders, SessionSigner, csp_nonce, is_https, session_key
 
 log = logging.getLogger(__name__)
@@ -113,6 +115,21 @@ def create_web_app(relais: Relais, channels: list[ChannelAdapter] | None = None)
         )
         return JSONResponse({"replies": [_reply_json(item) for item in items]})
 
+    async def chat_updates(request: Request) -> Response:
+        # What staff wrote since the last look: the console's replies and status news.
+        sender = signer.verify(request.cookies.get(SESSION_COOKIE))
+        if sender is None:
+            return _error("no chat session: open /chat first", 403)
+
+        def take() -> list[dict[str, Any]]:
+            with new_session(relais.database) as session:
+                items = replies.hand_over_pending(session, channel=Channel.WEB, address=sender)
+                answer = [_reply_json(item) for item in items]
+                session.commit()
+                return answer
+
+        return JSONResponse({"replies": await run_in_threadpool(take)})
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         started: list[ChannelAdapter] = []
@@ -130,6 +147,8 @@ def create_web_app(relais: Relais, channels: list[ChannelAdapter] | None = None)
         Route("/healthz", healthz, methods=["GET"]),
         Route("/chat", chat_page, methods=["GET"]),
         Route("/chat/messages", chat_message, methods=["POST"]),
+        Route("/chat/updates", chat_updates, methods=["GET"]),
+        *admin_routes(relais, signer),
     ]
     for channel in channels:
         routes.extend(channel.routes())
