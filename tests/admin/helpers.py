@@ -18,7 +18,8 @@ def csrf_of(html: str) -> str:
 async def sign_in(
     client: httpx.AsyncClient, email: str, password: str = PASSWORD
 ) -> httpx.Response:
-    """Post the sign-in form with the token its page gave."""
+    """Post the sign-in form with the token its page gave (a fresh browser: no cookies)."""
+    client.cookies.clear()
     page = await client.get("/admin/login")
     return await client.post(
         "/admin/login",
