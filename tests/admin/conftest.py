@@ -103,6 +103,7 @@ def browser(tmp_path: Path) -> Iterator[Any]:
                 "--no-first-run",
             ],
             viewport={"width": 1100, "height": 800},
+            locale="fr-FR",
         )
         try:
             yield context
