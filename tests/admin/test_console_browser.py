@@ -27,9 +27,7 @@ def see(page: Any, text: str) -> None:
     page.locator(".msg.bot", has_text=text).first.wait_for(timeout=WAIT)
 
 
-def test_review_approve_and_answer_in_a_browser(
-    browser: Any, server: str, relais: Relais
-) -> None:
+def test_review_approve_and_answer_in_a_browser(browser: Any, server: str, relais: Relais) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     citizen = browser.new_page()
     citizen.goto(f"{server}/chat")

@@ -58,10 +58,13 @@ async def test_reviewing_a_registration_tells_the_citizen(
     await sign_in(client, AGENT)
     listing = await client.get("/admin/registrations", params={"status": "received"})
     assert "Les Agriculteurs de Bitam" in listing.text
-    assert "Les Agriculteurs" not in (
-        await client.get("/admin/registrations", params={"status": "approved"})
-    ).text
-    found = await client.get("/admin/registrations", params={"q": "agriculteurs", "type": "cooperative"})
+    assert (
+        "Les Agriculteurs"
+        not in (await client.get("/admin/registrations", params={"status": "approved"})).text
+    )
+    found = await client.get(
+        "/admin/registrations", params={"q": "agriculteurs", "type": "cooperative"}
+    )
     assert "Les Agriculteurs de Bitam" in found.text
     with new_session(relais.database) as session:
         registration = session.exec(select(Registration)).one()
@@ -119,7 +122,7 @@ async def test_the_csv_export_keeps_the_filter_and_neutralises_formulas(
     await citizen.say("confirmer")
     with new_session(relais.database) as session:
         registration = session.exec(select(Registration)).one()
-        registration.town = "=HYPERLINK(\"http://x\")"
+        registration.town = '=HYPERLINK("http://x")'
         session.add(registration)
         session.commit()
     await sign_in(client, AGENT)
