@@ -15,11 +15,12 @@ from sqlmodel import Session, col, select
 
 from bot.core import i18n
 from bot.core.i18n import Catalogues, _
-from bot.domain import Channel, HandoffStatus, Locale, MessageDirection
+from bot.domain import Channel, HandoffStatus, MessageDirection
 from bot.errors import RelaisError
-from bot.services.review import contact_locale
+from bot.services.notices import contact_locale, queue_notice
+from bot.services.review import NoticeSettings
 from bot.services.staff import StaffIdentity, add_audit_entry
-from bot.storage import messages, replies
+from bot.storage import messages
 from bot.storage.database import new_session
 from bot.storage.models import Contact, ConversationMessage, HandoffRequest, StaffAccount
 from bot.storage.types import utcnow
@@ -140,8 +141,7 @@ def take(
     *,
     request_id: int,
     actor: StaffIdentity,
-    default_locale: Locale,
-    directorate: str,
+    notice: NoticeSettings,
 ) -> None:
     """Take a request: the bot stops answering the person, and tells them so once."""
     with new_session(database) as session:
@@ -157,12 +157,13 @@ def take(
             request.taken_by = actor.account_id
             request.taken_at = utcnow()
             session.add(request)
-            with i18n.using(catalogues.translator(contact_locale(contact, default_locale))):
-                notice = _(
+            locale = contact_locale(contact, notice.default_locale)
+            with i18n.using(catalogues.translator(locale)):
+                text = _(
                     "Un agent de la {directorate} a pris votre demande et vous répond ici. "
                     "Le robot ne répond plus jusqu'à la fin de l'échange."
-                ).format(directorate=directorate)
-            _send(session, contact, notice, staff_id=None)
+                ).format(directorate=notice.directorate)
+            queue_notice(session, contact, text, locale=locale, templates=notice.templates)
             add_audit_entry(
                 session,
                 actor=actor,
@@ -173,7 +174,14 @@ def take(
         session.commit()
 
 
-def reply(database: DatabaseEngine, *, request_id: int, actor: StaffIdentity, text: str) -> None:
+def reply(
+    database: DatabaseEngine,
+    *,
+    request_id: int,
+    actor: StaffIdentity,
+    text: str,
+    notice: NoticeSettings,
+) -> None:
     """Send the agent's message to the person through the reply outbox."""
     text = text.strip()
     if not text:
@@ -187,7 +195,14 @@ def reply(database: DatabaseEngine, *, request_id: int, actor: StaffIdentity, te
         if request.status is not HandoffStatus.TAKEN or request.taken_by != actor.account_id:
             msg = f"take request #{request_id} before answering it"
             raise ConversationError(msg)
-        _send(session, contact, text, staff_id=actor.account_id)
+        queue_notice(
+            session,
+            contact,
+            text,
+            locale=contact_locale(contact, notice.default_locale),
+            templates=notice.templates,
+            staff_id=actor.account_id,
+        )
         add_audit_entry(
             session,
             actor=actor,
@@ -204,7 +219,7 @@ def hand_back(
     *,
     request_id: int,
     actor: StaffIdentity,
-    default_locale: Locale,
+    notice: NoticeSettings,
 ) -> None:
     """Close the request and let the bot answer the person again (they are told)."""
     with new_session(database) as session:
@@ -216,12 +231,13 @@ def hand_back(
         request.status = HandoffStatus.CLOSED
         session.add(request)
         if was_taken:
-            with i18n.using(catalogues.translator(contact_locale(contact, default_locale))):
-                notice = _(
+            locale = contact_locale(contact, notice.default_locale)
+            with i18n.using(catalogues.translator(locale)):
+                text = _(
                     "L'échange avec l'agent est terminé. Le robot vous répond de nouveau : "
                     "écrivez « menu » pour voir ce qu'il peut faire."
                 )
-            _send(session, contact, notice, staff_id=None)
+            queue_notice(session, contact, text, locale=locale, templates=notice.templates)
         add_audit_entry(
             session,
             actor=actor,
@@ -240,22 +256,3 @@ def _locked(session: Session, request_id: int) -> tuple[HandoffRequest, Contact]
     contact = session.get(Contact, request.contact_id)
     assert contact is not None  # the request goes with its contact (ON DELETE CASCADE)
     return request, contact
-
-
-def _send(session: Session, contact: Contact, text: str, *, staff_id: int | None) -> None:
-    replies.add_replies(
-        session,
-        channel=contact.channel,
-        address=contact.address,
-        contact_id=contact.id,
-        message_id=None,
-        replies=[(text, [])],
-        context={"news": "staff"},
-    )
-    messages.record_message(
-        session,
-        contact_id=contact.id or 0,
-        direction=MessageDirection.OUT,
-        text=text,
-        staff_id=staff_id,
-    )

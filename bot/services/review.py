@@ -7,6 +7,7 @@ and the note.
 
 import csv
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, TextIO
@@ -19,11 +20,11 @@ from sqlmodel import Session, col, select
 from bot.core import i18n
 from bot.core.flows.status import status_line
 from bot.core.i18n import Catalogues, _
-from bot.domain import Locale, MessageDirection, OrgType, RegistrationStatus
+from bot.domain import Locale, OrgType, RegistrationStatus
 from bot.errors import RelaisError
+from bot.services.notices import contact_locale, queue_notice
 from bot.services.registrations import EXPORT_COLUMNS, export_row, neutralise_formula
 from bot.services.staff import StaffIdentity, add_audit_entry
-from bot.storage import messages, replies
 from bot.storage.database import new_session
 from bot.storage.models import Contact, Registration
 from bot.storage.types import clip, utcnow
@@ -37,6 +38,15 @@ PAGE_SIZE = 50
 
 class ReviewError(RelaisError, ValueError):
     """A review action that cannot be done; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeSettings:
+    """How staff notices are written: the fallback language, the directorate, the templates."""
+
+    default_locale: Locale
+    directorate: str
+    templates: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,8 +179,7 @@ def change_status(
     status: RegistrationStatus,
     note: str | None,
     actor: StaffIdentity | None,
-    default_locale: Locale,
-    directorate: str,
+    notice: NoticeSettings,
 ) -> Registration:
     """Set a registration's status and note, tell its author, and audit it, in one transaction."""
     note = (note or "").strip() or None
@@ -189,7 +198,7 @@ def change_status(
         session.add(registration)
         contact = session.get(Contact, registration.contact_id) if registration.contact_id else None
         if contact is not None:
-            _tell_author(session, catalogues, contact, registration, default_locale, directorate)
+            _tell_author(session, catalogues, contact, registration, notice)
         add_audit_entry(
             session,
             actor=actor,
@@ -204,43 +213,20 @@ def change_status(
         return registration
 
 
-def contact_locale(contact: Contact, default: Locale) -> Locale:
-    """Return the language a contact reads: the one they chose, else their app's, else ours."""
-    for candidate in (contact.locale, contact.locale_hint):
-        locale = i18n.parse_locale(candidate)
-        if locale is not None:
-            return locale
-    return default
-
-
 def _tell_author(
     session: Session,
     catalogues: Catalogues,
     contact: Contact,
     registration: Registration,
-    default_locale: Locale,
-    directorate: str,
+    notice: NoticeSettings,
 ) -> None:
     """Queue the news of a status change in the author's language, with the note."""
-    translator = catalogues.translator(contact_locale(contact, default_locale))
+    locale = contact_locale(contact, notice.default_locale)
+    translator = catalogues.translator(locale)
     with i18n.using(translator):
-        text = (
-            _("Votre dossier a changé :")
-            + "\n"
-            + status_line(translator, registration, directorate=directorate)
-        )
-    replies.add_replies(
-        session,
-        channel=contact.channel,
-        address=contact.address,
-        contact_id=contact.id,
-        message_id=None,
-        replies=[(text, [])],
-        context={"news": "registration_status"},
-    )
-    messages.record_message(
-        session, contact_id=contact.id or 0, direction=MessageDirection.OUT, text=text
-    )
+        line = status_line(translator, registration, directorate=notice.directorate)
+        text = _("Votre dossier a changé :") + "\n" + line
+    queue_notice(session, contact, text, locale=locale, templates=notice.templates)
 
 
 def waiting_for_review(database: DatabaseEngine) -> int:

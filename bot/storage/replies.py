@@ -17,6 +17,10 @@ from bot.storage.models import ReplyItem
 from bot.storage.queue import claim_in_order, count_open
 from bot.storage.types import clip, utcnow
 
+# Keys of a reply's context: a message staff started (a notice, not an answer to the last
+# message), and the approved WhatsApp template to send instead once the 24-hour window closed.
+NOTICE = "notice"
+TEMPLATE = "template"
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 8
 UNFINISHED = (ReplyStatus.PENDING, ReplyStatus.CLAIMED)

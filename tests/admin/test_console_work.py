@@ -188,3 +188,13 @@ async def test_a_taken_conversation_is_the_taker_s_only(
     )
     assert refused.status_code == 400
     await citizen.client.aclose()
+
+
+def test_every_status_has_a_name_wherever_statuses_are_shown() -> None:
+    from bot.channels.telegram import reports
+    from bot.core.flows import status
+    from bot.web.admin.console import STATUS_LABELS
+
+    for names in (status.STATUS_NAMES, reports.STATUS_COUNTS, reports.STATUS_NAMES):
+        assert set(names) == set(RegistrationStatus)
+    assert set(STATUS_LABELS) == {member.value for member in RegistrationStatus}

@@ -34,6 +34,11 @@ def page_routes(console: Console) -> list[BaseRoute]:
     database = console.relais.database
     settings = console.settings
     catalogues = console.relais.catalogues
+    notice = review.NoticeSettings(
+        default_locale=settings.default_locale,
+        directorate=console.directorate,
+        templates=settings.whatsapp_notice_templates,
+    )
 
     async def call(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await run_in_threadpool(lambda: function(*args, **kwargs))
@@ -143,8 +148,7 @@ def page_routes(console: Console) -> list[BaseRoute]:
                 status=status,
                 note=form.get("note"),
                 actor=identity,
-                default_locale=settings.default_locale,
-                directorate=console.directorate,
+                notice=notice,
             )
         except review.ReviewError as error:
             return failed(request, identity, error)
@@ -226,8 +230,7 @@ def page_routes(console: Console) -> list[BaseRoute]:
                     catalogues,
                     request_id=request_id,
                     actor=identity,
-                    default_locale=settings.default_locale,
-                    directorate=console.directorate,
+                    notice=notice,
                 )
             elif action == "reply":
                 await call(
@@ -236,6 +239,7 @@ def page_routes(console: Console) -> list[BaseRoute]:
                     request_id=request_id,
                     actor=identity,
                     text=form_of(request).get("text"),
+                    notice=notice,
                 )
             else:
                 await call(
@@ -244,7 +248,7 @@ def page_routes(console: Console) -> list[BaseRoute]:
                     catalogues,
                     request_id=request_id,
                     actor=identity,
-                    default_locale=settings.default_locale,
+                    notice=notice,
                 )
                 return RedirectResponse("/admin/conversations", 303)
         except conversations.ConversationError as error:
