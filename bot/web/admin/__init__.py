@@ -5,7 +5,9 @@ from starlette.staticfiles import StaticFiles
 
 from bot.app import Relais
 from bot.web.admin.auth import auth_routes
+from bot.web.admin.campaigns import campaign_routes
 from bot.web.admin.console import HERE, Console
+from bot.web.admin.contacts import contact_routes
 from bot.web.admin.pages import page_routes
 from bot.web.security import SessionSigner
 
@@ -16,6 +18,8 @@ def admin_routes(relais: Relais, signer: SessionSigner) -> list[BaseRoute]:
     return [
         *auth_routes(console),
         *page_routes(console),
+        *campaign_routes(console),
+        *contact_routes(console),
         Mount("/admin/static", StaticFiles(directory=HERE / "static"), name="admin-static"),
     ]
 

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.channels.bodies import BodyTooLarge
 from bot.services.staff import DISABLED, LOCKED, StaffIdentity
 from bot.web.admin.console import LOGIN_COOKIE, LOGIN_PATH, SESSION_COOKIE, Console, read_form
 
@@ -37,7 +38,10 @@ def auth_routes(console: Console) -> list[BaseRoute]:
         return login_form(request, None)
 
     async def login(request: Request) -> Response:
-        form = await read_form(request)
+        try:
+            form = await read_form(request)
+        except BodyTooLarge:
+            return console.refuse(request, None, 413)
         expected = console.signer.verify(request.cookies.get(LOGIN_COOKIE))
         sent = form.get("csrf") if form else ""
         if form is None or expected is None or not hmac.compare_digest(sent, expected):

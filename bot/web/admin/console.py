@@ -8,7 +8,7 @@ POST, without the session's CSRF token (403), before the page's own code runs.
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from urllib.parse import parse_qs
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -35,6 +36,7 @@ SESSION_COOKIE = "relais_staff"
 LOGIN_COOKIE = "relais_staff_login"
 LANG_COOKIE = "relais_staff_lang"
 MAX_FORM = 64 * 1024
+MAX_UPLOAD = 5 * 1024 * 1024
 LOGIN_PATH = "/admin/login"
 
 # The console's short names of statuses and organisation types (translated where shown).
@@ -53,14 +55,23 @@ TYPE_LABELS = {
     "foundation": N_("fondation"),
 }
 
+STATE_LABELS = {
+    "draft": N_("brouillon"),
+    "scheduled": N_("programmée"),
+    "sending": N_("en cours d'envoi"),
+    "done": N_("envoyée"),
+    "cancelled": N_("annulée"),
+}
+
 Handler = Callable[[Request, StaffIdentity], Awaitable[Response]]
 
 
 @dataclass(frozen=True, slots=True)
 class Form:
-    """A parsed url-encoded form: the first value of each field."""
+    """A parsed form: the first value of each field, and the files sent with it."""
 
     fields: dict[str, str]
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
 
     def get(self, name: str, default: str = "") -> str:
         """Return a field's value, or `default`."""
@@ -68,16 +79,42 @@ class Form:
 
 
 async def read_form(request: Request) -> Form | None:
-    """Read a bounded url-encoded form; None when it is too large or not a form."""
+    """Read a bounded form (url-encoded, or multipart with one file); None if it is neither.
+
+    BodyTooLarge when it is over the limit.
+    """
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type == "multipart/form-data":
+        return await _read_multipart(request)
     if media_type != "application/x-www-form-urlencoded":
         return None
     try:
         body = await read_bounded(request, MAX_FORM)
         parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=50)
-    except (BodyTooLarge, UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError):
         return None
     return Form({name: values[0] for name, values in parsed.items()})
+
+
+async def _read_multipart(request: Request) -> Form | None:
+    declared = request.headers.get("content-length", "")
+    if not declared.isdigit():
+        return None
+    if int(declared) > MAX_UPLOAD:
+        raise BodyTooLarge(declared)
+    try:
+        parsed = await request.form(max_files=1, max_fields=20, max_part_size=MAX_UPLOAD)
+    except (MultiPartException, ValueError):
+        return None
+    fields: dict[str, str] = {}
+    files: dict[str, tuple[str, bytes]] = {}
+    for name, value in parsed.multi_items():
+        if isinstance(value, str):
+            fields.setdefault(name, value)
+        elif name not in files:
+            files[name] = (value.filename or "", await value.read(MAX_UPLOAD + 1))
+            await value.close()
+    return Form(fields, files)
 
 
 class Console:
@@ -146,7 +183,10 @@ class Console:
                 log.info("console: %s refused to an agent", request.url.path)
                 return self.refuse(request, identity, 403)
             if request.method == "POST":
-                form = await read_form(request)
+                try:
+                    form = await read_form(request)
+                except BodyTooLarge:
+                    return self.refuse(request, identity, 413)
                 sent = form.get("csrf") if form else ""
                 if not hmac.compare_digest(sent.encode(), identity.csrf_token.encode()):
                     log.info("console: %s without the session's CSRF token", request.url.path)
@@ -195,6 +235,7 @@ class Console:
                 directorate=self.directorate,
                 status_names=STATUS_LABELS,
                 type_names=TYPE_LABELS,
+                state_names=STATE_LABELS,
                 **context,
             )
         response = HTMLResponse(html, status_code=status_code)

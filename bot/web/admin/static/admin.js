@@ -63,3 +63,41 @@ document.addEventListener("DOMContentLoaded", () => {
     watchThread(thread);
   }
 });
+
+function watchCampaign(box) {
+  const done = document.getElementById("done");
+  const doneText = document.getElementById("done-text");
+  every(2, async () => {
+    if (!["scheduled", "sending"].includes(box.dataset.state) && done.value >= done.max) return;
+    const data = await getJson(box.dataset.source);
+    if (!data) return;
+    const max = Math.max(data.targeted, 1);
+    done.max = max;
+    done.value = data.targeted - data.pending;
+    doneText.textContent = (data.targeted - data.pending) + " / " + data.targeted;
+    for (const bar of box.querySelectorAll("progress[data-figure]")) {
+      bar.max = max;
+      bar.value = data[bar.dataset.figure];
+    }
+    for (const cell of box.querySelectorAll("[data-count]")) cell.textContent = data[cell.dataset.count];
+    box.dataset.state = data.state;
+  });
+}
+
+function watchAudience(input) {
+  const shown = document.getElementById("audience-size");
+  let timer = null;
+  const update = async () => {
+    const data = await getJson(input.dataset.source + "?q=" + encodeURIComponent(input.value));
+    shown.textContent = data ? String(data.size) : "?";
+  };
+  input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(update, 300); });
+  update();
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const box = document.getElementById("progress");
+  if (box) watchCampaign(box);
+  const audience = document.getElementById("audience");
+  if (audience) watchAudience(audience);
+});
