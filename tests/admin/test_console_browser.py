@@ -86,3 +86,44 @@ def test_review_approve_and_answer_in_a_browser(browser: Any, server: str, relai
     agent.wait_for_selector("text=quels documents faut-il", timeout=WAIT)
     agent.screenshot(path=str(SCREENSHOTS / "console-conversation.png"), full_page=True)
     citizen.screenshot(path=str(SCREENSHOTS / "chat-agent-reply.png"), full_page=True)
+
+
+def test_create_and_send_a_campaign_in_a_browser(browser: Any, server: str, relais: Relais) -> None:
+    from bot.services.contacts_import import import_contacts
+    from tests.admin.conftest import ADMIN
+    from tests.admin.test_console_admin_pages import MEMBERS
+
+    members = SCREENSHOTS.parent / "members.csv"
+    members.write_text(MEMBERS, encoding="utf-8")
+    try:
+        import_contacts(relais.database, members, phone_region="GA")
+    finally:
+        members.unlink()
+    admin = browser.new_page()
+    admin.goto(f"{server}/admin/login")
+    admin.fill("input[name=email]", ADMIN)
+    admin.fill("input[name=password]", PASSWORD)
+    admin.click("button[type=submit]")
+    admin.wait_for_url(f"{server}/admin", timeout=WAIT)
+    admin.click("nav >> text=Campagnes")
+    admin.fill("input[name=name]", "Journée du commerce équitable")
+    admin.fill("textarea[name=message_fr]", "Le 14 mai, c'est la Journée du commerce équitable.")
+    admin.fill("#audience", "all province=Estuaire")
+    admin.locator("#audience-size", has_text="1").wait_for(timeout=WAIT)
+    admin.fill("#audience", "all province=Haut-Ogooué")
+    admin.locator("#audience-size", has_text="0").wait_for(timeout=WAIT)
+    admin.fill("#audience", "all")
+    admin.locator("#audience-size", has_text="1").wait_for(timeout=WAIT)
+    admin.click("text=Créer le brouillon")
+    admin.click("text=Envoyer maintenant")
+    admin.locator("#done-text", has_text="1 / 1").wait_for(timeout=WAIT)
+    assert admin.locator("#done").evaluate("bar => bar.value === bar.max")
+    admin.locator("#state", has_text="envoyée").wait_for(timeout=WAIT)
+    admin.screenshot(path=str(SCREENSHOTS / "console-campaign.png"), full_page=True)
+
+    phone = browser.new_page()
+    phone.set_viewport_size({"width": 390, "height": 844})
+    phone.goto(f"{server}/admin/registrations?lang=ar")
+    assert phone.locator("html").get_attribute("dir") == "rtl"
+    assert "التسجيلات المسبقة" in phone.inner_text("h1")
+    phone.screenshot(path=str(SCREENSHOTS / "console-phone-arabic.png"), full_page=True)

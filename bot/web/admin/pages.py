@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 from bot.campaigns.service import list_campaigns
-from bot.domain import CampaignState, OrgType, RegistrationStatus, StaffRole
+from bot.domain import CampaignState, Channel, OrgType, RegistrationStatus, StaffRole
 from bot.errors import RelaisError
 from bot.services import conversations, review
 from bot.services.staff import StaffIdentity
@@ -168,7 +168,7 @@ def page_routes(console: Console) -> list[BaseRoute]:
                 "requests": [
                     {
                         "id": item.id,
-                        "name": item.name or item.address,
+                        "name": item.name or ("" if item.channel is Channel.WEB else item.address),
                         "channel": item.channel.value,
                         "reason": item.reason,
                         "last_message": item.last_message or "",

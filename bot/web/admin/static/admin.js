@@ -21,7 +21,7 @@ function watchRequests(list) {
       li.className = "new";
       const link = document.createElement("a");
       link.href = "/admin/conversations/" + item.id;
-      link.textContent = item.name;
+      link.textContent = item.name || list.dataset.web;
       li.append(link, " · " + item.channel + " · " + list.dataset.new);
       if (item.last_message) {
         const excerpt = document.createElement("div");
@@ -81,6 +81,8 @@ function watchCampaign(box) {
     }
     for (const cell of box.querySelectorAll("[data-count]")) cell.textContent = data[cell.dataset.count];
     box.dataset.state = data.state;
+    const state = document.getElementById("state");
+    if (state && state.dataset[data.state]) state.textContent = state.dataset[data.state];
   });
 }
 
