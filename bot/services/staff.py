@@ -123,8 +123,7 @@ class StaffService:
         self._database = database
         self._clock = clock
         self._hasher = hasher or PasswordHasher()
-        # Verified against when the address is unknown, so both cases take as long.
-        self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
+        self._dummy: str | None = None
 
     # -- accounts
 
@@ -188,7 +187,7 @@ class StaffService:
         with new_session(self._database) as session:
             account = _account(session, address)
             if account is None:
-                self._verify(self._dummy_hash, password)
+                self._verify(self._dummy_hash(), password)
                 log.info("console sign-in refused: unknown address")
                 return LoginResult(None, None, WRONG, delay=1.0)
             if account.locked_until is not None and account.locked_until > now:
@@ -332,6 +331,12 @@ class StaffService:
             detail=detail,
             now=self._clock(),
         )
+
+    def _dummy_hash(self) -> str:
+        """Return a hash to verify against when the address is unknown: both take as long."""
+        if self._dummy is None:
+            self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
+        return self._dummy
 
     def _verify(self, password_hash: str, password: str) -> bool:
         try:

@@ -21,6 +21,7 @@ from bot.domain import CampaignState, Channel, OrgType, RegistrationStatus, Staf
 from bot.errors import RelaisError
 from bot.services import conversations, review
 from bot.services.staff import StaffIdentity
+from bot.services.stats import collect_stats
 from bot.web.admin.console import Console, Form
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ def page_routes(console: Console) -> list[BaseRoute]:
             requests=requests,
             waiting=waiting,
             campaigns=campaigns,
+            stats=await call(collect_stats, database),
         )
 
     # -- registrations
