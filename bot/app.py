@@ -37,7 +37,7 @@ from bot.core.router import Router
 from bot.core.turn import Services
 from bot.domain import Channel
 from bot.settings import Settings
-from bot.storage import contacts
+from bot.storage import contacts, messages
 from bot.storage.database import create_db_engine, ensure_schema, new_session
 from bot.storage.models import ReplyItem
 from bot.storage.types import utcnow
@@ -188,6 +188,9 @@ def build_app(settings: Settings | None = None, *, migrate: bool = True) -> Rela
         with new_session(database) as session:
             dropped = contacts.forget_processed_messages(
                 session, before=utcnow() - PROCESSED_MESSAGES_KEPT
+            )
+            messages.forget_messages(
+                session, before=utcnow() - timedelta(days=settings.message_retention_days)
             )
             session.commit()
         log.debug("forgot %d old provider message ids", dropped)

@@ -75,6 +75,7 @@ class RegistrationStatus(StrEnum):
 
     RECEIVED = "received"
     IN_REVIEW = "in_review"
+    NEEDS_INFORMATION = "needs_information"
     APPROVED = "approved"
     REJECTED = "rejected"
 
@@ -103,6 +104,8 @@ class HandoffStatus(StrEnum):
     """Whether staff have taken up a request for a person."""
 
     OPEN = "open"
+    # A member of staff answers the contact from the console; the bot stays silent.
+    TAKEN = "taken"
     CLOSED = "closed"
 
 
@@ -175,3 +178,19 @@ class WhatsAppContentKind(StrEnum):
 
     QUICK_REPLY = "twilio/quick-reply"
     LIST_PICKER = "twilio/list-picker"
+
+
+class StaffRole(StrEnum):
+    """What a member of staff may do in the console."""
+
+    # Registrations and conversations.
+    AGENT = "agent"
+    # Also campaigns, events, contacts import and accounts.
+    ADMIN = "admin"
+
+
+class MessageDirection(StrEnum):
+    """Whether a stored conversation message came from the contact or went to them."""
+
+    IN = "in"
+    OUT = "out"

@@ -69,10 +69,15 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     rasa_url: str | None = None
     staff_telegram_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    # Approved WhatsApp templates (Content SIDs) per language, "fr=HX...,en=HX...", whose one
+    # variable {{1}} carries a staff notice to a person whose 24-hour window has closed.
+    whatsapp_notice_templates: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
     telegram_rate: float = 30.0
     whatsapp_rate: float = 80.0
     # How long a campaign dispatcher holds rows before another may take them over (it died).
     campaign_lease_seconds: float = 120.0
+    # How long the messages of a conversation are kept for staff to read in the console.
+    message_retention_days: int = Field(default=90, ge=1)
 
     # Where the SQLite file, the caches and the exports go; relative paths in the settings
     # below (and a relative SQLite file) are taken inside it.
@@ -87,6 +92,17 @@ class Settings(BaseSettings):
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
             return [int(part) for part in value.replace(" ", "").split(",") if part]
+        return value
+
+    @field_validator("whatsapp_notice_templates", mode="before")
+    @classmethod
+    def _split_templates(cls, value: object) -> object:
+        if isinstance(value, str):
+            pairs = [part.split("=", 1) for part in value.replace(" ", "").split(",") if part]
+            if any(len(pair) != 2 or not all(pair) for pair in pairs):
+                msg = "RELAIS_WHATSAPP_NOTICE_TEMPLATES is written fr=HX...,en=HX..."
+                raise SettingsError(msg)
+            return {language: sid for language, sid in pairs}
         return value
 
     @model_validator(mode="after")

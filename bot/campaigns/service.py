@@ -295,3 +295,27 @@ def _set_state(
         session.add(campaign)
         session.commit()
     return campaign
+
+
+def send_now(database: DatabaseEngine, campaign_id: int) -> Campaign:
+    """Make a draft or scheduled campaign due at once; the campaign loop sends it."""
+    with new_session(database) as session:
+        campaign = session.get(Campaign, campaign_id)
+        if campaign is None:
+            msg = f"no campaign {campaign_id}"
+            raise CampaignError(msg)
+        if campaign.state not in (CampaignState.DRAFT, CampaignState.SCHEDULED):
+            msg = f"campaign {campaign_id} is {campaign.state.value}: it cannot be sent now"
+            raise CampaignError(msg)
+        campaign.state = CampaignState.SCHEDULED
+        campaign.next_run_at = utcnow()
+        campaign.updated_at = campaign.next_run_at
+        session.add(campaign)
+        session.commit()
+    return campaign
+
+
+def audience_size_of(database: DatabaseEngine, expression: str) -> int:
+    """Count the contacts an audience expression reaches now (AudienceError if unreadable)."""
+    with new_session(database) as session:
+        return audience_size(session, parse_audience(expression))

@@ -21,6 +21,7 @@ from bot.cli import (
     nlu,
     registrations,
     serve,
+    staff,
 )
 from bot.cli.context import CliContext
 from bot.errors import RelaisError
@@ -85,5 +86,6 @@ main.add_command(contacts.contacts)
 main.add_command(campaigns.campaign)
 main.add_command(events.event)
 main.add_command(doctor.doctor)
+main.add_command(staff.staff)
 
 __all__ = ["main"]

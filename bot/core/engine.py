@@ -14,9 +14,9 @@ from bot.core.messages import Incoming, Outgoing
 from bot.core.reply_language import LanguageReading, read_language, remembered, switch_offer
 from bot.core.router import Router
 from bot.core.turn import ASKED_KEY, OFFERED_KEY, Services, Turn
-from bot.domain import ReplyStatus
+from bot.domain import MessageDirection, ReplyStatus
 from bot.locks import ThreadLocks
-from bot.storage import contacts, replies
+from bot.storage import contacts, messages, replies
 from bot.storage.database import new_session
 from bot.storage.models import Contact, ReplyItem
 from bot.storage.types import clip, utcnow
@@ -160,13 +160,20 @@ class Engine:
             services=self._services,
             translator=translator,
         )
-        with i18n.using(translator):
-            self._router.handle(turn)
-            if not turn.contact_deleted:
-                self._count_misunderstandings(turn)
+        said = _what_was_said(turn)
+        # While a member of staff answers from the console the bot keeps quiet: the message
+        # is kept for them to read, and nothing else happens.
+        answered_by_staff = contacts.taken_handoff(session, contact_id=turn.contact_id) is not None
+        if not answered_by_staff:
+            with i18n.using(translator):
+                self._router.handle(turn)
+                if not turn.contact_deleted:
+                    self._count_misunderstandings(turn)
         if not turn.contact_deleted:
-            self._offer_switch(turn, reading)
-            _remember_choices(turn)
+            if not answered_by_staff:
+                self._offer_switch(turn, reading)
+                _remember_choices(turn)
+            _keep_messages(turn, said)
             turn.touch()
             session.add(contact)
             session.add(turn.conversation)
@@ -215,6 +222,31 @@ def _bounded(incoming: Incoming) -> Incoming:
     if len(incoming.text) <= MAX_TEXT:
         return incoming
     return dataclasses.replace(incoming, text=incoming.text[:MAX_TEXT])
+
+
+def _what_was_said(turn: Turn) -> str:
+    """Return the message as the person saw it: their text, or the label of the button."""
+    if turn.incoming.text.strip() or not turn.incoming.payload:
+        return turn.incoming.text
+    offered = turn.conversation.data.get(OFFERED_KEY) or []
+    return next(
+        (label for label, payload in offered if payload == turn.incoming.payload),
+        turn.incoming.payload,
+    )
+
+
+def _keep_messages(turn: Turn, said: str) -> None:
+    """Keep the message and the replies for staff (for RELAIS_MESSAGE_RETENTION_DAYS)."""
+    messages.record_message(
+        turn.session, contact_id=turn.contact_id, direction=MessageDirection.IN, text=said
+    )
+    for reply in turn.replies:
+        messages.record_message(
+            turn.session,
+            contact_id=turn.contact_id,
+            direction=MessageDirection.OUT,
+            text=reply.text,
+        )
 
 
 def _remember_choices(turn: Turn) -> None:

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from bot.domain import Channel, HandoffStatus, Topic
-from bot.storage import inbox, replies
+from bot.storage import inbox, messages, replies
 from bot.storage.models import (
     Contact,
     Conversation,
@@ -136,7 +136,17 @@ def open_handoff(session: Session, *, contact_id: int) -> HandoffRequest | None:
     return session.exec(
         select(HandoffRequest).where(
             HandoffRequest.contact_id == contact_id,
-            HandoffRequest.status == HandoffStatus.OPEN,
+            col(HandoffRequest.status).in_([HandoffStatus.OPEN, HandoffStatus.TAKEN]),
+        )
+    ).first()
+
+
+def taken_handoff(session: Session, *, contact_id: int) -> HandoffRequest | None:
+    """Return the request of a contact a member of staff is answering now, if any."""
+    return session.exec(
+        select(HandoffRequest).where(
+            HandoffRequest.contact_id == contact_id,
+            HandoffRequest.status == HandoffStatus.TAKEN,
         )
     ).first()
 
@@ -179,6 +189,7 @@ def delete_contact_data(session: Session, *, contact: Contact) -> DeletionSummar
             contact_role=None,
             phone=None,
             email=None,
+            status_note=None,
             anonymised_at=now,
             updated_at=now,
         )
@@ -190,6 +201,7 @@ def delete_contact_data(session: Session, *, contact: Contact) -> DeletionSummar
         sa.delete(HandoffRequest).where(col(HandoffRequest.contact_id) == contact_id)
     )
     session.execute(sa.delete(Conversation).where(col(Conversation.contact_id) == contact_id))
+    messages.forget_messages(session, contact_id=contact_id)
     # What was said and the ids that lead to it: the texts of the replies (a pre-registration
     # summary holds the name, phone and e-mail), the provider's ids, the queued updates.
     session.execute(

@@ -18,10 +18,12 @@ from bot.domain import (
     Flow,
     HandoffStatus,
     InboxStatus,
+    MessageDirection,
     OrgType,
     OutboxStatus,
     RegistrationStatus,
     ReplyStatus,
+    StaffRole,
     Topic,
     WhatsAppContentKind,
 )
@@ -128,6 +130,8 @@ class Registration(SQLModel, table=True):
     possible_duplicate_of: str | None = Field(default=None, max_length=24)
     consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     anonymised_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # What staff told the citizen with the last status change ("où en est mon dossier ?").
+    status_note: str | None = Field(default=None, max_length=500)
     created_at: datetime = _created()
     updated_at: datetime = _created()
 
@@ -144,6 +148,12 @@ class HandoffRequest(SQLModel, table=True):
     status: HandoffStatus = Field(default=HandoffStatus.OPEN, sa_type=enum_column(HandoffStatus))
     reason: str = Field(max_length=40)
     last_message: str | None = Field(default=None, max_length=500)
+    # The member of staff answering the contact from the console while the request is taken.
+    taken_by: int | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.ForeignKey("staffaccount.id", ondelete="SET NULL")),
+    )
+    taken_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = _created()
 
 
@@ -377,3 +387,68 @@ class WhatsAppContent(SQLModel, table=True):
     content_sid: str | None = Field(default=None, max_length=34)
     refused: str | None = Field(default=None, max_length=200)
     created_at: datetime = _created()
+
+
+class ConversationMessage(SQLModel, table=True):
+    """One message of a conversation, in or out, kept for staff for a limited time."""
+
+    __table_args__ = (sa.Index("ix_conversationmessage_contact", "contact_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(
+        sa_column=sa.Column(sa.ForeignKey("contact.id", ondelete="CASCADE"), nullable=False)
+    )
+    direction: MessageDirection = Field(sa_type=enum_column(MessageDirection))
+    text: str = Field(sa_type=sa.Text)
+    # The member of staff who wrote an outgoing message; None for the bot's own replies.
+    staff_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.ForeignKey("staffaccount.id", ondelete="SET NULL")),
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class StaffAccount(SQLModel, table=True):
+    """A member of the directorate's staff who signs in to the console."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)
+    role: StaffRole = Field(sa_type=enum_column(StaffRole))
+    # An argon2id hash in PHC string format; the password itself is never stored.
+    password_hash: str = Field(max_length=200)
+    failed_logins: int = 0
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    disabled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = _created()
+
+
+class StaffSession(SQLModel, table=True):
+    """A signed-in console session; the cookie carries the id, the table only its hash."""
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    account_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("staffaccount.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = _created()
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class AuditEntry(SQLModel, table=True):
+    """One staff action: who did what to which record, and when."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.ForeignKey("staffaccount.id", ondelete="SET NULL"), index=True),
+    )
+    # Kept as written so the entry still names the person after the account is gone.
+    actor: str = Field(max_length=254)
+    action: str = Field(max_length=40)
+    record_type: str | None = Field(default=None, max_length=40)
+    record_id: str | None = Field(default=None, max_length=40)
+    detail: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

@@ -17,6 +17,10 @@ from bot.storage.models import ReplyItem
 from bot.storage.queue import claim_in_order, count_open
 from bot.storage.types import clip, utcnow
 
+# Keys of a reply's context: a message staff started (a notice, not an answer to the last
+# message), and the approved WhatsApp template to send instead once the 24-hour window closed.
+NOTICE = "notice"
+TEMPLATE = "template"
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 8
 UNFINISHED = (ReplyStatus.PENDING, ReplyStatus.CLAIMED)
@@ -159,3 +163,25 @@ def forget_address(session: Session, *, channel: Channel, address: str) -> int:
         )
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def hand_over_pending(session: Session, *, channel: Channel, address: str) -> list[ReplyItem]:
+    """Return the unsent replies of an address that fetches its own (the web chat), marked sent."""
+    items = list(
+        session.exec(
+            select(ReplyItem)
+            .where(
+                ReplyItem.channel == channel,
+                ReplyItem.address == address,
+                ReplyItem.status == ReplyStatus.PENDING,
+            )
+            .order_by(col(ReplyItem.id))
+            .with_for_update()
+        ).all()
+    )
+    now = utcnow()
+    for item in items:
+        item.status = ReplyStatus.SENT
+        item.sent_at = now
+        session.add(item)
+    return items

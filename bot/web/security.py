@@ -77,7 +77,11 @@ class SessionSigner:
     def issue(self) -> tuple[str, str]:
         """Return a new session id and the cookie value that carries it."""
         session_id = secrets.token_urlsafe(18)
-        return session_id, f"{session_id}.{self._sign(session_id)}"
+        return session_id, self.sign(session_id)
+
+    def sign(self, value: str) -> str:
+        """Return the cookie value carrying `value` (letters, digits, - and _ only)."""
+        return f"{value}.{self._sign(value)}"
 
     def verify(self, cookie: str | None) -> str | None:
         """Return the session id of a cookie this server issued, else None."""

@@ -1,4 +1,4 @@
-"""The HTTP front door: health check and the browser chat (channel webhooks join here)."""
+"""The HTTP front door: health check, the browser chat, the staff console; webhooks join here."""
 
 import hashlib
 import json
@@ -31,10 +31,11 @@ from bot.core import i18n, payloads
 from bot.core.i18n import Catalogues, _
 from bot.core.messages import Incoming
 from bot.domain import Channel, Locale
-from bot.storage import contacts
+from bot.storage import contacts, replies
 from bot.storage.database import check_connection, new_session
 from bot.storage.models import Contact, ProcessedMessage, ReplyItem
 from bot.storage.types import clip
+from bot.web.admin import admin_routes
 from bot.web.metrics import metrics_endpoint
 from bot.web.security import SecurityHeaders, SessionSigner, is_https, session_key
 
@@ -139,6 +140,23 @@ def create_web_app(relais: Relais, channels: list[ChannelAdapter] | None = None)
         found = assets.get(request.path_params["name"])
         return found.response() if found else PlainTextResponse("not found", 404)
 
+    async def chat_updates(request: Request) -> Response:
+        # What staff wrote since the last look: the console's replies and status news.
+        sender = signer.verify(request.cookies.get(SESSION_COOKIE))
+        if sender is None:
+            return _error("no chat session: open /chat first", 403)
+
+        def take() -> list[dict[str, Any]]:
+            with new_session(relais.database) as session:
+                items = replies.hand_over_pending(session, channel=Channel.WEB, address=sender)
+                contact = contacts.find_contact(session, channel=Channel.WEB, address=sender)
+                locale = i18n.parse_locale(contact.locale if contact else None) or default_locale
+                answer = [_reply_json(item, locale) for item in items]
+                session.commit()
+                return answer
+
+        return JSONResponse({"replies": await run_in_threadpool(take)})
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         started: list[ChannelAdapter] = []
@@ -158,6 +176,8 @@ def create_web_app(relais: Relais, channels: list[ChannelAdapter] | None = None)
         Route("/chat", chat_page, methods=["GET"]),
         Route("/chat/messages", chat_message, methods=["POST"]),
         Route("/chat/assets/{name:str}", asset, methods=["GET"]),
+        Route("/chat/updates", chat_updates, methods=["GET"]),
+        *admin_routes(relais, signer),
     ]
     for channel in channels:
         routes.extend(channel.routes())

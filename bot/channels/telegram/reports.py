@@ -15,12 +15,14 @@ from bot.storage.models import Registration
 STATUS_COUNTS = {
     RegistrationStatus.RECEIVED: N_("reçues"),
     RegistrationStatus.IN_REVIEW: N_("en examen"),
+    RegistrationStatus.NEEDS_INFORMATION: N_("incomplètes"),
     RegistrationStatus.APPROVED: N_("validées"),
     RegistrationStatus.REJECTED: N_("non retenues"),
 }
 STATUS_NAMES = {
     RegistrationStatus.RECEIVED: N_("reçue"),
     RegistrationStatus.IN_REVIEW: N_("en examen"),
+    RegistrationStatus.NEEDS_INFORMATION: N_("incomplète"),
     RegistrationStatus.APPROVED: N_("validée"),
     RegistrationStatus.REJECTED: N_("non retenue"),
 }

@@ -17,7 +17,7 @@ from bot.channels.delivery import SentMessage
 from bot.channels.queues import ReplySender, SendResult
 from bot.channels.whatsapp.codes import Reason
 from bot.channels.whatsapp.inbound import Unreadable
-from bot.channels.whatsapp.sender import WhatsAppSender
+from bot.channels.whatsapp.sender import Template, WhatsAppSender
 from bot.core import i18n
 from bot.core.i18n import Catalogues, _
 from bot.core.messages import Choice, Outgoing
@@ -68,6 +68,12 @@ class WhatsAppReplies:
         silent = item.context.get(SILENT)
         if silent:
             result = SendResult.refused(str(silent))
+        elif item.context.get(replies.NOTICE):
+            # Staff started it: outside the 24-hour window only an approved template may go.
+            sent = await self._sender.send(
+                contact, Outgoing(item.text), fallback=_template(item), retry=False
+            )
+            result = outcome(sent, self._later(item))
         else:
             sent = await self._sender.reply(contact, self._outgoing(contact, turn), retry=False)
             result = outcome(sent, self._later(item))
@@ -126,6 +132,14 @@ class WhatsAppReplies:
                 else:
                     replies.mark_failed(session, item_id=row.id or 0, reason=result.reason or "")
             session.commit()
+
+
+def _template(item: ReplyItem) -> Template | None:
+    """Return the template a staff notice carries for a closed window, if any."""
+    template = item.context.get(replies.TEMPLATE)
+    if not isinstance(template, dict) or not template.get("content_sid"):
+        return None
+    return Template(str(template["content_sid"]), dict(template.get("variables") or {}))
 
 
 def outcome(sent: Sequence[SentMessage], later: float) -> SendResult:

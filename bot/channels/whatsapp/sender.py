@@ -155,7 +155,12 @@ class WhatsAppSender:
         return last is not None and self._clock() - last < WINDOW
 
     async def send(
-        self, contact: Contact, message: Outgoing | Template, *, fallback: Template | None = None
+        self,
+        contact: Contact,
+        message: Outgoing | Template,
+        *,
+        fallback: Template | None = None,
+        retry: bool = True,
     ) -> list[SentMessage]:
         """Send a business-initiated message (a campaign, a reminder) to one contact.
 
@@ -174,7 +179,7 @@ class WhatsAppSender:
             if fallback is None:
                 return await self._skip(contact, items, Reason.OUTSIDE_WINDOW)
             items = [fallback]
-        return await self._send_items(contact, items)
+        return await self._send_items(contact, items, retry=retry)
 
     async def reply(
         self, contact: Contact, replies: Sequence[Outgoing], *, retry: bool = True

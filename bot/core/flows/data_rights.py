@@ -15,8 +15,8 @@ from bot.core.i18n import N_, _
 from bot.core.keywords import yes_or_no
 from bot.core.payloads import Payload
 from bot.core.turn import Turn
-from bot.domain import Flow, Locale, Topic
-from bot.storage import contacts
+from bot.domain import Flow, Locale, MessageDirection, Topic
+from bot.storage import contacts, messages
 from bot.storage.registrations import registrations_of
 from bot.text import is_question
 from nlu import Intent, ParseResult
@@ -99,7 +99,17 @@ class DataRightsFeature(Feature):
                 or "—"
             ),
             _("• Demandes de contact avec un agent : {count}").format(count=len(handoffs)),
+            _("• Messages de nos conversations gardés {days} jours : {count}").format(
+                days=turn.services.settings.message_retention_days,
+                count=messages.count_messages(turn.session, contact_id=turn.contact_id),
+            ),
         ]
+        for message in messages.recent_messages(
+            turn.session, contact_id=turn.contact_id, since=contact.created_at, limit=5
+        ):
+            arrow = "→" if message.direction is MessageDirection.IN else "←"
+            excerpt = message.text if len(message.text) <= 80 else message.text[:79] + "…"
+            lines.append(f"  {arrow} {excerpt}")
         for registration in registrations:
             lines.append(
                 _(

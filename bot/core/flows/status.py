@@ -3,7 +3,7 @@
 from bot.core.actions import CheckStatus, Handoff, MainMenu, StartPreregistration
 from bot.core.feature import Feature
 from bot.core.flows.guidance import org_type_name
-from bot.core.i18n import N_, _
+from bot.core.i18n import N_, Translator, _
 from bot.core.payloads import Payload
 from bot.core.turn import Turn
 from bot.domain import RegistrationStatus
@@ -14,6 +14,9 @@ from nlu import Intent, ParseResult
 STATUS_NAMES = {
     RegistrationStatus.RECEIVED: N_("reçue, en attente d'examen"),
     RegistrationStatus.IN_REVIEW: N_("en cours d'examen"),
+    RegistrationStatus.NEEDS_INFORMATION: N_(
+        "incomplet : la {directorate} a besoin d'informations complémentaires"
+    ),
     RegistrationStatus.APPROVED: N_("validée"),
     RegistrationStatus.REJECTED: N_("non retenue : la {directorate} vous contactera"),
 }
@@ -63,15 +66,26 @@ class StatusFeature(Feature):
         turn.say("\n".join(lines), self._choices())
 
     def _line(self, turn: Turn, registration: Registration) -> str:
-        return _("• {reference} — {kind} « {name} », envoyée le {date} : {status}").format(
-            reference=registration.reference,
-            kind=org_type_name(registration.org_type),
-            name=registration.name or "—",
-            date=turn.translator.format_date(
-                registration.created_at.astimezone(turn.services.settings.tz).date()
-            ),
-            status=_(STATUS_NAMES[registration.status]).format(directorate=turn.directorate),
-        )
+        return status_line(turn.translator, registration, directorate=turn.directorate)
 
     def _choices(self) -> list[tuple[str, Payload]]:
         return [(_("Parler à une personne"), Handoff()), (_("Menu"), MainMenu())]
+
+
+def status_line(translator: Translator, registration: Registration, *, directorate: str) -> str:
+    """Describe one registration and where it stands, with the staff's note if any.
+
+    Called inside `i18n.using(translator)`.
+    """
+    line = _("• {reference} — {kind} « {name} », envoyée le {date} : {status}").format(
+        reference=registration.reference,
+        kind=org_type_name(registration.org_type),
+        name=registration.name or "—",
+        date=translator.format_date(registration.created_at.astimezone(translator.tz).date()),
+        status=_(STATUS_NAMES[registration.status]).format(directorate=directorate),
+    )
+    if registration.status_note:
+        line += "\n  " + _("Message de la {directorate} : {note}").format(
+            directorate=directorate, note=registration.status_note
+        )
+    return line

@@ -289,6 +289,27 @@
     send({text}, text);
   });
 
+  // What staff write from the console (and news of a dossier) arrives between messages.
+  async function poll() {
+    try {
+      const response = await fetch("chat/updates", {credentials: "same-origin"});
+      if (!response.ok) return;
+      const replies = (await response.json()).replies || [];
+      for (const reply of replies) {
+        const entry = {who: "bot", text: reply.text, choices: reply.choices || [], lang: reply.lang, turn: state.turn};
+        state.entries.push(entry);
+        renderBot(entry);
+      }
+      if (replies.length) {
+        save();
+        log.scrollTop = log.scrollHeight;
+      }
+    } catch (error) {
+      // Offline for now: the next look catches up.
+    }
+  }
+  setInterval(poll, 3000);
+
   if (state.entries.length || state.pending) {
     restore();
   } else {

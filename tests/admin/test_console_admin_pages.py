@@ -1,0 +1,116 @@
+"""Admins' pages over HTTP: campaigns with their live figures, events, contacts and imports."""
+
+import asyncio
+
+import httpx
+
+from bot.app import Relais
+from tests.admin.conftest import ADMIN
+from tests.admin.helpers import console_csrf, sign_in
+from tests.admin.test_console_work import citizen_of
+
+MEMBERS = (
+    "channel,address,name,language,province,topics,consent_at\n"
+    "whatsapp,+24177001122,Coopérative Nkok,fr,Estuaire,events,2026-01-10\n"
+    "whatsapp,not-a-number,Sans numéro,fr,Estuaire,events,2026-01-10\n"
+    "telegram,123456,Sans consentement,fr,Estuaire,events,\n"
+)
+
+
+async def test_create_and_send_a_campaign_and_follow_its_figures(
+    client: httpx.AsyncClient, relais: Relais
+) -> None:
+    await sign_in(client, ADMIN)
+    csrf = await console_csrf(client)
+    await client.post(
+        "/admin/contacts/import",
+        data={"csrf": csrf},
+        files={"file": ("membres.csv", MEMBERS.encode(), "text/csv")},
+    )
+    size = (await client.get("/admin/campaigns/audience", params={"q": "all"})).json()
+    assert size == {"size": 1}
+    other = {"q": "all province=Ogooué-Maritime"}
+    assert (await client.get("/admin/campaigns/audience", params=other)).json() == {"size": 0}
+    bad = await client.get("/admin/campaigns/audience", params={"q": "province"})
+    assert bad.status_code == 400 and "error" in bad.json()
+    csrf = await console_csrf(client)
+    created = await client.post(
+        "/admin/campaigns",
+        data={
+            "csrf": csrf,
+            "name": "Formation coopératives",
+            "message_fr": "Formation le 3 mars à Oyem.",
+            "message_en": "",
+            "message_ar": "",
+            "audience": "all",
+            "schedule": "now",
+        },
+    )
+    assert created.status_code == 303
+    location = created.headers["location"]
+    page = await client.get(location)
+    assert "Formation le 3 mars à Oyem." in page.text and "brouillon" in page.text
+    assert (await client.post(f"{location}/send", data={"csrf": csrf})).status_code == 303
+    figures: dict[str, object] = {}
+    for _attempt in range(200):
+        figures = (await client.get(f"{location}/progress")).json()
+        if figures["state"] == "done":
+            break
+        await asyncio.sleep(0.05)
+    # No WhatsApp sender is configured here: the one member is counted, not sent to.
+    assert figures["state"] == "done" and figures["targeted"] == 1 and figures["pending"] == 0
+    assert "Formation coopératives" in (await client.get("/admin/campaigns")).text
+    refused = await client.post(f"{location}/send", data={"csrf": csrf})
+    assert refused.status_code == 400
+    no_french = await client.post(
+        "/admin/campaigns", data={"csrf": csrf, "name": "x", "message_en": "Hello"}
+    )
+    assert no_french.status_code == 400 and "French" in no_french.text
+    audit = (await client.get("/admin/audit")).text
+    assert "campaign.create" in audit and "campaign.send" in audit
+
+
+async def test_events_and_contacts_search(client: httpx.AsyncClient, relais: Relais) -> None:
+    citizen = await citizen_of(relais)
+    await citizen.say("abonnez-moi")
+    await sign_in(client, ADMIN)
+    assert (await client.get("/admin/events")).status_code == 200
+    found = await client.get("/admin/contacts", params={"q": ""})
+    assert "web" in found.text
+    nothing = await client.get("/admin/contacts", params={"q": "personne de ce nom"})
+    assert "Aucun contact trouvé." in nothing.text
+    await citizen.client.aclose()
+
+
+async def test_a_member_list_is_imported_with_its_refused_rows(
+    client: httpx.AsyncClient,
+) -> None:
+    await sign_in(client, ADMIN)
+    csrf = await console_csrf(client)
+    imported = await client.post(
+        "/admin/contacts/import",
+        data={"csrf": csrf},
+        files={"file": ("membres.csv", MEMBERS.encode(), "text/csv")},
+    )
+    assert imported.status_code == 200
+    assert "1 créés" in imported.text and "2 refusés" in imported.text
+    assert '<table id="refused">' in imported.text
+    found = await client.get("/admin/contacts", params={"q": "Nkok"})
+    assert "+24177001122" in found.text and "events" in found.text
+    without_token = await client.post(
+        "/admin/contacts/import", files={"file": ("membres.csv", MEMBERS.encode(), "text/csv")}
+    )
+    assert without_token.status_code == 403
+    wrong = await client.post(
+        "/admin/contacts/import",
+        data={"csrf": csrf},
+        files={"file": ("x.csv", b"name,phone\nx,y\n", "text/csv")},
+    )
+    assert wrong.status_code == 400 and "missing columns" in wrong.text
+    assert "/tmp" not in wrong.text
+    huge = await client.post(
+        "/admin/contacts/import",
+        data={"csrf": csrf},
+        files={"file": ("big.csv", b"x" * (6 * 1024 * 1024), "text/csv")},
+    )
+    assert huge.status_code == 413
