@@ -19,8 +19,8 @@ from sklearn.svm import LinearSVC
 
 from nlu.entities import EntityExtractor
 from nlu.normalization import has_letters, normalize_text
-from nlu.result import IntentScore, ParseResult
-from nlu.training_data import TrainingData, load_training_data
+from nlu.result import IntentScore, ParseResult, ResponseSelection
+from nlu.training_data import Example, TrainingData, load_training_data
 from nlu.vocabulary import Intent
 
 logger = logging.getLogger(__name__)
@@ -39,7 +39,10 @@ MAX_MODEL_CHARS = 1000
 MAX_MESSAGE_CHARS = 4096
 RANKING_LENGTH = 10
 # Part of the cache key: change it whenever the pipeline below changes.
-MODEL_FORMAT = 1
+MODEL_FORMAT = 2
+# How many questions of one retrieval intent the intent classifier learns from (see
+# intent_examples): about twice the largest ordinary intent.
+RETRIEVAL_INTENT_EXAMPLES = 450
 CALIBRATION_FOLDS = 3
 CACHE_PREFIX = "intent-model-"
 DEFAULT_CACHE_DIR = Path(".cache") / "nlu"
@@ -152,18 +155,144 @@ class IntentModel:
         return [IntentScore(self.classes[index], float(row[index])) for index in order]
 
 
-def train_intent_model(data: TrainingData) -> IntentModel:
-    """Fit the intent classifier on every example of data."""
-    labels = data.labels
+# A named entity stands in the selector's input as this word and, at the end, one word for its
+# value: what is asked ("combien de membres") then weighs as much as which form it is about.
+_ENTITY_WORD = "qqentite"
+
+
+def selector_text(text: str, spans: Sequence[tuple[int, int, str]]) -> str:
+    """Return what a response selector reads: entities masked, their values appended."""
+    masked, values, position = [], [], 0
+    # Stable order: at one span the entity found first wins over one it implies ("SCOOPS",
+    # not the "cooperative" every SCOOPS is).
+    for start, end, value in sorted(spans, key=lambda span: span[0]):
+        if start < position:
+            continue
+        masked += [text[position:start], f" {_ENTITY_WORD} "]
+        values.append("qq" + "".join(char for char in value.casefold() if char.isalnum()))
+        position = end
+    masked.append(text[position:])
+    return normalize_text("".join(masked)) + "".join(f" {value}" for value in values)
+
+
+def primary_values(spans: Sequence[tuple[int, int, str]]) -> frozenset[str]:
+    """Return the entity values of a text, one per span (SCOOPS, not the implied cooperative)."""
+    seen: dict[tuple[int, int], str] = {}
+    for start, end, value in spans:
+        seen.setdefault((start, end), value)
+    return frozenset(seen.values())
+
+
+# For each retrieval intent, the entity values each response's examples name: a message that
+# names "SCOOPS" is answered among the responses about SCOOPS (and those naming nothing).
+ResponseEntities = dict[str, dict[str, frozenset[str]]]
+
+
+class NluModel(IntentModel):
+    """The intent classifier and, for each retrieval intent, its response selector."""
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        selectors: dict[str, IntentModel],
+        entities: ResponseEntities | None = None,
+    ) -> None:
+        super().__init__(pipeline)
+        self.selectors = selectors
+        self.entities = entities or {}
+
+    def select(
+        self, intent: str, text: str, values: frozenset[str], length: int
+    ) -> tuple[ResponseSelection, ...]:
+        """Rank the responses of a retrieval intent, among those fitting the entities named."""
+        selector = self.selectors.get(intent)
+        if selector is None:
+            return ()
+        ranking = selector.rank(text, len(selector.classes))
+        named = self.entities.get(intent, {})
+        fitting = [
+            score for score in ranking if not named.get(score.name) or named[score.name] & values
+        ]
+        if values and fitting:
+            total = sum(score.confidence for score in fitting) or 1.0
+            ranking = [IntentScore(score.name, score.confidence / total) for score in fitting]
+        return (ResponseSelection(intent, tuple(ranking[:length])),)
+
+
+def _fit(texts: Sequence[str], labels: list[str], *, normalised: bool = False) -> Pipeline:
     pipeline = build_pipeline(calibration_folds_for(labels))
+    pipeline.fit(list(texts) if normalised else [normalize_text(text) for text in texts], labels)
+    return pipeline
+
+
+def intent_examples(data: TrainingData, cap: int = RETRIEVAL_INTENT_EXAMPLES) -> list[Example]:
+    """Return the examples the intent classifier learns from: a retrieval intent's capped.
+
+    A retrieval intent gathers the questions of many responses (hundreds of facts' questions):
+    all of them would outweigh every other intent. Its classifier sees them by turns, one
+    response after another, up to the cap; its selector still learns from every one.
+    """
+    chosen = [example for example in data.examples if example.response_key is None]
+    for name in data.retrieval_intents:
+        queues: dict[str, list[Example]] = {}
+        for example in data.responses_of(name):
+            queues.setdefault(example.response_key or name, []).append(example)
+        taken: list[Example] = []
+        while len(taken) < cap and any(queues.values()):
+            for queue in queues.values():
+                if queue and len(taken) < cap:
+                    taken.append(queue.pop(0))
+        chosen.extend(taken)
+    return chosen
+
+
+def response_entities(data: TrainingData) -> ResponseEntities:
+    """Return, per retrieval intent, the entity values named by each response's examples."""
+    found: dict[str, dict[str, set[str]]] = {}
+    for name in data.retrieval_intents:
+        for example in data.responses_of(name):
+            values = found.setdefault(name, {}).setdefault(example.response_key or name, set())
+            values.update(data.resolve(entity.value) for entity in example.entities)
+    return {
+        name: {key: frozenset(values) for key, values in keys.items()}
+        for name, keys in found.items()
+    }
+
+
+def fit_pipelines(data: TrainingData) -> tuple[Pipeline, dict[str, Pipeline]]:
+    """Fit the intent classifier, and a response selector per retrieval intent."""
+    examples = intent_examples(data)
+    intents = _fit([example.text for example in examples], [e.intent for e in examples])
+    selectors: dict[str, Pipeline] = {}
+    for name in data.retrieval_intents:
+        responses = data.responses_of(name)
+        keys = [example.response_key or name for example in responses]
+        texts = [
+            selector_text(
+                example.text,
+                [(e.start, e.end, data.resolve(e.value)) for e in example.entities],
+            )
+            for example in responses
+        ]
+        if len(set(keys)) >= 2:
+            selectors[name] = _fit(texts, keys, normalised=True)
+    return intents, selectors
+
+
+def train_intent_model(data: TrainingData) -> NluModel:
+    """Fit the intent classifier and the response selectors on every example of data."""
     started = time.perf_counter()
-    pipeline.fit([normalize_text(text) for text in data.texts], labels)
+    intents, selectors = fit_pipelines(data)
     logger.info(
         "trained the intent classifier on %d examples in %.2f s",
-        len(labels),
+        len(data.labels),
         time.perf_counter() - started,
     )
-    return IntentModel(pipeline)
+    return NluModel(
+        intents,
+        {name: IntentModel(item) for name, item in selectors.items()},
+        response_entities(data),
+    )
 
 
 def cache_key(data: TrainingData) -> str:
@@ -172,7 +301,7 @@ def cache_key(data: TrainingData) -> str:
     return hashlib.sha256(payload).hexdigest()[:32]
 
 
-def load_or_train(data: TrainingData, cache_dir: Path | None) -> IntentModel:
+def load_or_train(data: TrainingData, cache_dir: Path | None) -> NluModel:
     """Return the cached model for data if a valid one exists, else train and cache it."""
     if cache_dir is None:
         return train_intent_model(data)
@@ -187,7 +316,7 @@ def load_or_train(data: TrainingData, cache_dir: Path | None) -> IntentModel:
     return model
 
 
-def _read_cache(path: Path, key: str) -> IntentModel | None:
+def _read_cache(path: Path, key: str) -> NluModel | None:
     """Return the model stored at path, or None when it is missing, stale or unreadable."""
     if not path.is_file():
         return None
@@ -198,20 +327,30 @@ def _read_cache(path: Path, key: str) -> IntentModel | None:
         if not isinstance(stored, dict) or stored.get("key") != key:
             logger.warning("ignoring the stale intent model cache %s", path)
             return None
-        return IntentModel(stored["pipeline"])
+        selectors = {name: IntentModel(item) for name, item in stored["selectors"].items()}
+        return NluModel(stored["pipeline"], selectors, stored["entities"])
     except Exception as error:  # a corrupt pickle can raise anything: retrain instead
         logger.warning("ignoring the unreadable intent model cache %s: %s", path, error)
         return None
 
 
-def _write_cache(path: Path, key: str, model: IntentModel) -> None:
+def _write_cache(path: Path, key: str, model: NluModel) -> None:
     """Store model at path atomically and drop the caches of older data."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         os.close(handle)
         try:
-            joblib.dump({"key": key, "pipeline": model.pipeline}, temporary)
+            selectors = {name: item.pipeline for name, item in model.selectors.items()}
+            joblib.dump(
+                {
+                    "key": key,
+                    "pipeline": model.pipeline,
+                    "selectors": selectors,
+                    "entities": model.entities,
+                },
+                temporary,
+            )
             # Another process may train at the same time: the rename keeps readers safe.
             Path(temporary).replace(path)
         finally:
@@ -237,13 +376,13 @@ class EmbeddedParser:
 
     def __init__(
         self,
-        model: IntentModel,
+        model: NluModel | IntentModel,
         extractor: EntityExtractor,
         *,
         threshold: float = CONFIDENCE_THRESHOLD,
         ranking_length: int = RANKING_LENGTH,
     ) -> None:
-        self.model = model
+        self.model = model if isinstance(model, NluModel) else NluModel(model.pipeline, {})
         self.extractor = extractor
         self.threshold = threshold
         self.ranking_length = ranking_length
@@ -264,9 +403,19 @@ class EmbeddedParser:
         )
 
     @classmethod
-    def load(cls, data_dir: Path, *, cache_dir: Path | None = None) -> "EmbeddedParser":
-        """Load the training data of data_dir and build a parser from it."""
-        return cls.from_training_data(load_training_data(data_dir), cache_dir=cache_dir)
+    def load(
+        cls,
+        data_dir: Path,
+        *,
+        cache_dir: Path | None = None,
+        extra_examples: Sequence[tuple[str, str]] = (),
+        extra_source: str = "extra examples",
+    ) -> "EmbeddedParser":
+        """Load the training data of data_dir (plus annotated examples) and build a parser."""
+        data = load_training_data(data_dir)
+        if extra_examples:
+            data = data.with_examples(extra_examples, extra_source)
+        return cls.from_training_data(data, cache_dir=cache_dir)
 
     def parse(self, text: str) -> ParseResult:
         """Classify text and extract its entities."""
@@ -281,10 +430,21 @@ class EmbeddedParser:
         ranking = apply_threshold(self.model.rank(normalised, self.ranking_length), self.threshold)[
             : self.ranking_length
         ]
+        entities = tuple(self.extractor.extract(head))
+        selections: tuple[ResponseSelection, ...] = ()
+        if ranking[0].name in self.model.selectors:
+            spans = [(e.start, e.end, e.value) for e in entities]
+            selections = self.model.select(
+                ranking[0].name,
+                selector_text(head, spans),
+                primary_values(spans),
+                self.ranking_length,
+            )
         return ParseResult(
             text=text,
             intent=ranking[0].name,
             confidence=ranking[0].confidence,
-            entities=tuple(self.extractor.extract(head)),
+            entities=entities,
             intent_ranking=tuple(ranking),
+            selections=selections,
         )

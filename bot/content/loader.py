@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from bot.content.decision import DecisionTree, NumberNode, Outcome
+from bot.content.facts import MIN_EXAMPLES, FactsBody, placeholder_mismatches
 from bot.content.placeholders import has_placeholder
 from bot.content.schema import (
     BODY_MODELS,
@@ -90,6 +91,17 @@ class ContentPack:
     faq: dict[FaqTopic, FaqEntry]
     offices: dict[str, Office]
     decision: DecisionTree
+    #: the facts answered one by one and the form profiles of comparisons (facts.yml)
+    facts: FactsBody | None = None
+
+    def training_examples(self) -> list[tuple[str, str]]:
+        """Return the facts' example questions as (Rasa-annotated line, intent) pairs."""
+        return self.facts.training_examples() if self.facts is not None else []
+
+    @property
+    def facts_source(self) -> str:
+        """Name the file the facts' questions come from, for NLU error messages."""
+        return f"content/{self.code}/facts.yml"
 
     def offices_for(self, org_type: OrgType) -> list[Office]:
         """Return the offices that deal with a kind of organisation, in file order."""
@@ -296,6 +308,44 @@ class _Assembler:
             self.error(display, "kind", f"a second {kind.value} file (the first is {found[0][0]})")
         return found[0]
 
+    def optional(self, kind: FileKind) -> tuple[str, Any] | None:
+        """Return the file of a kind a pack may leave out, recording an error for a second."""
+        found = self.bodies[kind]
+        for display, _ in found[1:]:
+            self.error(display, "kind", f"a second {kind.value} file (the first is {found[0][0]})")
+        return found[0] if found else None
+
+    def check_facts(self, display: str, body: FactsBody) -> None:
+        """Check the facts' guide links, cooperative forms, placeholders and questions."""
+        # Every organisation type has a guide (a missing procedure is reported on its own).
+        guides = {org_type.value for org_type in OrgType}
+        for code, profile in body.forms.items():
+            entry = f"forms.{code.value}"
+            if profile.guide not in guides:
+                self.error(display, f"{entry}.guide", f"unknown guide {profile.guide!r}")
+            if profile.coop_form is not None and profile.guide != OrgType.COOPERATIVE.value:
+                self.error(
+                    display, f"{entry}.coop_form", "coop_form is only for guide: cooperative"
+                )
+        for fact_id, fact in body.facts.items():
+            for index, link in enumerate(fact.more):
+                if link.guide is not None and link.guide not in guides:
+                    self.error(
+                        display,
+                        f"facts.{fact_id}.more[{index}].guide",
+                        f"unknown guide {link.guide!r}: guides are {', '.join(sorted(guides))}",
+                    )
+            count = len(set(body.questions(fact_id)))
+            if count < MIN_EXAMPLES:
+                self.error(
+                    display,
+                    f"facts.{fact_id}.examples",
+                    f"{count} example questions; a fact needs at least {MIN_EXAMPLES}",
+                )
+        for entry, text in body.texts():
+            for problem in placeholder_mismatches(text):
+                self.error(display, entry, problem)
+
     def reported(self, kind: FileKind) -> bool:
         """Tell whether a file that may be of this kind already failed with its own errors."""
         return kind.value in self.failed or _ANY_KIND in self.failed
@@ -307,6 +357,9 @@ class _Assembler:
         offices = self.single(FileKind.OFFICES)
         decision = self.single(FileKind.DECISION)
         procedures = self.procedures()
+        facts = self.optional(FileKind.FACTS)
+        if facts is not None:
+            self.check_facts(*facts)
 
         if country is not None:
             self.check_country(*country, offices)
@@ -343,6 +396,7 @@ class _Assembler:
             faq=dict(faq_body.entries),
             offices={office.id: office for office in offices_body.offices},
             decision=decision[1],
+            facts=facts[1] if facts is not None else None,
         )
 
     def procedures(self) -> dict[OrgType, tuple[str, Procedure]]:

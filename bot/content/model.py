@@ -32,3 +32,11 @@ class LocalizedText(_Model):
     def texts(self) -> dict[str, str]:
         """Return the written texts keyed by locale."""
         return {key: value for key, value in self.model_dump().items() if value is not None}
+
+
+class Source(_Model):
+    """Where a statement comes from."""
+
+    title: Text
+    url: Url | None = None
+    note: Text | None = None

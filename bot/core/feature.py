@@ -18,6 +18,10 @@ class Feature:
     #: button payload types this feature answers
     payloads: ClassVar[tuple[type[Payload], ...]] = ()
 
+    def claims(self, turn: Turn, result: ParseResult) -> bool:
+        """Tell whether this feature answers a free-text message whatever its intent."""
+        return False
+
     def on_payload(self, turn: Turn, payload: Payload) -> None:
         """Answer a button press."""
         raise NotImplementedError

@@ -31,6 +31,9 @@ class Router:
         self._by_payload: dict[type[Payload], Feature] = {}
         self._by_intent: dict[str, Feature] = {}
         self._by_flow: dict[Flow, Feature] = {}
+        # Features that look at every free-text message outside a form before its intent
+        # routes it (another country, a comparison of forms): the ones overriding `claims`.
+        self._claimants = [f for f in features if type(f).claims is not Feature.claims]
         for feature in features:
             _register(self._by_payload, feature.payloads, feature)
             _register(self._by_intent, feature.intents, feature)
@@ -69,6 +72,10 @@ class Router:
                 capturing.on_text(turn)
             return
         result = turn.parse()
+        claimant = next((f for f in self._claimants if f.claims(turn, result)), None)
+        if claimant is not None:
+            claimant.on_intent(turn, result)
+            return
         feature = self._by_intent.get(_known_intent(result.intent), self._fallback)
         feature.on_intent(turn, result)
 

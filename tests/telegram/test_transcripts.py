@@ -55,11 +55,11 @@ def test_decision_helper(telegram: Harness) -> None:
     play(
         telegram.user(),
         [
-            ("association ou coopérative ?", ["questions", "[Oui]", "[Non]"]),
+            ("je sais pas quelle structure choisir", ["questions", "[Oui]", "[Non]"]),
             ("oui", "?"),
             ("8", ["Je vous conseille", "SCOOPS", "[Voir le guide]"]),
             ("[Voir le guide]", ["Créer une coopérative", "Les étapes"]),
-            ("aide moi a choisir entre asso et coop", "[Oui]"),
+            ("aide moi a choisir", "[Oui]"),
             ("peut-être", ["Répondez par oui ou par non", "[Oui]"]),
             ("/annuler", "j'arrête"),
         ],

@@ -1,6 +1,7 @@
 """Step-by-step creation guides for the five kinds of organisation, with follow-up questions."""
 
-from bot.content.schema import Procedure, Source
+from bot.content.model import Source
+from bot.content.schema import Procedure
 from bot.core.actions import (
     GuideList,
     GuideSection,
@@ -190,19 +191,36 @@ class GuidanceFeature(Feature):
         return "\n".join(lines)
 
     def _advice_for(self, turn: Turn, procedure: Procedure, founders: int) -> str | None:
-        """Say which cooperative form a group of this size can take."""
+        """Say which cooperative forms a group of this size can take: all that are possible."""
         if procedure.org_type is not OrgType.COOPERATIVE or founders <= 0:
             return None
+        count = turn.translator.format_number(founders)
         fitting = [v for v in procedure.variants if founders >= v.min_founders]
         if not fitting:
             return _(
                 "Avec {count} membres, vous êtes trop peu pour une coopérative. Une "
                 "association est possible dès 2 membres."
-            ).format(count=turn.translator.format_number(founders))
-        best = max(fitting, key=lambda variant: variant.min_founders)
-        return _("Avec {count} membres, la forme qui vous convient : {form}.").format(
-            count=turn.translator.format_number(founders), form=turn.local(best.title)
+            ).format(count=count)
+        lines = [
+            _("Avec {count} membres, vous pouvez créer : {forms}.").format(
+                count=count,
+                forms=_(" ou ").join(
+                    _("{form} (dès {minimum} membres)").format(
+                        form=turn.local(v.title),
+                        minimum=turn.translator.format_number(v.min_founders),
+                    )
+                    for v in fitting
+                ),
+            )
+        ]
+        lines.extend(
+            _("{form} demande au moins {minimum} membres.").format(
+                form=turn.local(v.title), minimum=turn.translator.format_number(v.min_founders)
+            )
+            for v in procedure.variants
+            if v not in fitting
         )
+        return "\n".join(lines)
 
     def _next_choices(self, org_type: OrgType, shown: GuideSection) -> list[tuple[str, Payload]]:
         sections = [
