@@ -8,6 +8,8 @@ same lines the comparisons ("asso ou ONG ?") are built from.
 """
 
 import json
+import re
+from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
 from typing import Annotated
@@ -241,10 +243,23 @@ class FactsBody(_Model):
             None,
         )
 
-    def questions(self, fact_id: str) -> list[str]:
-        """Return a fact's example questions, Rasa-annotated where they name the form."""
+    def surfaces(self) -> list[tuple[str, str, str]]:
+        """Return every name of a form as (name, entity, value), longest first."""
+        found = {
+            name: profile.entity()
+            for profile in self.forms.values()
+            for name in profile.names.all()
+        }
+        return sorted(
+            ((name, entity, value) for name, (entity, value) in found.items()),
+            key=lambda item: -len(item[0]),
+        )
+
+    def questions(self, fact_id: str, places: Sequence[tuple[str, str]] = ()) -> list[str]:
+        """Return a fact's example questions, Rasa-annotated where they name a form or place."""
         fact = self.facts[fact_id]
-        own = fact.examples.all() if fact.examples is not None else []
+        marks = [*self.surfaces(), *((place, "province", value) for place, value in places)]
+        own = [annotate(text, marks) for text in fact.examples.all()] if fact.examples else []
         if fact.form is None or fact.aspect is None:
             return own
         profile = self.forms[fact.form]
@@ -261,12 +276,15 @@ class FactsBody(_Model):
                 generated.append(template.replace(FORM_SLOT, marked))
         return [*generated, *own]
 
-    def training_examples(self) -> list[tuple[str, str]]:
-        """Return (annotated question, "ask_fact/<fact id>") pairs for the NLU."""
+    def training_examples(self, places: Sequence[tuple[str, str]] = ()) -> list[tuple[str, str]]:
+        """Return (annotated question, "ask_fact/<fact id>") pairs for the NLU.
+
+        places are (name, province) pairs: "Oyem" in a question is the Woleu-Ntem province.
+        """
         return [
             (question, f"{FACT_INTENT}/{fact_id}")
             for fact_id in self.facts
-            for question in dict.fromkeys(self.questions(fact_id))
+            for question in dict.fromkeys(self.questions(fact_id, places))
         ]
 
     def texts(self) -> list[tuple[str, FullText]]:
@@ -281,6 +299,24 @@ class FactsBody(_Model):
             if fact.answer is not None:
                 found.append((f"facts.{fact_id}.answer", fact.answer))
         return found
+
+
+def annotate(text: str, marks: Sequence[tuple[str, str, str]]) -> str:
+    """Mark, the way Rasa's training data does, each whole-word name of a form or a place."""
+    taken: list[tuple[int, int, str, str]] = []
+    for surface, entity, value in marks:
+        pattern = rf"(?<!\w){re.escape(surface)}(?!\w)"
+        for match in re.finditer(pattern, text, flags=re.IGNORECASE):
+            start, end = match.span()
+            if all(end <= first or start >= last for first, last, _e, _v in taken):
+                taken.append((start, end, entity, value))
+    result, position = [], 0
+    for start, end, entity, value in sorted(taken):
+        marked = json.dumps({"entity": entity, "value": value}, ensure_ascii=False)
+        result += [text[position:start], f"[{text[start:end]}]{marked}"]
+        position = end
+    result.append(text[position:])
+    return "".join(result)
 
 
 def placeholder_mismatches(text: FullText) -> list[str]:

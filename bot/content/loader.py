@@ -96,7 +96,14 @@ class ContentPack:
 
     def training_examples(self) -> list[tuple[str, str]]:
         """Return the facts' example questions as (Rasa-annotated line, intent) pairs."""
-        return self.facts.training_examples() if self.facts is not None else []
+        if self.facts is None:
+            return []
+        places = [
+            (name, province.name)
+            for province in self.country.provinces
+            for name in (province.name, province.capital)
+        ]
+        return self.facts.training_examples(places)
 
     @property
     def facts_source(self) -> str:
