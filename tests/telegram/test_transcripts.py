@@ -66,6 +66,24 @@ def test_decision_helper(telegram: Harness) -> None:
     )
 
 
+def test_facts_comparisons_scope_and_form_names(telegram: Harness) -> None:
+    play(
+        telegram.user(),
+        [
+            ("faut combien de membres pr une scoops", ["5", "sans nombre maximum"]),
+            ("[Guide : Coopérative]", ["Créer une coopérative", "Les étapes"]),
+            ("c koi un récépissé", ["provisoire", "définitif"]),
+            ("asso ou ONG ?", ["Fondateurs", "[Guide : ONG]", "!Répondez par oui"]),
+            ("en Algérie, loi 12-06", ["Algérie", "Gabon", "!Créer une association"]),
+            ("mutuelle", "Créer une mutuelle"),
+            ("qui contrôle ?", "APDPVP"),
+            ("/langue", "[English]"),
+            ("[English]", "English"),
+            ("what is OHADA", ["Uniform Acts", "[Guide: Cooperative]"]),
+        ],
+    )
+
+
 def test_full_preregistration_with_errors_and_edits(
     telegram: Harness, database: DatabaseEngine
 ) -> None:
