@@ -22,7 +22,8 @@ _ENTRY_KEYS: Mapping[str, frozenset[str]] = {
     "lookup": frozenset({"lookup", "examples"}),
     "regex": frozenset({"regex", "examples"}),
 }
-_TOP_LEVEL_KEYS = frozenset({"version", "nlu"})
+# Rasa also reads responses (of retrieval intents) from NLU files; the classifier needs none.
+_TOP_LEVEL_KEYS = frozenset({"version", "nlu", "responses"})
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 # A retrieval intent's examples name their response: `intent: ask_fact/ohada` (Rasa's form).
 _INTENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(?:/[A-Za-z0-9_]+)?$")

@@ -51,3 +51,41 @@ def nlu_evaluate(cli: CliContext, folds: int) -> None:
         extra_source=pack.facts_source,
     )
     click.echo(report.format())
+
+
+@nlu.command("export-facts")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    default="-",
+    show_default=True,
+    help="The Rasa training file to write (standard output by default).",
+)
+@pass_cli
+def nlu_export_facts(cli: CliContext, output: str) -> None:
+    """Write the content pack's fact questions as Rasa training data for a ResponseSelector."""
+    from bot.content import load_pack
+    from bot.content.facts import FACT_INTENT
+
+    pack = load_pack(cli.settings.content_dir, cli.settings.country)
+    by_fact: dict[str, list[str]] = {}
+    for line, intent in pack.training_examples():
+        by_fact.setdefault(intent, []).append(line)
+    lines = [
+        f"# The {FACT_INTENT} retrieval intent, written by `relais nlu export-facts` from",
+        f"# {pack.facts_source}: train a Rasa server with nlu/data and this file.",
+        'version: "3.1"',
+        "nlu:",
+    ]
+    for intent, questions in by_fact.items():
+        lines += [f"- intent: {intent}", "  examples: |"]
+        lines += [f"    - {question}" for question in questions]
+    lines.append("responses:")
+    facts = pack.facts
+    for intent in by_fact:
+        fact_id = intent.split("/", 1)[1]
+        answer = facts.answer(fact_id).fr if facts is not None else ""
+        lines += [f"  utter_{intent}:", f"  - text: {json.dumps(answer, ensure_ascii=False)}"]
+    text = "\n".join(lines) + "\n"
+    with click.open_file(output, "w", encoding="utf-8") as handle:
+        handle.write(text)

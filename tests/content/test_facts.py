@@ -112,7 +112,8 @@ def test_an_unknown_guide_link_is_an_error(edit: Edit) -> None:
 def test_a_translation_without_the_placeholder_is_an_error(edit: Edit) -> None:
     root = edit(
         FACTS,
-        "        How long pre-registration data is kept: [À COMPLÉTER : durée de conservation des données de pré-inscription].",
+        "        How long pre-registration data is kept: [À COMPLÉTER : durée de conservation "
+        "des données de pré-inscription].",
         "        Pre-registration data is kept for 5 years.",
     )
     (error,) = errors_of(root)

@@ -38,7 +38,7 @@ HELD_OUT = [
     ("كم مدة الاحتفاظ ببياناتي", "data_retention"),
     ("ما هي OHADA", "ohada"),
 ]
-# Measured on HELD_OUT when written: 24 of 28 right (0.86); the bound leaves room for small data edits.
+# Measured on HELD_OUT when written: 24 of 28 right (0.86); the bound absorbs small data edits.
 MIN_RIGHT = 0.8
 
 
