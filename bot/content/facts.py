@@ -338,3 +338,37 @@ def form_of(org_type: OrgType, coop_form: CoopForm | None = None) -> FormCode:
     if coop_form is not None:
         return FormCode(coop_form.value)
     return FormCode(org_type.value)
+
+
+def facts_problems(body: FactsBody) -> list[tuple[str, str]]:
+    """Return (entry, message) for every unknown guide, misplaced form, placeholder mismatch
+    and fact with too few questions."""
+    # Every organisation type has a guide (a missing procedure is reported on its own).
+    guides = {org_type.value for org_type in OrgType}
+    found: list[tuple[str, str]] = []
+    for code, profile in body.forms.items():
+        entry = f"forms.{code.value}"
+        if profile.guide not in guides:
+            found.append((f"{entry}.guide", f"unknown guide {profile.guide!r}"))
+        if profile.coop_form is not None and profile.guide != OrgType.COOPERATIVE.value:
+            found.append((f"{entry}.coop_form", "coop_form is only for guide: cooperative"))
+    for fact_id, fact in body.facts.items():
+        for index, link in enumerate(fact.more):
+            if link.guide is not None and link.guide not in guides:
+                found.append(
+                    (
+                        f"facts.{fact_id}.more[{index}].guide",
+                        f"unknown guide {link.guide!r}: guides are {', '.join(sorted(guides))}",
+                    )
+                )
+        count = len(set(body.questions(fact_id)))
+        if count < MIN_EXAMPLES:
+            found.append(
+                (
+                    f"facts.{fact_id}.examples",
+                    f"{count} example questions; a fact needs at least {MIN_EXAMPLES}",
+                )
+            )
+    for entry, text in body.texts():
+        found.extend((entry, problem) for problem in placeholder_mismatches(text))
+    return found

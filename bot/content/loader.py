@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from bot.content.decision import DecisionTree, NumberNode, Outcome
-from bot.content.facts import MIN_EXAMPLES, FactsBody, placeholder_mismatches
+from bot.content.facts import FactsBody, facts_problems
 from bot.content.placeholders import has_placeholder
 from bot.content.schema import (
     BODY_MODELS,
@@ -324,34 +324,8 @@ class _Assembler:
 
     def check_facts(self, display: str, body: FactsBody) -> None:
         """Check the facts' guide links, cooperative forms, placeholders and questions."""
-        # Every organisation type has a guide (a missing procedure is reported on its own).
-        guides = {org_type.value for org_type in OrgType}
-        for code, profile in body.forms.items():
-            entry = f"forms.{code.value}"
-            if profile.guide not in guides:
-                self.error(display, f"{entry}.guide", f"unknown guide {profile.guide!r}")
-            if profile.coop_form is not None and profile.guide != OrgType.COOPERATIVE.value:
-                self.error(
-                    display, f"{entry}.coop_form", "coop_form is only for guide: cooperative"
-                )
-        for fact_id, fact in body.facts.items():
-            for index, link in enumerate(fact.more):
-                if link.guide is not None and link.guide not in guides:
-                    self.error(
-                        display,
-                        f"facts.{fact_id}.more[{index}].guide",
-                        f"unknown guide {link.guide!r}: guides are {', '.join(sorted(guides))}",
-                    )
-            count = len(set(body.questions(fact_id)))
-            if count < MIN_EXAMPLES:
-                self.error(
-                    display,
-                    f"facts.{fact_id}.examples",
-                    f"{count} example questions; a fact needs at least {MIN_EXAMPLES}",
-                )
-        for entry, text in body.texts():
-            for problem in placeholder_mismatches(text):
-                self.error(display, entry, problem)
+        for entry, message in facts_problems(body):
+            self.error(display, entry, message)
 
     def reported(self, kind: FileKind) -> bool:
         """Tell whether a file that may be of this kind already failed with its own errors."""

@@ -189,3 +189,24 @@ def test_arabic_facts_comparisons_and_scope(chat: Chat) -> None:
             ("من يراقب استعمال بياناتي", "APDPVP"),
         ],
     )
+
+
+def test_a_form_named_after_which_organisation_opens_the_part_asked(chat: Chat) -> None:
+    verify_dialog(
+        chat,
+        [
+            ("combien ça coûte ?", "Pour quel type d'organisation ?"),
+            ("asso", ["Coûts", "10\u00a0000\u00a0FCFA"]),
+        ],
+    )
+
+
+def test_the_data_protection_answer_is_among_the_other_topics(chat: Chat) -> None:
+    verify_dialog(
+        chat,
+        [
+            ("menu", "[Autres questions]"),
+            ("[Autres questions]", "[Protection des données]"),
+            ("[Protection des données]", ["001/2011", "APDPVP", "!Voici ce que nous gardons"]),
+        ],
+    )

@@ -30,10 +30,9 @@ from bot.core.i18n import _
 from bot.core.payloads import Payload
 from bot.core.scope import country_name, foreign_country
 from bot.core.turn import Turn
-from bot.domain import OrgType
+from bot.domain import Flow, OrgType
 from bot.text import fold
 from nlu import Intent, ParseResult
-from nlu.training_data import RESPONSE_KEY_SEPARATOR
 
 # A fact chosen with no form named is trusted above this selector confidence only when the
 # question itself names what it is about ("le conseil d'administration", "comité de gestion").
@@ -87,7 +86,10 @@ class FactsFeature(Feature):
         single = only_names_a_form(result)
         if single is not None:
             org_type, _coop_form = single
-            GuidanceFeature().show(turn, org_type, GuideSection.OVERVIEW)
+            # "Pour quel type d'organisation ?" was asked for one part of the guides.
+            asked = turn.data("section") if turn.conversation.flow is Flow.GUIDE else None
+            section = GuideSection(asked) if asked else GuideSection.OVERVIEW
+            GuidanceFeature().show(turn, org_type, section)
             return
         compared = self._comparison(turn, result)
         facts = turn.pack.facts
@@ -102,8 +104,8 @@ class FactsFeature(Feature):
                 [(_("Autres questions"), MoreTopics()), (_("Menu"), MainMenu())],
             )
             return
-        if fact_id.startswith(RESPONSE_KEY_SEPARATOR):
-            self._overview(turn, facts, Aspect(fact_id.removeprefix(RESPONSE_KEY_SEPARATOR)))
+        if isinstance(fact_id, Aspect):
+            self._overview(turn, facts, fact_id)
         else:
             self.answer(turn, fact_id)
 
@@ -126,8 +128,8 @@ class FactsFeature(Feature):
         text = f"{answer}\n\n{sources_line(turn, facts.sources(fact_id), facts.reviewed(fact_id))}"
         turn.say(text, [*link_choices(facts.links(fact_id)), *_closing_choices()])
 
-    def _chosen_fact(self, turn: Turn, result: ParseResult) -> str | None:
-        """Return the fact to answer, "/<aspect>" for every form's, or None."""
+    def _chosen_fact(self, turn: Turn, result: ParseResult) -> str | Aspect | None:
+        """Return the fact to answer, an aspect to give for every form, or None."""
         facts = turn.pack.facts
         selection = result.selection(Intent.ASK_FACT.value)
         chosen = result.response_key(Intent.ASK_FACT.value)
@@ -143,7 +145,7 @@ class FactsFeature(Feature):
             return chosen
         if turn.topic is not None:
             return facts.fact_of(FormCode(turn.topic.value), fact.aspect) or chosen
-        return RESPONSE_KEY_SEPARATOR + fact.aspect.value
+        return fact.aspect
 
     def _overview(self, turn: Turn, facts: FactsBody, aspect: Aspect) -> None:
         """Answer an aspect for every form when the question names none."""
