@@ -41,7 +41,7 @@ CONVERSATION = [
     "cmt créer 1 asso stp",
     "et les documents ?",
     "combien ça coûte ?",
-    "association ou coopérative ?",
+    "aidez-moi à choisir la forme",
     "oui",
     "8",
     "preinscription",

@@ -48,7 +48,7 @@ CONVERSATION = [
     "combien ça coûte ?",
     "où déposer le dossier",
     "/menu",
-    "association ou coopérative ?",
+    "aidez-moi à choisir la forme",
     "oui",
     "8",
     "c'est quoi l'ESS",

@@ -22,6 +22,7 @@ from bot.core.feature import Feature
 from bot.core.flows.data_rights import DataRightsFeature
 from bot.core.flows.decision import DecisionFeature
 from bot.core.flows.events import EventsFeature
+from bot.core.flows.facts import FactsFeature
 from bot.core.flows.faq import FaqFeature
 from bot.core.flows.followups import FollowUpFeature
 from bot.core.flows.guidance import GuidanceFeature
@@ -124,6 +125,7 @@ def build_router() -> Router:
         handoff,
         LanguageFeature(),
         DataRightsFeature(),
+        FactsFeature(),
         FollowUpFeature(guidance=guidance, decision=decision, status=status, handoff=handoff),
     ]
     return Router(features, fallback=menu)
@@ -132,13 +134,17 @@ def build_router() -> Router:
 def build_services(settings: Settings, catalogues: Catalogues | None = None) -> Services:
     """Load the content pack, the catalogues and the NLU model."""
     catalogues = catalogues or Catalogues(settings.locales_dir, settings.tz)
+    pack = load_pack(settings.content_dir, settings.country)
     return Services(
         settings=settings,
-        pack=load_pack(settings.content_dir, settings.country),
+        pack=pack,
         nlu=load_parser(
             rasa_url=settings.rasa_url or None,  # an empty variable means none
             data_dir=settings.nlu_data_dir,
             cache_dir=settings.cache_dir / "nlu",
+            # The facts' questions train the ask_fact retrieval intent with the NLU data.
+            extra_examples=pack.training_examples(),
+            extra_source=pack.facts_source,
         ),
         catalogues=catalogues,
         notices=CampaignNotices(catalogues, settings.tz),

@@ -15,9 +15,8 @@ from sklearn.model_selection import StratifiedKFold
 from nlu.embedded import CONFIDENCE_THRESHOLD, EmbeddedParser
 from nlu.entities import IMPLIED_ENTITIES, EntityExtractor
 from nlu.interface import NluParser
-from nlu.model import IntentModel
 from nlu.parser import DEFAULT_DATA_DIR
-from nlu.training import fit_pipeline
+from nlu.training import fit_intent_model
 from nlu.training_data import Example, TrainingData, load_training_data
 
 DEFAULT_FOLDS = 5
@@ -63,6 +62,28 @@ class Mistake:
     confidence: float
 
 
+@dataclass(frozen=True, slots=True)
+class SelectionScores:
+    """How well held-out questions of a retrieval intent found their own response."""
+
+    retrieval_intent: str
+    questions: int
+    #: classified as the retrieval intent and given the right response ("ask_fact/ohada")
+    right: int
+    #: classified as the retrieval intent at all
+    reached: int
+
+    @property
+    def accuracy(self) -> float:
+        """Return the share of questions answered with their own response."""
+        return self.right / self.questions if self.questions else 0.0
+
+    @property
+    def accuracy_when_reached(self) -> float:
+        """Return the share of right responses among questions that reached the intent."""
+        return self.right / self.reached if self.reached else 0.0
+
+
 @dataclass(frozen=True)
 class EvaluationReport:
     """The cross-validated quality of intent classification and entity extraction."""
@@ -76,6 +97,11 @@ class EvaluationReport:
     entities: tuple[LabelScores, ...]
     folds: int
     threshold: float
+    selections: tuple[SelectionScores, ...] = ()
+
+    def selection(self, retrieval_intent: str) -> SelectionScores:
+        """Return the response selection scores of one retrieval intent."""
+        return next(item for item in self.selections if item.retrieval_intent == retrieval_intent)
 
     def intent(self, name: str) -> Scores:
         """Return the scores of one intent."""
@@ -99,6 +125,17 @@ class EvaluationReport:
         lines.extend(f"  {item.expected} -> {item.predicted}: {item.count}" for item in shown)
         if not shown:
             lines.append("  none")
+        for item in self.selections:
+            lines.extend(
+                [
+                    "",
+                    f"Response selection of {item.retrieval_intent} "
+                    f"({item.questions} held-out questions)",
+                    f"  right response: {item.accuracy:.2f} ({item.right}/{item.questions})",
+                    f"  right response once classified {item.retrieval_intent}: "
+                    f"{item.accuracy_when_reached:.2f} ({item.right}/{item.reached})",
+                ]
+            )
         if self.entities:
             lines.extend(["", "Entity report", "", *_table(self.entities)])
         return "\n".join(lines)
@@ -127,9 +164,13 @@ def cross_validate(
     *,
     threshold: float = CONFIDENCE_THRESHOLD,
     seed: int = DEFAULT_SEED,
+    extra_examples: Sequence[tuple[str, str]] = (),
+    extra_source: str = "extra examples",
 ) -> EvaluationReport:
     """Train on k-1 folds, parse the held-out fold with the embedded parser, and score it."""
     data = load_training_data(data_dir or DEFAULT_DATA_DIR)
+    if extra_examples:
+        data = data.with_examples(extra_examples, extra_source)
     return cross_validate_data(data, folds, threshold=threshold, seed=seed)
 
 
@@ -142,27 +183,49 @@ def cross_validate_data(
 ) -> EvaluationReport:
     """Cross-validate already loaded training data."""
     examples = data.examples
-    labels = data.labels
+    # Stratified by response too, so that every fact has questions in every fold.
+    strata = [example.response_key or example.intent for example in examples]
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     predicted: list[str] = [""] * len(examples)
+    selected: list[str | None] = [None] * len(examples)
     confidences: list[float] = [0.0] * len(examples)
     entity_counts: Counter[tuple[str, str]] = Counter()
-    for train_index, test_index in splitter.split(examples, labels):
+    for train_index, test_index in splitter.split(examples, strata):
         train = dataclasses.replace(data, examples=tuple(examples[i] for i in train_index))
         parser = _train_parser(train, threshold)
         for index in test_index:
             result = parser.parse(examples[index].text)
             predicted[index] = result.intent
+            chosen = result.selection()
+            selected[index] = chosen.key if chosen is not None else None
             confidences[index] = result.confidence
             found = {(e.entity, e.value, e.start, e.end) for e in result.entities}
             _count_entities(_gold_entities(examples[index], data), found, entity_counts)
-    return _report(data, predicted, confidences, entity_counts, folds, threshold)
+    report = _report(data, predicted, confidences, entity_counts, folds, threshold)
+    return dataclasses.replace(report, selections=_selection_scores(data, predicted, selected))
+
+
+def _selection_scores(
+    data: TrainingData, predicted: list[str], selected: list[str | None]
+) -> tuple[SelectionScores, ...]:
+    """Score the held-out questions of each retrieval intent."""
+    scores = []
+    for name in data.retrieval_intents:
+        rows = [
+            (example, guess, choice)
+            for example, guess, choice in zip(data.examples, predicted, selected, strict=True)
+            if example.intent == name and example.response_key is not None
+        ]
+        reached = [row for row in rows if row[1] == name]
+        right = [row for row in reached if row[2] == row[0].response_key]
+        scores.append(SelectionScores(name, len(rows), len(right), len(reached)))
+    return tuple(scores)
 
 
 def _train_parser(train: TrainingData, threshold: float) -> EmbeddedParser:
-    """Fit the production pipeline on one training split."""
+    """Fit the production models on one training split."""
     return EmbeddedParser(
-        IntentModel.from_pipeline(fit_pipeline(train)),
+        fit_intent_model(train),
         EntityExtractor.from_training_data(train),
         threshold=threshold,
     )

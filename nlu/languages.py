@@ -115,9 +115,13 @@ def held_out_by_language(
     test_dir: Path | None = None,
     *,
     threshold: float = CONFIDENCE_THRESHOLD,
+    extra_examples: Sequence[tuple[str, str]] = (),
+    extra_source: str = "extra examples",
 ) -> LanguageReport:
     """Train on all the training data and score the held-out phrasings, never trained on."""
     data = load_training_data(data_dir or DEFAULT_DATA_DIR)
+    if extra_examples:
+        data = data.with_examples(extra_examples, extra_source)
     test_dir = test_dir or DEFAULT_TEST_DIR
     held_out = load_training_data(test_dir)
     seen = {normalize_text(text) for text in data.texts}

@@ -96,19 +96,35 @@ class IntentModel:
         order = np.argsort(row)[::-1][:length]
         return [IntentScore(self.classes[index], float(row[index])) for index in order]
 
+    def arrays(self, prefix: str = "") -> dict[str, Any]:
+        """Return the model's arrays, their names prefixed (several models share one file)."""
+        return {
+            f"{prefix}terms": np.array(self.terms, dtype=str),
+            f"{prefix}idf": self.idf,
+            f"{prefix}coef": self.coef,
+            f"{prefix}intercept": self.intercept,
+            f"{prefix}beta": np.array(self.beta),
+            f"{prefix}classes": np.array(self.classes, dtype=str),
+            f"{prefix}ranges": np.array([*self.analyzer.char_range, *self.analyzer.word_range]),
+        }
+
+    @classmethod
+    def from_arrays(cls, stored: Any, prefix: str = "") -> "IntentModel":
+        """Rebuild a model from the arrays `arrays` named."""
+        char_low, char_high, word_low, word_high = (int(v) for v in stored[f"{prefix}ranges"])
+        return IntentModel(
+            terms=stored[f"{prefix}terms"].tolist(),
+            idf=stored[f"{prefix}idf"],
+            coef=stored[f"{prefix}coef"],
+            intercept=stored[f"{prefix}intercept"],
+            beta=float(stored[f"{prefix}beta"]),
+            classes=stored[f"{prefix}classes"].tolist(),
+            analyzer=CombinedAnalyzer((char_low, char_high), (word_low, word_high)),
+        )
+
     def save(self, handle: IO[bytes], key: str) -> None:
         """Write the model and the cache key it was trained for."""
-        np.savez(
-            handle,
-            key=np.array(key),
-            terms=np.array(self.terms, dtype=str),
-            idf=self.idf,
-            coef=self.coef,
-            intercept=self.intercept,
-            beta=np.array(self.beta),
-            classes=np.array(self.classes, dtype=str),
-            ranges=np.array([*self.analyzer.char_range, *self.analyzer.word_range]),
-        )
+        np.savez(handle, key=np.array(key), **self.arrays())
 
     @classmethod
     def load(cls, path: Path, key: str) -> "IntentModel | None":
@@ -117,16 +133,7 @@ class IntentModel:
         with path.open("rb") as handle, np.load(handle, allow_pickle=False) as stored:
             if str(stored["key"]) != key:
                 return None
-            char_low, char_high, word_low, word_high = (int(v) for v in stored["ranges"])
-            return cls(
-                terms=stored["terms"].tolist(),
-                idf=stored["idf"],
-                coef=stored["coef"],
-                intercept=stored["intercept"],
-                beta=float(stored["beta"]),
-                classes=stored["classes"].tolist(),
-                analyzer=CombinedAnalyzer((char_low, char_high), (word_low, word_high)),
-            )
+            return cls.from_arrays(stored)
 
 
 def _logits(margins: Any) -> Any:

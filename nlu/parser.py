@@ -1,6 +1,7 @@
 """Choose and build the NLU implementation the application uses."""
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 from nlu.embedded import DEFAULT_CACHE_DIR, EmbeddedParser
@@ -16,11 +17,19 @@ def load_parser(
     rasa_url: str | None = None,
     data_dir: Path | None = None,
     cache_dir: Path | None = None,
+    extra_examples: Sequence[tuple[str, str]] = (),
+    extra_source: str = "extra examples",
 ) -> NluParser:
-    """Return the embedded parser, or a Rasa HTTP parser that falls back to it when given a URL."""
+    """Return the embedded parser, or a Rasa HTTP parser that falls back to it when given a URL.
+
+    extra_examples are (annotated line, intent) pairs from outside the data directory, such
+    as the content pack's fact questions ("c koi un récépissé", "ask_fact/recepisse").
+    """
     embedded = EmbeddedParser.load(
         data_dir or DEFAULT_DATA_DIR,
         cache_dir=cache_dir if cache_dir is not None else Path.cwd() / DEFAULT_CACHE_DIR,
+        extra_examples=extra_examples,
+        extra_source=extra_source,
     )
     if rasa_url is None:
         return embedded

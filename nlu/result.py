@@ -8,6 +8,9 @@ from nlu.vocabulary import Intent
 
 # Rasa's FallbackClassifier names its low-confidence intent this; the bot knows one name only.
 RASA_FALLBACK_INTENT = "nlu_fallback"
+# Rasa's ResponseSelector answers under its retrieval intent's name, or under this one.
+DEFAULT_SELECTOR = "default"
+ALL_RETRIEVAL_INTENTS = "all_retrieval_intents"
 
 JsonObject = dict[str, Any]
 
@@ -91,6 +94,59 @@ class Entity:
 
 
 @dataclass(frozen=True, slots=True)
+class ResponseSelection:
+    """What Rasa's ResponseSelector chose inside one retrieval intent ("ask_fact/ohada")."""
+
+    retrieval_intent: str
+    ranking: tuple[IntentScore, ...]
+
+    @property
+    def key(self) -> str:
+        """Return the chosen intent-response key, e.g. "ask_fact/ohada"."""
+        return self.ranking[0].name
+
+    @property
+    def confidence(self) -> float:
+        """Return the selector's confidence in its choice."""
+        return self.ranking[0].confidence
+
+    def to_dict(self) -> JsonObject:
+        """Return the selector's entry the way Rasa serialises it."""
+        return {
+            "response": {
+                "intent_response_key": self.key,
+                "confidence": self.confidence,
+                "utter_action": f"utter_{self.key}",
+            },
+            "ranking": [
+                {"intent_response_key": score.name, "confidence": score.confidence}
+                for score in self.ranking
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, name: str, data: Mapping[str, Any]) -> "ResponseSelection | None":
+        """Read one entry of Rasa's `response_selector`; None when it chose nothing."""
+        response = data.get("response") if isinstance(data, Mapping) else None
+        if not isinstance(response, Mapping):
+            return None
+        key = response.get("intent_response_key")
+        if not isinstance(key, str) or not key:
+            return None
+        scores = [_selection_score(response)]
+        raw = data.get("ranking") or []
+        if not isinstance(raw, Sequence):
+            msg = f"response_selector.{name}.ranking must be a list"
+            raise ParseResultError(msg)
+        scores += [_selection_score(item) for item in raw if isinstance(item, Mapping)]
+        unique = {score.name: score for score in reversed(scores)}
+        ranking = sorted(unique.values(), key=lambda score: -score.confidence)
+        # Rasa's "default" selector names no retrieval intent: the key's prefix does.
+        retrieval = key.split("/", 1)[0] if name == DEFAULT_SELECTOR else name
+        return cls(retrieval, tuple(ranking))
+
+
+@dataclass(frozen=True, slots=True)
 class ParseResult:
     """What the NLU understood of one message."""
 
@@ -99,6 +155,18 @@ class ParseResult:
     confidence: float
     entities: tuple[Entity, ...] = ()
     intent_ranking: tuple[IntentScore, ...] = field(default_factory=tuple)
+    #: what the response selectors chose inside retrieval intents, as Rasa's ResponseSelector
+    selections: tuple[ResponseSelection, ...] = ()
+
+    def selection(self, retrieval_intent: str | None = None) -> ResponseSelection | None:
+        """Return the selection inside a retrieval intent (by default the intent found)."""
+        wanted = retrieval_intent or self.intent
+        return next((item for item in self.selections if item.retrieval_intent == wanted), None)
+
+    def response_key(self, retrieval_intent: str | None = None) -> str | None:
+        """Return the chosen sub-intent's name ("founders_scoops"), or None."""
+        chosen = self.selection(retrieval_intent)
+        return chosen.key.split("/", 1)[1] if chosen is not None and "/" in chosen.key else None
 
     @property
     def is_out_of_scope(self) -> bool:
@@ -115,12 +183,19 @@ class ParseResult:
 
     def to_dict(self) -> JsonObject:
         """Return the exact shape of Rasa's `/model/parse` answer."""
-        return {
+        data: JsonObject = {
             "text": self.text,
             "intent": {"name": self.intent, "confidence": self.confidence},
             "entities": [item.to_dict() for item in self.entities],
             "intent_ranking": [score.to_dict() for score in self.intent_ranking],
         }
+        if self.selections:
+            selector: JsonObject = {
+                ALL_RETRIEVAL_INTENTS: [item.retrieval_intent for item in self.selections]
+            }
+            selector.update({item.retrieval_intent: item.to_dict() for item in self.selections})
+            data["response_selector"] = selector
+        return data
 
     @classmethod
     def out_of_scope(cls, text: str, confidence: float = 1.0) -> "ParseResult":
@@ -162,6 +237,7 @@ class ParseResult:
             confidence=top.confidence,
             entities=entities,
             intent_ranking=tuple(ranking.values()),
+            selections=_selections(data.get("response_selector")),
         )
 
 
@@ -178,6 +254,33 @@ def _score(data: Mapping[str, Any]) -> IntentScore:
     if name is None or name == RASA_FALLBACK_INTENT:
         name = Intent.OUT_OF_SCOPE.value
     return IntentScore(name, float(confidence))
+
+
+def _selections(raw: object) -> tuple[ResponseSelection, ...]:
+    """Read Rasa's `response_selector` object, one selection per retrieval intent."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, Mapping):
+        msg = f"'response_selector' must be an object, got {raw!r}"
+        raise ParseResultError(msg)
+    found: dict[str, ResponseSelection] = {}
+    for name, entry in raw.items():
+        if name == ALL_RETRIEVAL_INTENTS or not isinstance(entry, Mapping):
+            continue
+        selection = ResponseSelection.from_dict(str(name), entry)
+        if selection is not None:
+            found.setdefault(selection.retrieval_intent, selection)
+    return tuple(found.values())
+
+
+def _selection_score(data: Mapping[str, Any]) -> IntentScore:
+    """Read a `{"intent_response_key", "confidence"}` object of a selector's ranking."""
+    key = data.get("intent_response_key")
+    confidence = data.get("confidence", 0.0)
+    if not isinstance(key, str) or not isinstance(confidence, int | float):
+        msg = f"response selector item {dict(data)!r} needs a key and a numeric confidence"
+        raise ParseResultError(msg)
+    return IntentScore(key, float(confidence))
 
 
 def _optional_str(value: object) -> str | None:

@@ -1,4 +1,4 @@
-"""Fitting the intent classifier with scikit-learn (imported only when a model is trained)."""
+"""Fitting the classifiers with scikit-learn (imported only when a model is trained)."""
 
 import logging
 import time
@@ -12,6 +12,7 @@ from sklearn.svm import LinearSVC
 from nlu.features import CombinedAnalyzer
 from nlu.model import IntentModel
 from nlu.normalization import normalize_text
+from nlu.selection import NluModel, response_entities, selector_examples
 from nlu.training_data import TrainingData
 
 logger = logging.getLogger(__name__)
@@ -54,20 +55,39 @@ def calibration_folds_for(labels: Sequence[str]) -> int:
     return min(CALIBRATION_FOLDS, count)
 
 
-def fit_pipeline(data: TrainingData) -> Pipeline:
-    """Fit the scikit-learn pipeline on every example of data."""
-    labels = data.labels
+def _fit(texts: Sequence[str], labels: list[str]) -> Pipeline:
+    """Fit one pipeline on already normalised texts."""
     pipeline = build_pipeline(calibration_folds_for(labels))
+    pipeline.fit(list(texts), labels)
+    return pipeline
+
+
+def fit_pipeline(data: TrainingData) -> Pipeline:
+    """Fit the intent classifier's scikit-learn pipeline on every example of data."""
     started = time.perf_counter()
-    pipeline.fit([normalize_text(text) for text in data.texts], labels)
+    pipeline = _fit([normalize_text(text) for text in data.texts], data.labels)
     logger.info(
         "trained the intent classifier on %d examples in %.2f s",
-        len(labels),
+        len(data.labels),
         time.perf_counter() - started,
     )
     return pipeline
 
 
-def fit_intent_model(data: TrainingData) -> IntentModel:
-    """Fit the intent classifier on every example of data and keep its arrays."""
-    return IntentModel.from_pipeline(fit_pipeline(data))
+def fit_selectors(data: TrainingData) -> dict[str, Pipeline]:
+    """Fit a response selector per retrieval intent that has at least two responses."""
+    selectors: dict[str, Pipeline] = {}
+    for name in data.retrieval_intents:
+        texts, keys = selector_examples(data, name)
+        if len(set(keys)) >= 2:
+            selectors[name] = _fit(texts, keys)
+    return selectors
+
+
+def fit_intent_model(data: TrainingData) -> NluModel:
+    """Fit the intent classifier and the response selectors, and keep their arrays."""
+    return NluModel(
+        IntentModel.from_pipeline(fit_pipeline(data)),
+        {name: IntentModel.from_pipeline(item) for name, item in fit_selectors(data).items()},
+        response_entities(data),
+    )

@@ -22,8 +22,12 @@ _ENTRY_KEYS: Mapping[str, frozenset[str]] = {
     "lookup": frozenset({"lookup", "examples"}),
     "regex": frozenset({"regex", "examples"}),
 }
-_TOP_LEVEL_KEYS = frozenset({"version", "nlu"})
+# Rasa also reads responses (of retrieval intents) from NLU files; the classifier needs none.
+_TOP_LEVEL_KEYS = frozenset({"version", "nlu", "responses"})
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+# A retrieval intent's examples name their response: `intent: ask_fact/ohada` (Rasa's form).
+_INTENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(?:/[A-Za-z0-9_]+)?$")
+RESPONSE_KEY_SEPARATOR = "/"
 _ANNOTATION_KEYS = frozenset({"entity", "value", "role", "group"})
 # `[text](entity)`, `[text](entity:value)` or `[text]{"entity": ..., "value": ...}`.
 _ANNOTATION = re.compile(r"\[(?P<text>[^\[\]]*)\](?:\((?P<short>[^()]*)\)|(?P<json>\{[^{}]*\}))")
@@ -57,6 +61,8 @@ class Example:
     intent: str
     entities: tuple[EntityAnnotation, ...] = ()
     source: str = ""
+    #: for a retrieval intent, the full intent-response key ("ask_fact/ohada")
+    response_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +95,45 @@ class TrainingData:
     def resolve(self, value: str) -> str:
         """Return the canonical value a synonym maps value to, or value itself."""
         return self.synonyms.get(normalize_phrase(value), value)
+
+    @property
+    def retrieval_intents(self) -> tuple[str, ...]:
+        """Return the intents whose examples name a response ("ask_fact"), sorted."""
+        return tuple(sorted({e.intent for e in self.examples if e.response_key is not None}))
+
+    def responses_of(self, retrieval_intent: str) -> tuple[Example, ...]:
+        """Return the examples of one retrieval intent, each with its response key."""
+        return tuple(
+            e for e in self.examples if e.intent == retrieval_intent and e.response_key is not None
+        )
+
+    def with_examples(self, lines: Iterable[tuple[str, str]], source: str) -> "TrainingData":
+        """Return this data plus annotated (line, intent) pairs written elsewhere (a content pack).
+
+        Raise TrainingDataError, naming source, when a line is malformed or clashes.
+        """
+        collector = _Collector(examples=list(self.examples))
+        collector.synonyms = {key: (value, "nlu data") for key, value in self.synonyms.items()}
+        for number, (line, intent) in enumerate(lines, start=1):
+            where = f"{source}: {intent}, example {number}"
+            if not _INTENT_NAME.match(intent):
+                collector.errors.append(f"{where}: invalid intent name {intent!r}")
+                continue
+            example = _parse_example(line, intent, where, collector)
+            if example is not None:
+                collector.examples.append(example)
+        _check_duplicates(collector)
+        if collector.errors:
+            raise TrainingDataError(collector.errors)
+        synonyms = {key: value for key, (value, _) in collector.synonyms.items()}
+        examples = tuple(collector.examples)
+        return TrainingData(
+            examples=examples,
+            synonyms=synonyms,
+            lookups=self.lookups,
+            regexes=self.regexes,
+            content_hash=content_hash(examples, synonyms, self.lookups, self.regexes),
+        )
 
 
 # libyaml's parser reads the files about ten times faster than the pure-Python one.
@@ -188,7 +233,7 @@ def content_hash(
     canonical = {
         "examples": sorted(
             [
-                example.intent,
+                example.response_key or example.intent,
                 example.text,
                 [[e.entity, e.value, e.start, e.end, e.role, e.group] for e in example.entities],
             ]
@@ -257,7 +302,8 @@ def _read_entry(file: Path, index: int, entry: object, collector: _Collector) ->
     if not isinstance(name, str) or not name.strip():
         collector.errors.append(f"{where}: {kind!r} must be a non-empty string, got {name!r}")
         return
-    if kind in ("intent", "lookup", "regex") and not _NAME.match(name):
+    pattern = _INTENT_NAME if kind == "intent" else _NAME
+    if kind in ("intent", "lookup", "regex") and not pattern.match(name):
         collector.errors.append(
             f"{where}: name must start with a letter and hold only letters, digits and '_'"
         )
@@ -350,7 +396,14 @@ def _parse_example(line: str, intent: str, where: str, collector: _Collector) ->
         failed = True
     if failed:
         return None
-    return Example(text=text, intent=intent, entities=tuple(entities), source=where)
+    base, separator, _ = intent.partition(RESPONSE_KEY_SEPARATOR)
+    return Example(
+        text=text,
+        intent=base,
+        entities=tuple(entities),
+        source=where,
+        response_key=intent if separator else None,
+    )
 
 
 def _check_plain(text: str, where: str, collector: _Collector) -> bool:
@@ -419,17 +472,18 @@ def _check_duplicates(collector: _Collector) -> None:
     exact: dict[tuple[str, str], Example] = {}
     normalised: dict[str, Example] = {}
     for example in collector.examples:
-        key = (example.intent, " ".join(example.text.split()).casefold())
+        label = example.response_key or example.intent
+        key = (label, " ".join(example.text.split()).casefold())
         first = exact.get(key)
         if first is not None:
             collector.errors.append(f"{example.source}: {example.text!r} repeats {first.source}")
             continue
         exact[key] = example
         seen = normalised.setdefault(normalize_text(example.text), example)
-        if seen.intent != example.intent:
+        if (seen.response_key or seen.intent) != label:
             collector.errors.append(
                 f"{example.source}: {example.text!r} is also an example of intent "
-                f"{seen.intent!r} ({seen.source})"
+                f"{seen.response_key or seen.intent!r} ({seen.source})"
             )
 
 

@@ -29,6 +29,8 @@ class Intent(StrEnum):
     HUMAN_HANDOFF = "human_handoff"
     CHANGE_LANGUAGE = "change_language"
     DATA_RIGHTS = "data_rights"
+    # A retrieval intent (Rasa's ResponseSelector shape): "ask_fact/ohada" names the fact.
+    ASK_FACT = "ask_fact"
     OUT_OF_SCOPE = "out_of_scope"
 
 

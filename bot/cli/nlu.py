@@ -18,13 +18,17 @@ def nlu() -> None:
 @pass_cli
 def nlu_parse(cli: CliContext, text: str) -> None:
     """Print the Rasa-shaped reading of TEXT, or of each line of stdin with "-"."""
+    from bot.content import load_pack
     from nlu import load_parser
 
     settings = cli.settings
+    pack = load_pack(settings.content_dir, settings.country)
     parser = load_parser(
         rasa_url=settings.rasa_url or None,  # an empty variable means none
         data_dir=settings.nlu_data_dir,
         cache_dir=settings.cache_dir / "nlu",
+        extra_examples=pack.training_examples(),
+        extra_source=pack.facts_source,
     )
     lines = (line.rstrip("\r\n") for line in sys.stdin) if text == "-" else iter([text])
     for line in lines:
@@ -35,12 +39,17 @@ def nlu_parse(cli: CliContext, text: str) -> None:
 @click.option("--folds", default=5, show_default=True, help="Cross-validation folds.")
 @pass_cli
 def nlu_evaluate(cli: CliContext, folds: int) -> None:
-    """Print a cross-validated per-intent report, then the scores of each language."""
+    """Print a cross-validated report (intents, facts' selection), then each language's."""
+    from bot.content import load_pack
     from nlu.evaluate import cross_validate_data
     from nlu.languages import cross_validation_by_language, held_out_by_language
     from nlu.training_data import TrainingDataError, load_training_data
 
+    pack = load_pack(cli.settings.content_dir, cli.settings.country)
+    examples, source = pack.training_examples(), pack.facts_source
     data = load_training_data(cli.settings.nlu_data_dir)
+    if examples:
+        data = data.with_examples(examples, source)
     report = cross_validate_data(data, folds=folds)
     click.echo(report.format())
     click.echo("")
@@ -52,8 +61,48 @@ def nlu_evaluate(cli: CliContext, folds: int) -> None:
         click.echo(f"No held-out set in {test_dir}: only the cross-validation is reported.")
         return
     try:
-        held_out = held_out_by_language(cli.settings.nlu_data_dir, test_dir)
+        held_out = held_out_by_language(
+            cli.settings.nlu_data_dir, test_dir, extra_examples=examples, extra_source=source
+        )
     except TrainingDataError as error:
         click.echo(f"The held-out set cannot be used:\n{error}", err=True)
         raise SystemExit(1) from None
     click.echo(held_out.format())
+
+
+@nlu.command("export-facts")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    default="-",
+    show_default=True,
+    help="The Rasa training file to write (standard output by default).",
+)
+@pass_cli
+def nlu_export_facts(cli: CliContext, output: str) -> None:
+    """Write the content pack's fact questions as Rasa training data for a ResponseSelector."""
+    from bot.content import load_pack
+    from bot.content.facts import FACT_INTENT
+
+    pack = load_pack(cli.settings.content_dir, cli.settings.country)
+    by_fact: dict[str, list[str]] = {}
+    for line, intent in pack.training_examples():
+        by_fact.setdefault(intent, []).append(line)
+    lines = [
+        f"# The {FACT_INTENT} retrieval intent, written by `relais nlu export-facts` from",
+        f"# {pack.facts_source}: train a Rasa server with nlu/data and this file.",
+        'version: "3.1"',
+        "nlu:",
+    ]
+    for intent, questions in by_fact.items():
+        lines += [f"- intent: {intent}", "  examples: |"]
+        lines += [f"    - {question}" for question in questions]
+    lines.append("responses:")
+    facts = pack.facts
+    for intent in by_fact:
+        fact_id = intent.split("/", 1)[1]
+        answer = facts.answer(fact_id).fr if facts is not None else ""
+        lines += [f"  utter_{intent}:", f"  - text: {json.dumps(answer, ensure_ascii=False)}"]
+    text = "\n".join(lines) + "\n"
+    with click.open_file(output, "w", encoding="utf-8") as handle:
+        handle.write(text)

@@ -11,7 +11,7 @@ from bot.content.decision import (
     YesNoNode,
 )
 from bot.content.loader import DEFAULT_CONTENT_DIR, ContentError, ContentPack, load_pack
-from bot.content.model import LocalizedText
+from bot.content.model import LocalizedText, Source
 from bot.content.placeholders import find_placeholders, has_placeholder, replace_placeholders
 from bot.content.schema import (
     CountryInfo,
@@ -26,7 +26,6 @@ from bot.content.schema import (
     Procedure,
     Province,
     Sector,
-    Source,
     Variant,
     WhereToFile,
 )

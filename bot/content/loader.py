@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from bot.content.decision import DecisionTree, NumberNode, Outcome
+from bot.content.facts import FactsBody, facts_problems
 from bot.content.placeholders import has_placeholder
 from bot.content.schema import (
     BODY_MODELS,
@@ -91,6 +92,24 @@ class ContentPack:
     faq: dict[FaqTopic, FaqEntry]
     offices: dict[str, Office]
     decision: DecisionTree
+    #: the facts answered one by one and the form profiles of comparisons (facts.yml)
+    facts: FactsBody | None = None
+
+    def training_examples(self) -> list[tuple[str, str]]:
+        """Return the facts' example questions as (Rasa-annotated line, intent) pairs."""
+        if self.facts is None:
+            return []
+        places = [
+            (name, province.name)
+            for province in self.country.provinces
+            for name in (province.name, province.capital)
+        ]
+        return self.facts.training_examples(places)
+
+    @property
+    def facts_source(self) -> str:
+        """Name the file the facts' questions come from, for NLU error messages."""
+        return f"content/{self.code}/facts.yml"
 
     def offices_for(self, org_type: OrgType) -> list[Office]:
         """Return the offices that deal with a kind of organisation, in file order."""
@@ -297,6 +316,18 @@ class _Assembler:
             self.error(display, "kind", f"a second {kind.value} file (the first is {found[0][0]})")
         return found[0]
 
+    def optional(self, kind: FileKind) -> tuple[str, Any] | None:
+        """Return the file of a kind a pack may leave out, recording an error for a second."""
+        found = self.bodies[kind]
+        for display, _ in found[1:]:
+            self.error(display, "kind", f"a second {kind.value} file (the first is {found[0][0]})")
+        return found[0] if found else None
+
+    def check_facts(self, display: str, body: FactsBody) -> None:
+        """Check the facts' guide links, cooperative forms, placeholders and questions."""
+        for entry, message in facts_problems(body):
+            self.error(display, entry, message)
+
     def reported(self, kind: FileKind) -> bool:
         """Tell whether a file that may be of this kind already failed with its own errors."""
         return kind.value in self.failed or _ANY_KIND in self.failed
@@ -308,6 +339,9 @@ class _Assembler:
         offices = self.single(FileKind.OFFICES)
         decision = self.single(FileKind.DECISION)
         procedures = self.procedures()
+        facts = self.optional(FileKind.FACTS)
+        if facts is not None:
+            self.check_facts(*facts)
 
         if country is not None:
             self.check_country(*country, offices)
@@ -344,6 +378,7 @@ class _Assembler:
             faq=dict(faq_body.entries),
             offices={office.id: office for office in offices_body.offices},
             decision=decision[1],
+            facts=facts[1] if facts is not None else None,
         )
 
     def procedures(self) -> dict[OrgType, tuple[str, Procedure]]:

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$")]
@@ -40,3 +40,17 @@ class LocalizedText(_Model):
         """Return the written texts keyed by locale."""
         written = {"fr": self.fr, "en": self.en, "ar": self.ar}
         return {key: value for key, value in written.items() if value is not None}
+
+
+class Source(_Model):
+    """Where a statement comes from: the title is shown to citizens, the note is for staff."""
+
+    title: LocalizedText
+    url: Url | None = None
+    note: Text | None = None
+
+    @field_validator("title", mode="before")
+    @classmethod
+    def _plain_title(cls, value: object) -> object:
+        # A title written as a plain string is its French text (then reported untranslated).
+        return {"fr": value} if isinstance(value, str) else value

@@ -14,7 +14,8 @@ from pydantic import (
 )
 
 from bot.content.decision import DecisionTree
-from bot.content.model import Count, LocalizedText, Slug, Text, Url, _Model
+from bot.content.facts import FactsBody
+from bot.content.model import Count, LocalizedText, Slug, Source, Text, _Model
 from bot.content.placeholders import has_placeholder
 from bot.domain import CoopForm, FaqTopic, OrgType
 from bot.timezones import TimeZoneName
@@ -23,20 +24,6 @@ CONTENT_VERSION = 1
 
 
 _EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$"
-
-
-class Source(_Model):
-    """Where a statement comes from: the title is shown to citizens, the note is for staff."""
-
-    title: LocalizedText
-    url: Url | None = None
-    note: Text | None = None
-
-    @field_validator("title", mode="before")
-    @classmethod
-    def _plain_title(cls, value: object) -> object:
-        # A title written as a plain string is its French text (then reported untranslated).
-        return {"fr": value} if isinstance(value, str) else value
 
 
 Sources = Annotated[list[Source], Field(min_length=1)]
@@ -322,6 +309,7 @@ class FileKind(StrEnum):
     FAQ = "faq"
     OFFICES = "offices"
     DECISION = "decision"
+    FACTS = "facts"
 
 
 BODY_MODELS: dict[FileKind, type[_Model]] = {
@@ -330,4 +318,5 @@ BODY_MODELS: dict[FileKind, type[_Model]] = {
     FileKind.FAQ: FaqBody,
     FileKind.OFFICES: OfficesBody,
     FileKind.DECISION: DecisionTree,
+    FileKind.FACTS: FactsBody,
 }

@@ -5,6 +5,7 @@ import io
 import json
 from pathlib import Path
 
+from nlu.training_data import load_training_data
 from tests.cli.conftest import Relais, cli_env, runner_for
 
 SCRIPT = "\n".join(
@@ -87,3 +88,23 @@ def test_db_upgrade_on_an_empty_database(tmp_path: Path) -> None:
     result = relais("db", "upgrade")
     assert result.exit_code == 0, result.stderr
     assert "up to date" in result.stderr
+
+
+def test_nlu_parse_names_the_fact(relais: Relais) -> None:
+    result = relais("nlu", "parse", "faut combien de membres pour une scoops")
+    assert result.exit_code == 0, result.stderr
+    parsed = json.loads(result.stdout)
+    assert parsed["intent"]["name"] == "ask_fact"
+    selected = parsed["response_selector"]["ask_fact"]["response"]["intent_response_key"]
+    assert selected == "ask_fact/founders_scoops"
+
+
+def test_exported_facts_are_the_rasa_servers_training_file(relais: Relais, tmp_path: Path) -> None:
+    output = tmp_path / "facts.yml"
+    assert relais("nlu", "export-facts", "--output", str(output)).exit_code == 0
+    shipped = Path(__file__).resolve().parents[2] / "nlu" / "rasa" / "facts.yml"
+    # docker compose trains Rasa on the shipped copy: it must say what the content pack says.
+    assert output.read_text(encoding="utf-8") == shipped.read_text(encoding="utf-8")
+    data = load_training_data(output)
+    assert data.retrieval_intents == ("ask_fact",)
+    assert "ask_fact/recepisse" in {example.response_key for example in data.examples}

@@ -81,8 +81,9 @@ def test_every_path_reaches_an_outcome(pack: ContentPack) -> None:
         (5, OrgType.COOPERATIVE, CoopForm.SCOOPS, True),
         (8, OrgType.COOPERATIVE, CoopForm.SCOOPS, True),
         (14, OrgType.COOPERATIVE, CoopForm.SCOOPS, True),
-        (15, OrgType.COOPERATIVE, CoopForm.COOP_CA, True),
-        (300, OrgType.COOPERATIVE, CoopForm.COOP_CA, True),
+        # From 15 both forms are possible: the helper names the cooperative, not one form.
+        (15, OrgType.COOPERATIVE, None, True),
+        (300, OrgType.COOPERATIVE, None, True),
     ],
 )
 def test_founders_of_an_economic_activity(
@@ -90,6 +91,16 @@ def test_founders_of_an_economic_activity(
 ) -> None:
     outcome = walk(pack, [True, founders])
     assert (outcome.org_type, outcome.coop_form, outcome.ready) == (org_type, coop_form, ready)
+
+
+def test_a_large_group_is_told_both_cooperative_forms_are_possible(pack: ContentPack) -> None:
+    why = walk(pack, [True, 20]).why.fr
+    assert "SCOOPS" in why and "COOP-CA" in why and "sans maximum" in why
+
+
+def test_a_mid_sized_group_hears_the_scoops_has_no_maximum(pack: ContentPack) -> None:
+    why = walk(pack, [True, 9]).why.fr
+    assert "SCOOPS" in why and "sans maximum" in why and "15" in why
 
 
 def test_small_economic_group_is_told_why(pack: ContentPack) -> None:

@@ -82,7 +82,7 @@ def test_decision_helper_recommends_scoops_for_eight_farmers(chat: Chat) -> None
     verify_dialog(
         chat,
         [
-            ("association ou coopérative ?", ["questions", "[Oui]", "[Non]"]),
+            ("je sais pas quelle structure choisir", ["questions", "[Oui]", "[Non]"]),
             ("oui", "?"),
             ("8", ["Je vous conseille", "SCOOPS", "[Voir le guide]"]),
             ("[Voir le guide]", ["Créer une coopérative", "Les étapes"]),
@@ -102,7 +102,7 @@ def test_decision_helper_reasks_on_nonsense(chat: Chat) -> None:
     verify_dialog(
         chat,
         [
-            ("aide moi a choisir entre asso et coop", "[Oui]"),
+            ("aide moi a choisir", "[Oui]"),
             ("peut-être", ["Répondez par oui ou par non", "[Oui]"]),
             ("annuler", "j'arrête"),
         ],

@@ -9,14 +9,15 @@ import pytest
 from nlu import DEFAULT_DATA_DIR
 from nlu.embedded import EmbeddedParser
 from nlu.training_data import TrainingData, load_training_data
+from tests.facts_data import fact_questions
 
 WriteData = Callable[..., Path]
 
 
 @pytest.fixture(scope="session")
 def training_data() -> TrainingData:
-    """Load the shipped training data once."""
-    return load_training_data(DEFAULT_DATA_DIR)
+    """Load the shipped training data once, with the content pack's fact questions."""
+    return load_training_data(DEFAULT_DATA_DIR).with_examples(fact_questions(), "facts.yml")
 
 
 @pytest.fixture(scope="session")

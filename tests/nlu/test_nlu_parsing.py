@@ -150,7 +150,7 @@ def test_below_the_threshold_the_intent_is_out_of_scope(training_data: TrainingD
 
 
 def test_result_has_the_rasa_shape(parser: EmbeddedParser) -> None:
-    data = parser.parse("une asso à Lambaréné").to_dict()
+    data = parser.parse("comment créer une asso à Lambaréné").to_dict()
 
     assert set(data) == {"text", "intent", "entities", "intent_ranking"}
     assert set(data["intent"]) == {"name", "confidence"}

@@ -55,13 +55,31 @@ def test_decision_helper(telegram: Harness) -> None:
     play(
         telegram.user(),
         [
-            ("association ou coopérative ?", ["questions", "[Oui]", "[Non]"]),
+            ("je sais pas quelle structure choisir", ["questions", "[Oui]", "[Non]"]),
             ("oui", "?"),
             ("8", ["Je vous conseille", "SCOOPS", "[Voir le guide]"]),
             ("[Voir le guide]", ["Créer une coopérative", "Les étapes"]),
-            ("aide moi a choisir entre asso et coop", "[Oui]"),
+            ("aide moi a choisir", "[Oui]"),
             ("peut-être", ["Répondez par oui ou par non", "[Oui]"]),
             ("/annuler", "j'arrête"),
+        ],
+    )
+
+
+def test_facts_comparisons_scope_and_form_names(telegram: Harness) -> None:
+    play(
+        telegram.user(),
+        [
+            ("faut combien de membres pr une scoops", ["5", "sans nombre maximum"]),
+            ("[Guide : Coopérative]", ["Créer une coopérative", "Les étapes"]),
+            ("c koi un récépissé", ["provisoire", "définitif"]),
+            ("asso ou ONG ?", ["Fondateurs", "[Guide : ONG]", "!Répondez par oui"]),
+            ("en Algérie, loi 12-06", ["Algérie", "Gabon", "!Créer une association"]),
+            ("mutuelle", "Créer une mutuelle"),
+            ("qui contrôle ?", "APDPVP"),
+            ("/langue", "[English]"),
+            ("[English]", "English"),
+            ("what is OHADA", ["Uniform Acts", "[Guide: Cooperative]"]),
         ],
     )
 

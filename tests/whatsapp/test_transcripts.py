@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.engine import Engine as DatabaseEngine
 
 from bot.core.engine import Engine
-from tests.core import test_dialogues, test_preregistration
+from tests.core import test_dialogues, test_fact_dialogues, test_preregistration
 from tests.transcript import verify_dialog
 from tests.whatsapp.phone import WhatsAppChat
 
@@ -21,7 +21,7 @@ NOT_REPLAYED = {
 }
 TRANSCRIPTS = [
     function
-    for module in (test_dialogues, test_preregistration)
+    for module in (test_dialogues, test_preregistration, test_fact_dialogues)
     for name, function in vars(module).items()
     if name.startswith("test_")
     and name not in NOT_REPLAYED

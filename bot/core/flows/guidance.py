@@ -2,7 +2,8 @@
 
 from collections.abc import Sequence
 
-from bot.content.schema import Procedure, Source
+from bot.content.model import Source
+from bot.content.schema import Procedure
 from bot.core.actions import (
     GuideList,
     GuideSection,

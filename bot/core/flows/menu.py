@@ -130,6 +130,7 @@ class MenuFeature(Feature):
                 (_("Financements"), Faq(FaqTopic.FUNDING)),
                 (_("Événements et formations"), UpcomingEvents()),
                 (_("Commerce équitable"), Faq(FaqTopic.FAIR_TRADE)),
+                (_("Protection des données"), Faq(FaqTopic.DATA_PROTECTION)),
                 (_("Mes données"), ShowMyData()),
                 (_("Langue"), ChooseLanguage()),
             ],
