@@ -69,12 +69,16 @@ def compare_forms(turn: Turn, facts: FactsBody, forms: list[FormCode]) -> str:
         )
     titles: list[str] = []
     for profile in profiles:
-        titles += [source.title for source in profile.sources if source.title not in titles]
+        titles += [
+            title
+            for title in (turn.local(source.title) for source in profile.sources)
+            if title not in titles
+        ]
     reviewed = min(profile.reviewed for profile in profiles)
     lines.append("")
     lines.append(
         _("Sources : {sources}. Vérifié le {date}.").format(
-            sources="; ".join(titles), date=turn.translator.format_date(reviewed)
+            sources=_("; ").join(titles), date=turn.translator.format_date(reviewed)
         )
     )
     return "\n".join(lines)

@@ -240,7 +240,8 @@ def local(turn: Turn, text: FullText) -> str:
 
 def sources_line(turn: Turn, sources: list[Source], reviewed: date) -> str:
     """Return the one short line that names the sources and the review date."""
-    titles = "; ".join(source.title for source in sources)
+    # Translators: separates the titles of the sources, which may hold commas.
+    titles = _("; ").join(turn.local(source.title) for source in sources)
     return _("Sources : {sources}. Vérifié le {date}.").format(
         sources=titles, date=turn.translator.format_date(reviewed)
     )
