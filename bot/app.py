@@ -125,8 +125,8 @@ def build_router() -> Router:
         handoff,
         LanguageFeature(),
         DataRightsFeature(),
-        FactsFeature(),
         FollowUpFeature(guidance=guidance, decision=decision, status=status, handoff=handoff),
+        FactsFeature(),
     ]
     return Router(features, fallback=menu)
 

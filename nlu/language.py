@@ -28,11 +28,13 @@ MIN_SINGLE_WORD_CONFIDENCE = 0.9
 # its English ones; two more of one language's little words than of the other's settle it.
 _ENGLISH_WORDS = """
     i you my me we our is are am do does the a an to of for and with what how where which
-    when can could would please want need like about this that it
+    when can could would please want need like about this that it okay thanks thank hello
+    hi yes no
 """
 _FRENCH_WORDS = """
     je j tu vous nous mon ma mes notre nos est sont le la les l un une des du de et pour
     avec quel quelle quels comment ou que qui svp stp cmt jveux veux voudrais c ce cette il
+    merci bonjour bonsoir salut oui non
 """
 _FUNCTION_WORDS = {
     Locale.EN: frozenset(_ENGLISH_WORDS.split()),

@@ -5,6 +5,7 @@ else the language of their last message that could be told (a "1" or an "ok" tel
 else the channel's hint; else the deployment's default.
 """
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,15 @@ from nlu.language import WrittenLanguage, detect_language
 # Flows whose answers are data ("Marie Obame", "Woleu-Ntem"), not sentences: their language
 # says nothing about the person's.
 DATA_FLOWS = frozenset({Flow.PREREGISTRATION})
+# Changing the language of a conversation needs more than telling a message's language:
+# "cooperative", "SCOOPS ou COOP-CA ?" or "ONG" are read alike in French and English. A change
+# needs Arabic script, a clear lead of one language's little words, or this many words that
+# are not acronyms, told with this confidence.
+MIN_WORDS_TO_SWITCH = 3
+MIN_CONFIDENCE_TO_SWITCH = 0.9
+# Or one word Lingua is all but sure of ("reprendre", "subscribe"; not "cooperative").
+SURE_CONFIDENCE = 0.97
+_PLAIN_WORD = re.compile(r"(?<![\w-])(?![A-Z0-9-]+(?![\w-]))[^\W\d_][\w'-]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +50,11 @@ def read_language(
     """Decide the locale of this turn's replies."""
     sentence = incoming.text and not incoming.payload and flow not in DATA_FLOWS
     written = detect_language(incoming.text) if sentence else None
+    if written is not None:
+        told = i18n.parse_locale(data.get(WRITTEN_KEY))
+        current = told or i18n.parse_locale(chosen or incoming.locale_hint) or default
+        if written.locale is not current and not _decisive(written, incoming.text, told):
+            written = None
     candidates = (
         chosen,
         written.locale.value if written else None,
@@ -51,6 +66,21 @@ def read_language(
         if locale is not None:
             return LanguageReading(locale, written)
     return LanguageReading(default, written)
+
+
+def _decisive(written: WrittenLanguage, text: str, told: Locale | None) -> bool:
+    """Tell whether a message says clearly enough that it is not in the current language.
+
+    Before any message of the conversation could be told (`told` is None), one clear word
+    is enough; after, a change needs a sentence, or a word that can only be that language.
+    """
+    if written.locale is Locale.AR or written.confidence >= 1.0:
+        return True  # Arabic script, Arabizi, or a clear lead of little words
+    if written.confidence < MIN_CONFIDENCE_TO_SWITCH:
+        return False
+    if told is None or written.confidence >= SURE_CONFIDENCE:
+        return True
+    return len(_PLAIN_WORD.findall(text)) >= MIN_WORDS_TO_SWITCH
 
 
 def remembered(data: dict[str, Any], reading: LanguageReading) -> dict[str, Any]:

@@ -204,7 +204,7 @@ def test_the_decision_helper_never_traps(chat: Chat) -> None:
     verify_dialog(
         chat,
         [
-            ("asso ou coop ?", ["questions courtes", "[Oui]"]),
+            ("je sais pas quelle structure choisir", ["questions courtes", "[Oui]"]),
             (
                 "combien ça coûte une asso ?",
                 ["Coûts — Créer une association", "Reprenons", "[Oui]", "!Répondez par oui"],
@@ -304,13 +304,14 @@ def test_details_after_asking_for_a_person_are_added_to_the_request(
             ("je veux parler à un agent", ["transmise", "détails"]),
             (
                 "c'est pour ma coopérative de pêcheurs, on a un souci avec les statuts",
-                ["ajouté votre message à votre demande", "!Je n'ai pas compris"],
+                # Added to the request, and the question in it answered meanwhile.
+                ["aussi ajouté ce message à votre demande", "statuts", "!Je n'ai pas compris"],
             ),
             ("vous répondez quand ?", ["est bien enregistrée", "promettre", "!À COMPLÉTER"]),
             ("combien ça coûte une asso ?", ["Coûts — Créer une association"]),
             ("merci", "Avec plaisir"),
             ("mon numéro c'est le 077 12 34 56", "ajouté votre message"),
-            ("c'est pour mes statuts", ["aussi ajouté ce message", "Documents à fournir"]),
+            ("c'est pour mes statuts", "ajouté votre message à votre demande"),
         ],
     )
     [request] = open_handoffs(database)
