@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     whatsapp_rate: float = 80.0
     # How long a campaign dispatcher holds rows before another may take them over (it died).
     campaign_lease_seconds: float = 120.0
+    # Campaign sends of one channel between their "sending" mark and their written result:
+    # what a crash can leave unsure at most on a channel without a log to ask (Telegram).
+    campaign_in_flight: int = Field(default=8, ge=1, le=256)
 
     content_dir: Path = DATA_ROOT / "content"
     locales_dir: Path = DATA_ROOT / "locales"

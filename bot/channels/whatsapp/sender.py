@@ -29,6 +29,7 @@ from bot.channels.whatsapp.codes import (
     TwilioError,
     parse_code,
 )
+from bot.channels.whatsapp.history import LoggedMessage, sent_since
 from bot.channels.whatsapp.render import render_turn
 from bot.channels.whatsapp.transport import TWILIO_API, TwilioTransport, TwilioUnreachableError
 from bot.core import i18n
@@ -175,6 +176,23 @@ class WhatsAppSender:
         if not self.inside_window(contact):
             return await self._skip(contact, items, Reason.OUTSIDE_WINDOW)
         return await self._send_items(contact, items, retry=retry)
+
+    async def send_parts(self, contact: Contact, items: Sequence[Item]) -> list[SentMessage]:
+        """Send the given bodies or template as they are, in order (the rest of a cut-off send)."""
+        return await self._send_items(contact, items)
+
+    async def sent_since(self, address: str, since: datetime) -> list[LoggedMessage]:
+        """Return what Twilio's log holds from this sender to `address` since a moment.
+
+        Raises TwilioLogError when the log cannot be read, after the usual retries.
+        """
+        return await sent_since(
+            self._client,
+            sender=self._from,
+            address=address,
+            since=since,
+            retry_delays=self._retry_delays,
+        )
 
     def render(self, contact: Contact, replies: Sequence[Outgoing]) -> list[str]:
         """Return the WhatsApp bodies of replies, in the contact's language."""
