@@ -52,6 +52,9 @@ SLICES_PER_SECOND = 20
 # Sends of one channel between their "sending" mark and their result being written: what a
 # crash can leave unsure at most, whatever the rate, the batch size or the machine's load.
 IN_FLIGHT = 8
+# Where the provider keeps a log (WhatsApp), a crash leaves nothing unsure: the bound there only
+# keeps enough requests going to reach the channel's rate across the provider's latency.
+LOGGED_IN_FLIGHT = 32
 INTERRUPTED = "interrupted while sending: it may not have arrived (see --resend-unsure)"
 MAX_ATTEMPTS = 5
 BACKOFF = (5.0, 30.0, 120.0, 600.0)
@@ -98,10 +101,13 @@ class Dispatcher:
             channel: AsyncLimiter(max(sender.rate / SLICES_PER_SECOND, 1.0), 1 / SLICES_PER_SECOND)
             for channel, sender in senders.items()
         }
-        self._in_flight = {channel: asyncio.Semaphore(in_flight) for channel in senders}
         self._reconciling = [
             channel for channel, sender in senders.items() if isinstance(sender, Reconciling)
         ]
+        self._in_flight = {
+            channel: asyncio.Semaphore(in_flight_bound(in_flight, channel in self._reconciling))
+            for channel in senders
+        }
         # Rows whose provider log could not be read: they keep their "sending" moment.
         self._unresolved: set[int] = set()
 
@@ -363,6 +369,11 @@ class Dispatcher:
             )
             session.commit()
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def in_flight_bound(configured: int, logged: bool) -> int:
+    """Return how many sends of a channel may be unsure at once: what a crash can leave."""
+    return max(configured, LOGGED_IN_FLIGHT) if logged else configured
 
 
 @functools.cache

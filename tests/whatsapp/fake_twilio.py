@@ -97,7 +97,7 @@ class FakeTwilio:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -224,6 +224,16 @@ class FakeTwilio:
         request.send_header("Content-Length", str(len(data)))
         request.end_headers()
         request.wfile.write(data)
+
+
+class _Server(ThreadingHTTPServer):
+    """The HTTP server, quiet when a client died before its answer (a killed process)."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 def _page(path: str, query: dict[str, str], log: list[dict[str, Any]]) -> dict[str, Any]:
