@@ -48,9 +48,9 @@ def run(folder: Path, repeats: int = REPEATS) -> Iterator[str]:
                 for number in range(repeats):
                     provider.reset()
                     with urls(number, provider.channel.value) as url:
-                        kills.append(
-                            kill(provider, url, recipients=RECIPIENTS, in_flight=IN_FLIGHT)
-                        )
+                        killed = kill(provider, url, recipients=RECIPIENTS, in_flight=IN_FLIGHT)
+                    kills.append(killed)
+                    yield f"  {_kill_line(killed)}"
                 yield _line(database, kills)
     finally:
         twilio.stop()
@@ -74,6 +74,19 @@ def _line(database: str, kills: list[KilledSend]) -> str:
         line += (
             f"; unsure {sum(unsure)} (at most {max(unsure)}); after --resend-unsure: missed "
             f"{sum(t.missed for t in resent)}, twice {sum(t.twice for t in resent)}"
+        )
+    return line
+
+
+def _kill_line(killed: KilledSend) -> str:
+    line = (
+        f"{killed.channel.value}: killed at {killed.reached_at_kill} reached, then missed "
+        f"{killed.after_rerun.missed}, twice {killed.after_rerun.twice}, unsure {killed.unsure}"
+    )
+    if killed.after_resend is not None:
+        line += (
+            f"; after --resend-unsure missed {killed.after_resend.missed}, "
+            f"twice {killed.after_resend.twice}"
         )
     return line
 
