@@ -21,10 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine as DatabaseEngine
 
 from bot.campaigns import service
+from bot.campaigns.dispatcher import Dispatcher
 from bot.domain import Channel, ContactKind, OutboxStatus, Topic
 from bot.storage.database import create_db_engine, new_session, upgrade
 from bot.storage.models import Contact, Subscription
@@ -37,6 +39,7 @@ PROJECT = Path(__file__).resolve().parent.parent.parent
 # Taken over this soon after the kill: the second run does not wait the two minutes of service.
 LEASE_SECONDS = 1.0
 TIMEOUT = 180.0
+TZ = ZoneInfo("Africa/Libreville")
 
 
 class Provider(Protocol):
@@ -226,16 +229,10 @@ def prepare(url: str, channel: Channel, count: int) -> tuple[DatabaseEngine, int
         )
         session.commit()
     created, size = service.create_campaign(
-        database, name="Coupure", messages={"fr": "Bonjour à tous"}, tz=_tz()
+        database, name="Coupure", messages={"fr": "Bonjour à tous"}, tz=TZ
     )
     assert size == count
     return database, created.id or 0
-
-
-def _tz():  # type: ignore[no-untyped-def]
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo("Africa/Libreville")
 
 
 def _command(campaign_id: int, *extra: str) -> list[str]:
@@ -329,8 +326,6 @@ def kill_and_rerun(
     if resend_unsure and unsure:
         _run(_command(campaign_id, "send", "--resend-unsure"), env)
         after_resend = Tally.of(people, provider.received())
-    from bot.campaigns.dispatcher import Dispatcher
-
     run = service.latest_run(database, campaign_id)
     statuses = Dispatcher(database, {}).counts(run.id or 0) if run else Counter()
     database.dispose()
