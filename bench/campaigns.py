@@ -16,7 +16,8 @@ from statistics import mean
 
 import sqlalchemy as sa
 
-from bot.campaigns.dispatcher import IN_FLIGHT
+from bot.campaigns.dispatcher import IN_FLIGHT, in_flight_bound
+from bot.domain import Channel
 from tests.campaigns.killed import BotApiProvider, KilledSend, Provider, TwilioProvider
 from tests.campaigns.killed import kill_and_rerun as kill
 from tests.telegram.fake_api import FakeBotApi
@@ -62,9 +63,10 @@ def _line(database: str, kills: list[KilledSend]) -> str:
     missed = [k.after_rerun.missed for k in kills]
     twice = [k.after_rerun.twice for k in kills]
     reached = mean(k.reached_at_kill for k in kills) / RECIPIENTS
+    bound = in_flight_bound(IN_FLIGHT, logged=kills[0].channel is Channel.WHATSAPP)
     line = (
         f"{channel} on {database}, {len(kills)} SIGKILLs of a {RECIPIENTS}-recipient send "
-        f"(on average {reached:.0%} reached at the kill; {IN_FLIGHT} sends in flight at most): "
+        f"(on average {reached:.0%} reached at the kill; {bound} sends in flight at most): "
         f"recipients missed {sum(missed)} (at most {max(missed)} per kill), "
         f"twice {sum(twice)}"
     )
