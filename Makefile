@@ -56,8 +56,9 @@ pytest: install
 
 test: lint typecheck pytest
 
+# `make bench BENCH=campaigns REPEATS=3`: only the kills, three per channel and database.
 bench: install
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH) $(if $(REPEATS),--repeats $(REPEATS))
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .cache

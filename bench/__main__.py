@@ -1,26 +1,40 @@
-"""`make bench`: print the figures of the core, the dispatcher and the channels."""
+"""`make bench`: print the figures of the core, the dispatcher, the channels and the kills.
 
+`python -m bench [NAME ...] [--repeats N]`: only the benchmarks named (core, dispatcher,
+telegram, whatsapp, campaigns); `--repeats` sets how many kills per channel and database the
+campaigns benchmark makes (10 by default; fewer for a quick look).
+"""
+
+import argparse
 import logging
 import sys
 import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from bench import conversations, core, dispatcher, telegram, whatsapp
+from bench import campaigns, conversations, core, dispatcher, telegram, whatsapp
 
 
 def main() -> None:
-    """Run each benchmark in turn and print its figures as they come."""
+    """Run each benchmark asked for in turn and print its figures as they come."""
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    names = ["core", "dispatcher", "telegram", "whatsapp", "conversations", "campaigns"]
+    parser.add_argument("names", nargs="*", choices=[[], *names], metavar="NAME", default=[])
+    parser.add_argument("--repeats", type=int, default=campaigns.REPEATS, metavar="N")
+    options = parser.parse_args()
     logging.disable(logging.WARNING)
     with tempfile.TemporaryDirectory() as folder:
-        for name, lines in (
-            ("core", lambda: core.run(Path(folder))),
-            ("dispatcher", lambda: dispatcher.run(Path(folder))),
-            ("telegram", telegram.run),
-            ("whatsapp", whatsapp.run),
-            ("conversations", lambda: conversations.run(Path(folder))),
-        ):
+        benchmarks: dict[str, Callable[[], Iterable[str]]] = {
+            "core": lambda: core.run(Path(folder)),
+            "dispatcher": lambda: dispatcher.run(Path(folder)),
+            "telegram": telegram.run,
+            "whatsapp": whatsapp.run,
+            "conversations": lambda: conversations.run(Path(folder)),
+            "campaigns": lambda: campaigns.run(Path(folder), max(1, options.repeats)),
+        }
+        for name in options.names or names:
             print(f"== {name}", flush=True)
-            for line in lines():
+            for line in benchmarks[name]():
                 print(line, flush=True)
     sys.stdout.flush()
 

@@ -79,6 +79,7 @@ class Relais:
                     self.settings.tz,
                     lease=timedelta(seconds=self.settings.campaign_lease_seconds),
                     catalogues=self.catalogues,
+                    in_flight=self.settings.campaign_in_flight,
                 ),
             ]
         return self._adapters

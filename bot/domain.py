@@ -129,6 +129,8 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"
     SKIPPED = "skipped"
     CANCELLED = "cancelled"
+    # Cut off while sending on a channel with no log to ask: it may or may not have arrived.
+    UNSURE = "unsure"
 
 
 class EventKind(StrEnum):

@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     campaign_lease_seconds: float = 120.0
     # How long the messages of a conversation are kept for staff to read in the console.
     message_retention_days: int = Field(default=90, ge=1)
+    # Campaign sends of one channel between their "sending" mark and their written result:
+    # what a crash can leave unsure at most on a channel without a log to ask (Telegram).
+    campaign_in_flight: int = Field(default=8, ge=1, le=256)
 
     # Where the SQLite file, the caches and the exports go; relative paths in the settings
     # below (and a relative SQLite file) are taken inside it.

@@ -18,10 +18,10 @@ from sqlmodel import col, select
 from starlette.routing import BaseRoute
 
 from bot.campaigns.delivery import BulkSender
-from bot.campaigns.dispatcher import LEASE
+from bot.campaigns.dispatcher import IN_FLIGHT, LEASE
 from bot.campaigns.events import send_due_reminders
 from bot.campaigns.runner import send_campaign
-from bot.campaigns.service import advance
+from bot.campaigns.service import advance, reopened_campaigns
 from bot.core.i18n import Catalogues
 from bot.domain import CampaignState, Channel
 from bot.storage.database import new_session
@@ -46,8 +46,10 @@ class CampaignLoop:
         clock: Callable[[], datetime] = utcnow,
         lease: timedelta = LEASE,
         catalogues: Catalogues | None = None,
+        in_flight: int = IN_FLIGHT,
     ) -> None:
         self._lease = lease
+        self._in_flight = in_flight
         self._catalogues = catalogues
         self._database = database
         self._senders = senders
@@ -89,6 +91,7 @@ class CampaignLoop:
                 self._tz,
                 now=self._clock(),
                 lease=self._lease,
+                in_flight=self._in_flight,
             )
             log.info("campaign %s: %s", campaign_id, dict(counts))
             sent.append(campaign_id)
@@ -120,7 +123,8 @@ class CampaignLoop:
                 else:
                     due.append(campaign.id or 0)
             session.commit()
-        return due
+        # Runs staff reopened to resend their unsure rows.
+        return due + [c for c in reopened_campaigns(self._database) if c not in due]
 
     def _skip_missed(self, campaign: Campaign, now: datetime) -> None:
         log.warning(

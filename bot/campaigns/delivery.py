@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from bot.domain import Channel, ContactKind
 
@@ -64,4 +64,24 @@ class BulkSender(Protocol):
 
     async def aclose(self) -> None:
         """Release connections once the campaign work is over."""
+        ...
+
+
+@runtime_checkable
+class Reconciling(Protocol):
+    """A channel whose provider keeps a log of what it accepted, so a cut-off send can be checked.
+
+    Without it (Telegram) a row found "sending" after a crash stays unsure; with it, the row
+    is looked up in the provider's log and marked sent, or sent now.
+    """
+
+    async def reconcile(
+        self, recipient: Recipient, message: CampaignMessage, since: datetime
+    ) -> Delivery | None:
+        """Say what became of a send cut off at `since`.
+
+        A Delivery if the provider has it (sent, with the message recorded) or if what was
+        missing of it was sent now; None if the provider never got it, for the caller to send
+        it. Provider errors are not raised: they answer a Delivery to retry.
+        """
         ...

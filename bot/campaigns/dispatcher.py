@@ -6,10 +6,12 @@ elsewhere), so two dispatchers never take the same row. A claim is a lease: a di
 after claiming leaves rows that another takes over once the lease expires.
 
 Each row is marked "sending" (committed) just before its request leaves and gets its result
-just after. A row found "sending" after its dispatcher died may or may not have reached the
-provider, which offers no way to ask: it is recorded as interrupted and not sent again, because
-a duplicate is worse than one message to check by hand. Only the few requests in flight at the
-moment of a crash can end this way.
+just after; at most `in_flight` rows of a channel are between the two at any instant. A row
+found "sending" after its dispatcher died may or may not have reached the provider:
+- on a channel whose provider keeps a log (WhatsApp: Twilio's message list), the log is
+  searched from the moment of the mark, and the row is marked sent, or sent now;
+- elsewhere (Telegram) it is recorded as unsure and not sent again, because a duplicate is
+  worse than a miss for most campaigns; staff who think otherwise resend the unsure rows.
 """
 
 import asyncio
@@ -29,7 +31,14 @@ from sqlmodel import col, select
 
 from bot import metrics
 from bot.campaigns.audience import audience_batch, parse_audience
-from bot.campaigns.delivery import BulkSender, CampaignMessage, Delivery, Outcome, Recipient
+from bot.campaigns.delivery import (
+    BulkSender,
+    CampaignMessage,
+    Delivery,
+    Outcome,
+    Recipient,
+    Reconciling,
+)
 from bot.domain import Channel, OutboxStatus
 from bot.storage.database import new_session
 from bot.storage.models import Campaign, CampaignRun, Contact, OutboxItem
@@ -44,7 +53,10 @@ SLICES_PER_SECOND = 20
 # Sends of one channel between their "sending" mark and their result being written: what a
 # crash can leave unsure at most, whatever the rate, the batch size or the machine's load.
 IN_FLIGHT = 8
-INTERRUPTED = "interrupted while sending: not sent again to avoid a duplicate"
+# Where the provider keeps a log (WhatsApp), a crash leaves nothing unsure: the bound there only
+# keeps enough requests going to reach the channel's rate across the provider's latency.
+LOGGED_IN_FLIGHT = 32
+INTERRUPTED = "interrupted while sending: it may not have arrived (see --resend-unsure)"
 MAX_ATTEMPTS = 5
 BACKOFF = (5.0, 30.0, 120.0, 600.0)
 
@@ -55,6 +67,8 @@ class Claim:
 
     item_id: int
     recipient: Recipient
+    # Set when an earlier send of this row was cut off: when its "sending" mark was made.
+    interrupted_at: datetime | None = None
 
 
 Progress = Callable[[Counter[OutboxStatus], int], None]
@@ -71,7 +85,11 @@ class Dispatcher:
         clock: Callable[[], datetime] = utcnow,
         worker: str | None = None,
         lease: timedelta = LEASE,
+        in_flight: int = IN_FLIGHT,
     ) -> None:
+        if in_flight < 1:
+            msg = f"in_flight must be at least 1, not {in_flight}"
+            raise ValueError(msg)
         self._database = database
         self._lease = lease
         self._writes = _GroupCommit(self._mark_sending, self._record)
@@ -84,7 +102,15 @@ class Dispatcher:
             channel: AsyncLimiter(max(sender.rate / SLICES_PER_SECOND, 1.0), 1 / SLICES_PER_SECOND)
             for channel, sender in senders.items()
         }
-        self._in_flight = {channel: asyncio.Semaphore(IN_FLIGHT) for channel in senders}
+        self._reconciling = [
+            channel for channel, sender in senders.items() if isinstance(sender, Reconciling)
+        ]
+        self._in_flight = {
+            channel: asyncio.Semaphore(in_flight_bound(in_flight, channel in self._reconciling))
+            for channel in senders
+        }
+        # Rows whose provider log could not be read: they keep their "sending" moment.
+        self._unresolved: set[int] = set()
 
     def materialise(self, run_id: int) -> int:
         """Write one outbox row per recipient of a run (again after a crash: no duplicate)."""
@@ -134,14 +160,13 @@ class Dispatcher:
         now = self._clock()
         with new_session(self._database) as session:
             expired = col(OutboxItem.claimed_at) < now - self._lease
+            cut_off = sa.and_(col(OutboxItem.status) == OutboxStatus.SENDING, expired)
+            checkable = col(OutboxItem.channel).in_(self._reconciling)
+            # The first statement writes: on SQLite it takes the write lock for the claim.
             session.execute(
                 sa.update(OutboxItem)
-                .where(
-                    col(OutboxItem.run_id) == run_id,
-                    col(OutboxItem.status) == OutboxStatus.SENDING,
-                    expired,
-                )
-                .values(status=OutboxStatus.FAILED, error=INTERRUPTED, updated_at=now)
+                .where(col(OutboxItem.run_id) == run_id, cut_off, sa.not_(checkable))
+                .values(status=OutboxStatus.UNSURE, error=INTERRUPTED, updated_at=now)
             )
             ready = sa.or_(col(OutboxItem.not_before).is_(None), col(OutboxItem.not_before) <= now)
             abandoned = sa.and_(col(OutboxItem.status) == OutboxStatus.CLAIMED, expired)
@@ -150,7 +175,9 @@ class Dispatcher:
                 .where(
                     OutboxItem.run_id == run_id,
                     sa.or_(
-                        sa.and_(col(OutboxItem.status) == OutboxStatus.PENDING, ready), abandoned
+                        sa.and_(col(OutboxItem.status) == OutboxStatus.PENDING, ready),
+                        abandoned,
+                        sa.and_(cut_off, checkable),
                     ),
                 )
                 .order_by(col(OutboxItem.id))
@@ -174,13 +201,14 @@ class Dispatcher:
                 )
             )
             rows = session.execute(
-                select(OutboxItem.id, Contact)
+                select(OutboxItem.id, OutboxItem.sending_at, Contact)
                 .join(Contact, col(Contact.id) == col(OutboxItem.contact_id))
                 .where(col(OutboxItem.id).in_(ids))
             ).all()
             session.commit()
         claims = [
             Claim(
+                interrupted_at=sending_at,
                 item_id=int(item_id),
                 recipient=Recipient(
                     contact_id=contact.id or 0,
@@ -191,7 +219,7 @@ class Dispatcher:
                     last_inbound_at=contact.last_inbound_at,
                 ),
             )
-            for item_id, contact in rows
+            for item_id, sending_at, contact in rows
         ]
         orphans = set(ids) - {claim.item_id for claim in claims}
         if orphans:
@@ -234,6 +262,11 @@ class Dispatcher:
         # The slot is held until the result is written, not only sent: a row stays unsure
         # from its "sending" mark until then.
         async with self._in_flight[channel]:
+            if claim.interrupted_at is not None and isinstance(sender, Reconciling):
+                found = await self._reconcile(sender, claim, message)
+                if found is not None:
+                    await self._writes.finished(claim.item_id, found)
+                    return
             async with self._limiters[channel]:
                 await self._writes.starting(claim.item_id)
             try:
@@ -244,12 +277,32 @@ class Dispatcher:
             _count(channel, result)
             await self._writes.finished(claim.item_id, result)
 
+    async def _reconcile(
+        self, sender: Reconciling, claim: Claim, message: CampaignMessage
+    ) -> Delivery | None:
+        """Look a cut-off send up in the provider's log: its result, or None to send it now."""
+        assert claim.interrupted_at is not None
+        try:
+            found = await sender.reconcile(claim.recipient, message, claim.interrupted_at)
+        except Exception as error:  # a bug in one check must not stop the run
+            log.exception("checking outbox item %s with the provider failed", claim.item_id)
+            found = Delivery(Outcome.RETRY, f"unexpected error while checking: {error}")
+        if found is not None and found.outcome is Outcome.RETRY:
+            self._unresolved.add(claim.item_id)
+        log.info(
+            "outbox item %s, cut off while sending: %s",
+            claim.item_id,
+            "not at the provider, sending it" if found is None else found.outcome.value,
+        )
+        return found
+
     def _mark_sending(self, item_ids: list[int]) -> None:
+        now = self._clock()
         with new_session(self._database) as session:
             session.execute(
                 sa.update(OutboxItem)
                 .where(col(OutboxItem.id).in_(item_ids))
-                .values(status=OutboxStatus.SENDING, claimed_at=self._clock())
+                .values(status=OutboxStatus.SENDING, claimed_at=now, sending_at=now)
             )
             session.commit()
 
@@ -259,13 +312,19 @@ class Dispatcher:
             items = session.exec(select(OutboxItem).where(col(OutboxItem.id).in_(results)))
             for item in items.all():
                 result = results[item.id or 0]
+                unresolved = item.id in self._unresolved
+                self._unresolved.discard(item.id or 0)
                 item.error = clip(OutboxItem, "error", result.reason) if result.reason else None
                 item.outbound_id = result.outbound_id or item.outbound_id
                 item.updated_at = now
+                if not unresolved:
+                    item.sending_at = None  # the send has its result: nothing left to check
                 if result.outcome is Outcome.RETRY and item.attempts < MAX_ATTEMPTS:
                     delay = result.retry_after or BACKOFF[min(item.attempts, len(BACKOFF)) - 1]
                     item.status = OutboxStatus.PENDING
                     item.not_before = now + timedelta(seconds=delay)
+                elif unresolved:
+                    item.status = OutboxStatus.UNSURE
                 else:
                     item.status = {
                         Outcome.SENT: OutboxStatus.SENT,
@@ -312,6 +371,11 @@ class Dispatcher:
             )
             session.commit()
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def in_flight_bound(configured: int, logged: bool) -> int:
+    """Return how many sends of a channel may be unsure at once: what a crash can leave."""
+    return max(configured, LOGGED_IN_FLIGHT) if logged else configured
 
 
 @functools.cache

@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine as DatabaseEngine
 
 from bot.campaigns import service
 from bot.campaigns.delivery import BulkSender, Delivery, Outcome, Recipient
-from bot.campaigns.dispatcher import LEASE, Dispatcher, Progress
+from bot.campaigns.dispatcher import IN_FLIGHT, LEASE, Dispatcher, Progress
 from bot.domain import CampaignState, Channel, OutboxStatus
 from bot.storage import contacts
 from bot.storage.database import new_session
@@ -39,10 +39,15 @@ async def send_campaign(
     progress: Progress | None = None,
     now: datetime | None = None,
     lease: timedelta = LEASE,
+    in_flight: int = IN_FLIGHT,
 ) -> Counter[OutboxStatus]:
-    """Prepare and deliver a campaign's current run; safe to call again after a crash."""
+    """Prepare and deliver a campaign's current run; safe to call again after a crash.
+
+    Again after a crash, the sends it cut off are settled first: looked up in the provider's
+    log where there is one (then marked sent, or sent), recorded as unsure elsewhere.
+    """
     run = pick_run(database, campaign_id, now or utcnow())
-    dispatcher = Dispatcher(database, senders, lease=lease)
+    dispatcher = Dispatcher(database, senders, lease=lease, in_flight=in_flight)
     dispatcher.materialise(run.id or 0)
     campaign = service.get_campaign(database, campaign_id)
     counts = await dispatcher.drain(

@@ -35,6 +35,8 @@ class CampaignStats:
     failed: int
     skipped: int
     pending: int
+    # Cut off mid-send where the provider cannot be asked (Telegram): arrived or not, unknown.
+    unsure: int = 0
 
     def as_dict(self) -> dict[str, int]:
         """Return the figures by name."""
@@ -46,6 +48,7 @@ class CampaignStats:
             "failed": self.failed,
             "skipped": self.skipped,
             "pending": self.pending,
+            "unsure": self.unsure,
         }
 
 
@@ -263,7 +266,62 @@ def campaign_stats(database: DatabaseEngine, campaign_id: int) -> CampaignStats:
             count.get(status, 0)
             for status in (OutboxStatus.PENDING, OutboxStatus.CLAIMED, OutboxStatus.SENDING)
         ),
+        unsure=count.get(OutboxStatus.UNSURE, 0),
     )
+
+
+def resend_unsure(database: DatabaseEngine, campaign_id: int) -> int:
+    """Put the unsure rows of a campaign's latest run back to send; return how many.
+
+    For staff who prefer a rare duplicate to a miss: each of these people may already have
+    the message. The run is reopened, so the next send of the campaign (the CLI's, or the
+    server's campaign loop) delivers them; where the provider keeps a log (WhatsApp) it is
+    still looked up first.
+    """
+    campaign = get_campaign(database, campaign_id)
+    if campaign.state is CampaignState.CANCELLED:
+        msg = f"campaign {campaign_id} is cancelled"
+        raise CampaignError(msg)
+    run = latest_run(database, campaign_id)
+    if run is None:
+        return 0
+    with new_session(database) as session:
+        result = session.execute(
+            sa.update(OutboxItem)
+            .where(
+                col(OutboxItem.run_id) == run.id,
+                col(OutboxItem.status) == OutboxStatus.UNSURE,
+            )
+            .values(
+                status=OutboxStatus.PENDING,
+                attempts=0,
+                not_before=None,
+                error=None,
+                updated_at=utcnow(),
+            )
+        )
+        reopened = int(result.rowcount)  # type: ignore[attr-defined]
+        if reopened:
+            session.execute(
+                sa.update(CampaignRun).where(col(CampaignRun.id) == run.id).values(finished_at=None)
+            )
+        session.commit()
+    return reopened
+
+
+def reopened_campaigns(database: DatabaseEngine) -> list[int]:
+    """Return the campaigns with a run reopened for resending (not cancelled ones)."""
+    with new_session(database) as session:
+        runs = select(CampaignRun.campaign_id).where(
+            col(CampaignRun.finished_at).is_(None), col(CampaignRun.materialised)
+        )
+        rows = session.exec(
+            select(Campaign.id).where(
+                col(Campaign.id).in_(runs),
+                col(Campaign.state).in_([CampaignState.DONE, CampaignState.SCHEDULED]),
+            )
+        ).all()
+    return [int(campaign_id or 0) for campaign_id in rows]
 
 
 def message_for(campaign: Campaign, recipient: Recipient) -> CampaignMessage:

@@ -151,7 +151,7 @@ def campaign_show(cli: CliContext, campaign_id: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
 @pass_cli
 def campaign_stats_command(cli: CliContext, campaign_id: int, as_json: bool) -> None:
-    """Print targeted, sent, delivered, read, failed and skipped."""
+    """Print targeted, sent, delivered, read, failed, skipped, pending and unsure."""
     from bot.campaigns.service import campaign_stats, get_campaign
 
     get_campaign(cli.database, campaign_id)  # refuses an unknown id
@@ -161,6 +161,17 @@ def campaign_stats_command(cli: CliContext, campaign_id: int, as_json: bool) -> 
     else:
         for key, value in figures.items():
             click.echo(f"{key:>9}: {value}")
+    if figures["unsure"]:
+        click.echo(_unsure_note(campaign_id, figures["unsure"]), err=True)
+
+
+def _unsure_note(campaign_id: int, unsure: int) -> str:
+    return (
+        f"{unsure} recipient(s) unsure: a send was cut off (crash or kill) on a channel that "
+        "cannot be asked what arrived (Telegram); they may or may not have the message. "
+        f"`relais campaign send {campaign_id} --resend-unsure` sends it to them again "
+        "(a few may get it twice)."
+    )
 
 
 @campaign.command("enable")
@@ -194,12 +205,31 @@ def campaign_cancel(cli: CliContext, campaign_id: int) -> None:
     metavar="CHANNEL:ADDRESS",
     help="Send only to this contact (telegram:CHAT_ID or whatsapp:+241...), to check it first.",
 )
+@click.option(
+    "--resend-unsure",
+    is_flag=True,
+    help="Also send again to the recipients left unsure by a cut-off send (see `stats`): "
+    "none is missed, a few may get the message twice.",
+)
 @pass_cli
-def campaign_send(cli: CliContext, campaign_id: int, test_to: str | None) -> None:
-    """Send a campaign now, in the foreground; run it again to resume after an interruption."""
-    from bot.app import build_bulk_senders
+def campaign_send(
+    cli: CliContext, campaign_id: int, test_to: str | None, resend_unsure: bool
+) -> None:
+    """Send a campaign now, in the foreground; run it again to resume after an interruption.
 
+    A send cut off by a crash is settled first: looked up in Twilio's log on WhatsApp (then
+    marked sent, or sent), counted as unsure on Telegram.
+    """
+    from bot.app import build_bulk_senders
+    from bot.campaigns import service
+
+    if resend_unsure and test_to is not None:
+        msg = "--resend-unsure and --test do not go together"
+        raise click.UsageError(msg)
     target = _test_target(test_to) if test_to is not None else None
+    if resend_unsure:
+        reopened = service.resend_unsure(cli.database, campaign_id)
+        click.echo(f"{reopened} unsure recipient(s) to send again", err=True)
     senders = build_bulk_senders(cli.settings, cli.database, cli.catalogues)
     if target is None:
         _send_all(cli, campaign_id, senders)
@@ -270,12 +300,15 @@ def _send_all(cli: CliContext, campaign_id: int, senders: "dict[Channel, BulkSen
                     settings.tz,
                     progress=progress,
                     lease=timedelta(seconds=settings.campaign_lease_seconds),
+                    in_flight=settings.campaign_in_flight,
                 )
             finally:
                 await _close(senders)
 
         counts = asyncio.run(send())
     click.echo(", ".join(f"{status.value} {count}" for status, count in sorted(counts.items())))
+    if counts[OutboxStatus.UNSURE]:
+        click.echo(_unsure_note(campaign_id, counts[OutboxStatus.UNSURE]), err=True)
 
 
 async def _close(senders: "dict[Channel, BulkSender]") -> None:

@@ -238,6 +238,9 @@ class OutboxItem(SQLModel, table=True):
     claimed_by: str | None = Field(default=None, max_length=64)
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     not_before: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When the last send left, kept until its result is written: a row still carrying it
+    # was cut off mid-send, and the provider's log is searched from this moment.
+    sending_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     outbound_id: int | None = Field(
         default=None,
         sa_column=sa.Column(sa.ForeignKey("outboundmessage.id", ondelete="SET NULL")),

@@ -66,3 +66,36 @@ def test_fair_trade_drafts_are_seeded_once(database: DatabaseEngine, settings: S
     assert {draft.state for draft in drafts} == {CampaignState.DRAFT}
     dates = sorted((draft.next_run_at or datetime.min).date().isoformat() for draft in drafts)
     assert dates == ["2027-05-08", "2027-05-14"]
+
+
+def test_a_run_reopened_for_its_unsure_recipients_is_finished_by_the_loop(
+    database: DatabaseEngine,
+) -> None:
+    import sqlalchemy as sa
+
+    from bot.domain import OutboxStatus
+    from bot.storage.models import OutboxItem
+
+    people(database, 4)
+    created, _ = service.create_campaign(database, name="Once", messages={"fr": "Une fois"}, tz=TZ)
+    sender = FakeSender(Channel.TELEGRAM)
+    loop = CampaignLoop(database, {Channel.TELEGRAM: sender}, TZ)
+    assert asyncio.run(loop.run_due()) == [created.id]
+    assert service.get_campaign(database, created.id or 0).state is CampaignState.DONE
+    # As a kill leaves it: one row unsure (its message never arrived).
+    with new_session(database) as session:
+        session.execute(
+            sa.update(OutboxItem)
+            .where(OutboxItem.id == sa.select(sa.func.min(OutboxItem.id)).scalar_subquery())
+            .values(status=OutboxStatus.UNSURE)
+        )
+        session.commit()
+    sender.sent.clear()
+    assert asyncio.run(loop.run_due()) == []  # done is done, unless staff ask
+    assert service.resend_unsure(database, created.id or 0) == 1
+    assert asyncio.run(loop.run_due()) == [created.id]
+    assert sum(sender.sent.values()) == 1
+    assert asyncio.run(loop.run_due()) == []
+    after = service.get_campaign(database, created.id or 0)
+    assert after.state is CampaignState.DONE
+    assert service.campaign_stats(database, created.id or 0).unsure == 0

@@ -92,3 +92,19 @@ def test_events_from_the_cli(relais: Relais) -> None:
     assert "cancelled" in relais("event", "list").stdout
     again = relais("event", "cancel", event_id)
     assert again.exit_code != 0 and f"no scheduled event {event_id}" in again.stderr
+
+
+def test_unsure_recipients_are_shown_and_can_be_resent(relais: Relais) -> None:
+    created = relais("campaign", "create", "--name", "x", "--message", "Bonjour")
+    campaign_id = created.stdout.splitlines()[0]
+    stats = json.loads(relais("campaign", "stats", campaign_id, "--json").stdout)
+    assert stats["unsure"] == 0
+    plain = relais("campaign", "stats", campaign_id)
+    assert "   unsure: 0" in plain.stdout and "--resend-unsure" not in plain.stderr
+    both = relais("campaign", "send", campaign_id, "--resend-unsure", "--test", "telegram:1")
+    assert both.exit_code != 0 and "do not go together" in both.stderr
+    resent = relais("campaign", "send", campaign_id, "--resend-unsure")
+    assert resent.exit_code == 0, resent.stderr
+    assert "0 unsure recipient(s) to send again" in resent.stderr
+    unknown = relais("campaign", "send", "999", "--resend-unsure")
+    assert unknown.exit_code != 0 and "no campaign 999" in unknown.stderr

@@ -8,10 +8,10 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.utils import formatdate
+from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 ACCOUNT_SID = "AC" + "5f" * 16
 AUTH_TOKEN = "9b" * 16
@@ -69,8 +69,17 @@ class Call:
         return dict(json.loads(self.form.get("ContentVariables") or "{}"))
 
 
+# Twilio's list of messages: 50 a page unless asked, 1000 at most.
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000
+
+
 class FakeTwilio:
-    """Serve `POST /2010-04-01/Accounts/{sid}/Messages.json` the way Twilio does."""
+    """Serve `POST /2010-04-01/Accounts/{sid}/Messages.json` the way Twilio does.
+
+    `GET` on the same path lists the messages accepted, as Twilio's log does: newest first,
+    filtered by `To`, `From` and `DateSent` (`DateSent>=`, `DateSent<=`: dates), in pages.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -89,6 +98,9 @@ class FakeTwilio:
         self._drop_held = False
         self.dropped = 0
         self.held = 0
+        # The resources of the messages accepted, as the list shows them; the list requests.
+        self._log: list[dict[str, Any]] = []
+        self.listings: list[dict[str, str]] = []
         # Told of each accepted message (recipient, arrival time): lets a benchmark wait.
         self.on_call: Callable[[str, float], None] | None = None
         # What the account fetch reports: "active", "suspended" or "closed".
@@ -107,13 +119,15 @@ class FakeTwilio:
             def do_GET(self) -> None:
                 if self.path.startswith(CONTENT_PATH):
                     fake._answer_fetch(self)
+                elif urlsplit(self.path).path.endswith("/Messages.json"):
+                    fake._list(self)
                 else:
                     fake._account(self)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -139,6 +153,8 @@ class FakeTwilio:
             self._calls.clear()
             self._failures.clear()
             self._content_failures.clear()
+            self._log.clear()
+            self.listings.clear()
         self.delay = 0.0
         self._drop_held = False
         self.dropped = 0
@@ -250,6 +266,11 @@ class FakeTwilio:
         call = Call(request.path, form, time.perf_counter(), status)
         with self._lock:
             self._calls.append(call)
+            if status == 201:
+                # By the time anyone lists it, the message has left Twilio's queue.
+                self._log.append(
+                    {**payload, "status": "sent", "date_sent": payload["date_created"]}
+                )
         if self.on_call is not None and status == 201:
             self.on_call(call.to, call.at)
         _send_json(request, status, payload)
@@ -301,6 +322,22 @@ class FakeTwilio:
             _send_json(request, 404, _error(20404, 404, message))
         else:
             _send_json(request, 200, found)
+
+    def _list(self, request: BaseHTTPRequestHandler) -> None:
+        """Answer `GET .../Messages.json` with one page of the log, as Twilio shapes it."""
+        url = urlsplit(request.path)
+        query = dict(parse_qsl(url.query, keep_blank_values=True))
+        expected_path = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
+        with self._lock:
+            self.listings.append(query)
+            log = list(self._log)
+        if url.path != expected_path:
+            status, payload = 404, _error(20404, 404, "The requested resource was not found")
+        elif not self._authorised(request):
+            status, payload = 401, _error(20003, *ERRORS[20003])
+        else:
+            status, payload = 200, _page(url.path, query, log)
+        _send_json(request, status, payload)
 
 
 def _send_json(request: BaseHTTPRequestHandler, status: int, payload: dict[str, Any]) -> None:
@@ -362,6 +399,76 @@ def _content(definition: dict[str, Any]) -> dict[str, Any]:
         "url": url,
         "variables": definition.get("variables") or {},
     }
+
+
+class _Server(ThreadingHTTPServer):
+    """The HTTP server, quiet when a client died before its answer (a killed process)."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+def _page(path: str, query: dict[str, str], log: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return one page of Twilio's message list for the filters of `query`."""
+    messages = [message for message in log if _matches(message, query)]
+    messages.sort(key=lambda message: _sent_at(message) or 0.0, reverse=True)
+    size = max(1, min(int(query.get("PageSize") or DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE))
+    page = int(query.get("Page") or 0)
+    token = query.get("PageToken", "")
+    start = page * size
+    if token.startswith("PA"):
+        # The token names the last message of the previous page: go on right after it.
+        sids = [message["sid"] for message in messages]
+        start = sids.index(token[2:]) + 1 if token[2:] in sids else len(messages)
+    chosen = messages[start : start + size]
+    filters = {
+        key: value for key, value in query.items() if key not in {"Page", "PageSize", "PageToken"}
+    }
+
+    def uri(number: int, after: str | None = None) -> str:
+        extra = {"PageSize": str(size), "Page": str(number)}
+        if after is not None:
+            extra["PageToken"] = "PA" + after
+        return f"{path}?{urlencode({**filters, **extra})}"
+
+    more = start + size < len(messages)
+    return {
+        "end": start + len(chosen) - 1 if chosen else start,
+        "first_page_uri": uri(0),
+        "next_page_uri": uri(page + 1, chosen[-1]["sid"]) if more and chosen else None,
+        "page": page,
+        "page_size": size,
+        "previous_page_uri": uri(page - 1) if page > 0 else None,
+        "messages": chosen,
+        "start": start,
+        "uri": uri(page, token[2:] or None),
+    }
+
+
+def _matches(message: dict[str, Any], query: dict[str, str]) -> bool:
+    if "To" in query and message.get("to") != query["To"]:
+        return False
+    if "From" in query and message.get("from") != query["From"]:
+        return False
+    sent = _sent_at(message)
+    day = time.strftime("%Y-%m-%d", time.gmtime(sent)) if sent is not None else None
+    # Twilio's DateSent filters compare dates; a message not sent yet has none.
+    for key, keep in (
+        ("DateSent", lambda day, wanted: day == wanted),
+        ("DateSent>", lambda day, wanted: day >= wanted),
+        ("DateSent<", lambda day, wanted: day <= wanted),
+    ):
+        if key in query and (day is None or not keep(day, query[key][:10])):
+            return False
+    return True
+
+
+def _sent_at(message: dict[str, Any]) -> float | None:
+    value = message.get("date_sent")
+    return parsedate_to_datetime(value).timestamp() if value else None
 
 
 def _error(code: int, status: int, message: str) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from bot.channels.whatsapp.codes import (
     parse_code,
 )
 from bot.channels.whatsapp.content import ContentStore
+from bot.channels.whatsapp.history import LoggedMessage, sent_since
 from bot.channels.whatsapp.render import Interactive, render_interactive_turn, render_turn
 from bot.channels.whatsapp.transport import (
     CONTENT_API,
@@ -212,6 +213,23 @@ class WhatsAppSender:
                 return list(self.render(contact, replies))
             items.append(Template(sid, {"1": part.body}, fallback=part.fallback))
         return items
+
+    async def send_parts(self, contact: Contact, items: Sequence[Item]) -> list[SentMessage]:
+        """Send the given bodies or template as they are, in order (the rest of a cut-off send)."""
+        return await self._send_items(contact, items)
+
+    async def sent_since(self, address: str, since: datetime) -> list[LoggedMessage]:
+        """Return what Twilio's log holds from this sender to `address` since a moment.
+
+        Raises TwilioLogError when the log cannot be read, after the usual retries.
+        """
+        return await sent_since(
+            self._client,
+            sender=self._from,
+            address=address,
+            since=since,
+            retry_delays=self._retry_delays,
+        )
 
     def render(self, contact: Contact, replies: Sequence[Outgoing]) -> list[str]:
         """Return the WhatsApp bodies of replies, in the contact's language."""
