@@ -89,6 +89,7 @@ class CampaignLoop:
                 self._tz,
                 now=self._clock(),
                 lease=self._lease,
+                due_only=True,
             )
             log.info("campaign %s: %s", campaign_id, dict(counts))
             sent.append(campaign_id)
