@@ -5,7 +5,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import core, dispatcher, telegram, whatsapp
+from bench import core, dispatcher, scaleout, telegram, whatsapp
 
 
 def main() -> None:
@@ -17,6 +17,7 @@ def main() -> None:
             ("dispatcher", lambda: dispatcher.run(Path(folder))),
             ("telegram", telegram.run),
             ("whatsapp", whatsapp.run),
+            ("scale-out", scaleout.run),
         ):
             print(f"== {name}", flush=True)
             for line in lines():

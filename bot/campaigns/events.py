@@ -200,8 +200,7 @@ def send_due_reminders(
 
 
 _REMINDER = N_(
-    "Rappel : « {title} », le {date}, à {place}. Écrivez « mes événements » pour "
-    "vous désinscrire."
+    "Rappel : « {title} », le {date}, à {place}. Écrivez « mes événements » pour vous désinscrire."
 )
 
 
