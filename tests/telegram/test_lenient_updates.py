@@ -127,3 +127,11 @@ def test_a_well_formed_update_is_left_as_it_is(webhook: Harness) -> None:
     update = user.button_update("menu")
     update["callback_query"]["message"]["reply_to_message"] = user.message("bonjour")
     assert tidy_update(update) == (update, [])
+
+
+def test_a_chat_id_past_64_bits_is_refused(webhook: Harness, database: DatabaseEngine) -> None:
+    user = webhook.user(7107)
+    message = user.message("bonjour")
+    message["chat"] = {"id": 10**70, "type": "private"}
+    assert webhook.post(json=user.update(message=message)).status_code == 400
+    assert _statuses(database) == set()

@@ -120,6 +120,14 @@ def _integer(value: Any, fixes: list[str], where: str) -> Any:
     return _MISSING
 
 
+def _identifier(value: Any, fixes: list[str], where: str) -> Any:
+    """A chat's or a person's id: Telegram's fit in a signed 64-bit integer, others are forged."""
+    number = _integer(value, fixes, where)
+    if number is _MISSING or not -(2**63) <= number < 2**63:
+        return _MISSING
+    return number
+
+
 def _date(value: Any, fixes: list[str], where: str) -> Any:
     number = _integer(value, fixes, where)
     if number is _MISSING:
@@ -160,7 +168,7 @@ def _user(value: Any, fixes: list[str], where: str) -> Any:
         value,
         fixes,
         where,
-        required={"id": _integer, "is_bot": _some_boolean, "first_name": _name},
+        required={"id": _identifier, "is_bot": _some_boolean, "first_name": _name},
         optional={"last_name": _string, "username": _string, "language_code": _string},
     )
 
@@ -179,7 +187,7 @@ def _chat(value: Any, fixes: list[str], where: str) -> Any:
         value,
         fixes,
         where,
-        required={"id": _integer, "type": _string},
+        required={"id": _identifier, "type": _string},
         optional={
             "title": _string,
             "first_name": _string,
@@ -210,8 +218,8 @@ def _message(value: Any, fixes: list[str], where: str, depth: int = 0) -> Any:
         "caption_entities": _list_of(_entity),
         "new_chat_members": _list_of(_user),
         "left_chat_member": _user,
-        "migrate_to_chat_id": _integer,
-        "migrate_from_chat_id": _integer,
+        "migrate_to_chat_id": _identifier,
+        "migrate_from_chat_id": _identifier,
         "message_thread_id": _integer,
         "is_topic_message": _boolean,
     }
