@@ -131,7 +131,8 @@ def test_telegram_updates_of_any_shape_are_handled_or_refused(
     with no_error_logged():
         response = telegram.post(json.dumps(update).encode())
         telegram.drain()
-    assert response.status_code in (200, 400), response.text
+    # 413: huge texts in several fields make an update larger than Telegram's.
+    assert response.status_code in (200, 400, 413), response.text
     status = _inbox_status(telegram.channel._relais.database, update["update_id"])
     if response.status_code == 200:
         assert status is InboxStatus.DONE
