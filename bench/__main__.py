@@ -12,13 +12,21 @@ import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from bench import campaigns, conversations, core, dispatcher, telegram, whatsapp
+from bench import campaigns, conversations, core, dispatcher, scaleout, telegram, whatsapp
 
 
 def main() -> None:
     """Run each benchmark asked for in turn and print its figures as they come."""
     parser = argparse.ArgumentParser(prog="python -m bench")
-    names = ["core", "dispatcher", "telegram", "whatsapp", "conversations", "campaigns"]
+    names = [
+        "core",
+        "dispatcher",
+        "telegram",
+        "whatsapp",
+        "conversations",
+        "scale-out",
+        "campaigns",
+    ]
     parser.add_argument("names", nargs="*", choices=[[], *names], metavar="NAME", default=[])
     parser.add_argument("--repeats", type=int, default=campaigns.REPEATS, metavar="N")
     options = parser.parse_args()
@@ -30,6 +38,7 @@ def main() -> None:
             "telegram": telegram.run,
             "whatsapp": whatsapp.run,
             "conversations": lambda: conversations.run(Path(folder)),
+            "scale-out": scaleout.run,
             "campaigns": lambda: campaigns.run(Path(folder), max(1, options.repeats)),
         }
         for name in options.names or names:

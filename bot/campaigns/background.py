@@ -92,6 +92,7 @@ class CampaignLoop:
                 now=self._clock(),
                 lease=self._lease,
                 in_flight=self._in_flight,
+                due_only=True,
             )
             log.info("campaign %s: %s", campaign_id, dict(counts))
             sent.append(campaign_id)

@@ -151,46 +151,57 @@ def list_events(database: DatabaseEngine) -> list[tuple[Event, int, int]]:
 def send_due_reminders(
     database: DatabaseEngine, catalogues: Catalogues, tz: ZoneInfo, now: datetime
 ) -> list[int]:
-    """Turn the reminders that are due into campaigns; return the campaigns' ids."""
+    """Turn the reminders that are due into campaigns; return the campaigns' ids.
+
+    Each reminder is claimed and turned into its campaign in one transaction: of several
+    server processes looking at once, one creates the campaign, the others find it done.
+    """
     created = []
     with new_session(database) as session:
         due = session.exec(
-            select(EventReminder, Event)
-            .join(Event, col(Event.id) == col(EventReminder.event_id))
+            select(EventReminder.id)
             .where(col(EventReminder.done_at).is_(None), col(EventReminder.due_at) <= now)
+            .order_by(col(EventReminder.id))
         ).all()
-        work = [(reminder.id or 0, event) for reminder, event in due]
-    for reminder_id, event in work:
-        useful = event.state is EventState.SCHEDULED and now < event.starts_at
-        campaign_id = None
-        if useful:
-            messages = _messages(
-                catalogues,
-                tz,
-                event,
-                N_(
-                    "Rappel : « {title} », le {date}, à {place}. Écrivez « mes événements » pour "
-                    "vous désinscrire."
-                ),
-            )
-            campaign, _size = create_campaign(
-                database,
-                name=f"event {event.id} reminder",
-                messages=messages,
-                tz=tz,
-                audience=f"{event.audience} attendees={event.id}",
-                now=now,
-            )
-            campaign_id = campaign.id
-            created.append(campaign.id or 0)
+    for reminder_id in due:
         with new_session(database) as session:
-            session.execute(
+            claimed = session.execute(
                 sa.update(EventReminder)
-                .where(col(EventReminder.id) == reminder_id)
-                .values(done_at=now, dropped=not useful, campaign_id=campaign_id)
+                .where(col(EventReminder.id) == reminder_id, col(EventReminder.done_at).is_(None))
+                .values(done_at=now)
             )
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                session.rollback()
+                continue
+            reminder = session.get(EventReminder, reminder_id)
+            event = session.get(Event, reminder.event_id) if reminder else None
+            if reminder is None or event is None:
+                session.rollback()
+                continue
+            useful = event.state is EventState.SCHEDULED and now < event.starts_at
+            campaign = None
+            if useful:
+                campaign = new_campaign(
+                    name=f"event {event.id} reminder",
+                    messages=_messages(catalogues, tz, event, _REMINDER),
+                    tz=tz,
+                    audience=f"{event.audience} attendees={event.id}",
+                    now=now,
+                )
+                session.add(campaign)
+                session.flush()
+            reminder.dropped = not useful
+            reminder.campaign_id = campaign.id if campaign else None
+            session.add(reminder)
             session.commit()
+            if campaign is not None:
+                created.append(campaign.id or 0)
     return created
+
+
+_REMINDER = N_(
+    "Rappel : « {title} », le {date}, à {place}. Écrivez « mes événements » pour vous désinscrire."
+)
 
 
 class CampaignNotices:

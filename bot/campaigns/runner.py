@@ -15,6 +15,8 @@ from bot.storage.database import new_session
 from bot.storage.models import CampaignRun
 from bot.storage.types import utcnow
 
+DUE_STATES = (CampaignState.SCHEDULED, CampaignState.SENDING)
+
 
 def pick_run(database: DatabaseEngine, campaign_id: int, now: datetime) -> CampaignRun:
     """Resume the unfinished run of a campaign, or start one for now (or its due occurrence)."""
@@ -30,6 +32,23 @@ def pick_run(database: DatabaseEngine, campaign_id: int, now: datetime) -> Campa
     return service.start_run(database, campaign_id, scheduled_for)
 
 
+def pick_due_run(database: DatabaseEngine, campaign_id: int, now: datetime) -> CampaignRun | None:
+    """Resume the unfinished run of a campaign, or start the run of its due occurrence; else None.
+
+    Another server process may have finished the run since the campaign was found due: the
+    latest run is read before the campaign, so a run finished in between shows as the
+    campaign's next occurrence, and is not started again for now.
+    """
+    latest = service.latest_run(database, campaign_id)
+    if latest is not None and latest.finished_at is None:
+        return latest
+    campaign = service.get_campaign(database, campaign_id)
+    due = campaign.next_run_at
+    if campaign.state not in DUE_STATES or due is None or due > now:
+        return None
+    return service.start_run(database, campaign_id, due)
+
+
 async def send_campaign(
     database: DatabaseEngine,
     campaign_id: int,
@@ -40,13 +59,23 @@ async def send_campaign(
     now: datetime | None = None,
     lease: timedelta = LEASE,
     in_flight: int = IN_FLIGHT,
+    due_only: bool = False,
 ) -> Counter[OutboxStatus]:
     """Prepare and deliver a campaign's current run; safe to call again after a crash.
 
     Again after a crash, the sends it cut off are settled first: looked up in the provider's
     log where there is one (then marked sent, or sent), recorded as unsure elsewhere.
+    `due_only` (the server's loop): only a run under way or the occurrence that is due, never
+    a new one for now.
     """
-    run = pick_run(database, campaign_id, now or utcnow())
+    moment = now or utcnow()
+    if due_only:
+        due_run = pick_due_run(database, campaign_id, moment)
+        if due_run is None:
+            return Counter()
+        run = due_run
+    else:
+        run = pick_run(database, campaign_id, moment)
     dispatcher = Dispatcher(database, senders, lease=lease, in_flight=in_flight)
     dispatcher.materialise(run.id or 0)
     campaign = service.get_campaign(database, campaign_id)

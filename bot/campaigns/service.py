@@ -200,11 +200,20 @@ def start_run(database: DatabaseEngine, campaign_id: int, scheduled_for: datetim
 
 
 def finish_run(database: DatabaseEngine, run: CampaignRun, tz: ZoneInfo) -> Campaign:
-    """Close a run; a recurring campaign goes back to waiting for its next occurrence."""
+    """Close a run; a recurring campaign goes back to waiting for its next occurrence.
+
+    The run's row is locked: of two processes that drained the same run, one closes it and
+    moves the campaign on, the other finds it closed.
+    """
     with new_session(database) as session:
-        stored = session.get(CampaignRun, run.id)
+        stored = session.exec(
+            select(CampaignRun).where(CampaignRun.id == run.id).with_for_update()
+        ).one()
         campaign = session.get(Campaign, run.campaign_id)
-        assert stored is not None and campaign is not None
+        assert campaign is not None
+        if stored.finished_at is not None:
+            session.commit()
+            return campaign
         stored.finished_at = utcnow()
         session.add(stored)
         if campaign.state is CampaignState.SENDING:

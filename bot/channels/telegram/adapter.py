@@ -38,7 +38,7 @@ from bot.core.messages import Outgoing
 from bot.domain import Channel, Locale
 from bot.locks import TaskLocks
 from bot.settings import SettingsError
-from bot.storage import inbox, replies
+from bot.storage import exclusive, inbox, replies
 from bot.storage.database import new_session
 from bot.storage.models import InboxItem
 
@@ -65,6 +65,12 @@ REPLY_CONCURRENCY = 8
 # 429 Too Many Requests: PTB's limiter waits `retry_after` and tries again this many times.
 RETRY_AFTER_RETRIES = 3
 DRAIN_STEP = 0.02
+POLLING_TAKEN = (
+    "another relais process already polls Telegram for updates with this token "
+    "(RELAIS_TELEGRAM_TOKEN) on this database: run only one, or set "
+    "RELAIS_TELEGRAM_WEBHOOK_SECRET and RELAIS_PUBLIC_URL (webhook mode) to share the updates "
+    "between processes"
+)
 
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -145,6 +151,13 @@ class TelegramChannel:
         self._handling: dict[int, BaseException | None] = {}
         # httpx logs every request URL at INFO, and Bot API URLs carry the token.
         logging.getLogger("httpx").setLevel(logging.WARNING)
+        # Telegram hands each update to one getUpdates caller: a second poller steals updates
+        # from the first (both fail with "Conflict" in turn). Refuse to be that second one.
+        self._poller: exclusive.Held | None = None
+        if self._secret is None:
+            self._poller = exclusive.hold(database, f"telegram-polling:{token}")
+            if self._poller is None:
+                raise SettingsError(POLLING_TAKEN)
 
     @property
     def webhook_mode(self) -> bool:
@@ -193,6 +206,9 @@ class TelegramChannel:
         # A start-up that failed half-way (a refused token) leaves the bot's HTTP client open
         # without the Application knowing it.
         await application.bot.shutdown()
+        if self._poller is not None:
+            self._poller.release()
+            self._poller = None
 
     async def send(self, chat_id: int, messages: Sequence[Outgoing]) -> None:
         """Send messages the person did not ask for (reminders, campaigns).

@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from telegram import Bot, Update
 
 from bot.channels.bodies import BodyTooLarge, parse_json, read_bounded
+from bot.channels.telegram.lenient import UnreadableUpdate, tidy_update
 from bot.domain import Channel
 from bot.storage import inbox
 from bot.storage.database import new_session
@@ -100,9 +101,16 @@ class Webhook:
             # Telegram tries again later.
             return _error("starting up", 503)
         try:
+            data, fixes = tidy_update(data)
+        except UnreadableUpdate as error:
+            log.info("Telegram webhook: unreadable update %s refused: %s", data["update_id"], error)
+            return _error("unreadable update", 400)
+        if fixes:
+            log.info("Telegram webhook: update %s read leniently: %s", data["update_id"], fixes)
+        try:
             Update.de_json(data, self._bot)
-        except (AttributeError, KeyError, TypeError, ValueError):
-            log.warning("Telegram webhook: unreadable update %s", data["update_id"])
+        except (AttributeError, KeyError, TypeError, ValueError, OverflowError) as error:
+            log.info("Telegram webhook: unreadable update %s refused: %r", data["update_id"], error)
             return _error("unreadable update", 400)
         stored = await self._store(data)
         if stored is _Stored.FULL:
