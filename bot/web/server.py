@@ -247,6 +247,9 @@ def _page_strings(catalogues: Catalogues) -> dict[str, dict[str, str]]:
                 "retry": _("Réessayer"),
                 "typing": _("Relais écrit…"),
                 "sources": _("Sources"),
+                # Translators: the first message the page sends for the person, a greeting in
+                # their language, so that the bot answers in it.
+                "greeting": _("bonjour"),
             }
     return words
 

@@ -162,6 +162,7 @@ async def whatsapp(
             "twilio_auth_token": SecretStr(AUTH_TOKEN),
             "twilio_whatsapp_from": WHATSAPP_FROM,
             "twilio_api_url": fuzz_twilio.url,
+            "twilio_content_api_url": fuzz_twilio.url,
             "whatsapp_rate": 1000.0,
         }
     )

@@ -314,6 +314,9 @@
     restore();
   } else {
     // A greeting opens the conversation, or picks up a form left half-way.
-    send({text: "bonjour"}, null);
+    // In the browser's language when the page speaks it: the bot answers in the greeting's.
+    const browser = (navigator.language || "").slice(0, 2).toLowerCase();
+    const greeting = (strings[browser] || strings[locale] || {}).greeting || "bonjour";
+    send({text: greeting}, null);
   }
 })();
