@@ -76,7 +76,7 @@ async def _measure(admin_url: str, processes: int) -> tuple[float, int, list[int
 async def _one_greeting(base: str, api: FakeBotApi) -> int:
     """Send one greeting first (it warms the process) and count the messages it gets."""
     async with httpx.AsyncClient(timeout=30) as client:
-        await _post(client, base, _update(FIRST_CHAT - 1))
+        await _post(client, base, cluster.greeting_update(FIRST_CHAT - 1, TEXT))
     deadline = time.monotonic() + 30
     while not api.sent(FIRST_CHAT - 1) and time.monotonic() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.05)
@@ -88,7 +88,7 @@ async def _post_all(servers: list[cluster.Server], api: FakeBotApi, per_update: 
     chats = [FIRST_CHAT + n for n in range(PEOPLE)]
     queue: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
     for index, chat in enumerate(chats):
-        update = _update(chat)
+        update = cluster.greeting_update(chat, TEXT)
         queue.put_nowait((servers[index % len(servers)].url, update))
         if index % 10 == 0:
             queue.put_nowait((servers[(index + 1) % len(servers)].url, update))
@@ -138,20 +138,6 @@ def _handled_twice(url: str, api: FakeBotApi, per_update: int) -> tuple[int, lis
         )
     database.dispose()
     return twice + int(claims), sorted(workers.values(), reverse=True)
-
-
-def _update(chat: int) -> dict[str, Any]:
-    person = {"id": chat, "is_bot": False, "first_name": "Awa", "language_code": "fr"}
-    return {
-        "update_id": chat,
-        "message": {
-            "message_id": 1,
-            "date": int(time.time()),
-            "chat": {"id": chat, "type": "private", "first_name": "Awa"},
-            "from": person,
-            "text": TEXT,
-        },
-    }
 
 
 if __name__ == "__main__":

@@ -71,16 +71,17 @@ def read_language(
 def _decisive(written: WrittenLanguage, text: str, told: Locale | None) -> bool:
     """Tell whether a message says clearly enough that it is not in the current language.
 
-    Before any message of the conversation could be told (`told` is None), one clear word
-    is enough; after, a change needs a sentence, or a word that can only be that language.
+    A word that can only be that language is enough; otherwise a sentence, or, before any
+    message of the conversation could be told (`told` is None), two words.
     """
     if written.locale is Locale.AR or written.confidence >= 1.0:
         return True  # Arabic script, Arabizi, or a clear lead of little words
     if written.confidence < MIN_CONFIDENCE_TO_SWITCH:
         return False
-    if told is None or written.confidence >= SURE_CONFIDENCE:
+    if written.confidence >= SURE_CONFIDENCE:
         return True
-    return len(_PLAIN_WORD.findall(text)) >= MIN_WORDS_TO_SWITCH
+    words = len(_PLAIN_WORD.findall(text))
+    return words >= MIN_WORDS_TO_SWITCH or (told is None and words > 1)
 
 
 def remembered(data: dict[str, Any], reading: LanguageReading) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import sqlalchemy as sa
@@ -117,3 +118,18 @@ def stop(servers: list[Server]) -> None:
         except subprocess.TimeoutExpired:
             server.process.kill()
             server.process.wait(timeout=10)
+
+
+def greeting_update(chat: int, text: str = "bonjour") -> dict[str, Any]:
+    """Return a Telegram update: a person of that private chat writing text."""
+    person = {"id": chat, "is_bot": False, "first_name": "Awa", "language_code": "fr"}
+    return {
+        "update_id": chat,
+        "message": {
+            "message_id": 1,
+            "date": int(time.time()),
+            "chat": {"id": chat, "type": "private", "first_name": "Awa"},
+            "from": person,
+            "text": text,
+        },
+    }

@@ -89,7 +89,7 @@ def test_two_servers_share_every_queue_and_do_nothing_twice(
         _wait(lambda: len(api.calls("setWebhook")) >= 2, servers)
         with httpx.Client(timeout=30) as client:
             for index, chat in enumerate(TELEGRAM_CHATS):
-                update = _update(chat)
+                update = cluster.greeting_update(chat)
                 _telegram(client, servers[index % 2].url, update)
                 if index % 3 == 0:
                     # Telegram sends an update again when its 200 came too late.
@@ -166,20 +166,6 @@ def _seed(database: sa.Engine) -> None:
         audience="all channel=telegram topic=events",
         offsets=[4 * 60, 60],
     )
-
-
-def _update(chat: int) -> dict[str, Any]:
-    person = {"id": chat, "is_bot": False, "first_name": "Awa", "language_code": "fr"}
-    return {
-        "update_id": chat,
-        "message": {
-            "message_id": 1,
-            "date": int(time.time()),
-            "chat": {"id": chat, "type": "private", "first_name": "Awa"},
-            "from": person,
-            "text": "bonjour",
-        },
-    }
 
 
 def _telegram(client: httpx.Client, base: str, update: dict[str, Any]) -> None:
