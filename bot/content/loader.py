@@ -7,7 +7,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import phonenumbers
 import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
@@ -26,6 +25,7 @@ from bot.content.schema import (
     OfficesBody,
     Procedure,
     Province,
+    valid_phone,
 )
 from bot.domain import FaqTopic, OrgType
 from bot.errors import RelaisError
@@ -421,7 +421,7 @@ class _Assembler:
             if (
                 country is not None
                 and not has_placeholder(office.phone)
-                and not _valid_phone(office.phone, country.phone_region)
+                and not valid_phone(office.phone, country.phone_region)
             ):
                 self.error(
                     display,
@@ -494,11 +494,3 @@ def _required_founders(
 
 def _name(outcome: Outcome) -> str:
     return outcome.coop_form.value if outcome.coop_form else outcome.org_type.value
-
-
-def _valid_phone(number: str, region: str) -> bool:
-    try:
-        parsed = phonenumbers.parse(number, region)
-    except phonenumbers.NumberParseException:
-        return False
-    return bool(phonenumbers.is_valid_number(parsed))

@@ -320,3 +320,12 @@ BODY_MODELS: dict[FileKind, type[_Model]] = {
     FileKind.DECISION: DecisionTree,
     FileKind.FACTS: FactsBody,
 }
+
+
+def valid_phone(number: str, region: str) -> bool:
+    """Tell whether a phone number, written as the pack writes it, is a valid one of region."""
+    try:
+        parsed = phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException:
+        return False
+    return bool(phonenumbers.is_valid_number(parsed))

@@ -4,7 +4,12 @@ import re
 
 from bot.core.actions import Cancel, ChooseLanguage, Help, MainMenu, Subscribe, Unsubscribe
 from bot.core.payloads import Payload
+from bot.core.turn import Turn
 from bot.text import fold
+from nlu import Intent
+
+# Beyond this many words a yes or a no is not read from the NLU's affirm or deny alone.
+YES_NO_WORDS = 6
 
 # Folded forms (see text.fold): lower case, no accents, no punctuation.
 _GLOBAL: dict[str, Payload] = {
@@ -155,3 +160,11 @@ def after_greeting(text: str) -> str | None:
         return None
     rest = text[match.end() :].strip()
     return rest if len(fold(rest)) >= 3 and not is_greeting(rest) else None
+
+
+def read_yes_or_no(turn: Turn) -> bool | None:
+    """Read a yes or a no, in a word ("oui") or a short sentence ("oui je suis d'accord")."""
+    answer = yes_or_no(turn.text)
+    if answer is None and len(fold(turn.text).split()) <= YES_NO_WORDS:
+        answer = {Intent.AFFIRM.value: True, Intent.DENY.value: False}.get(turn.parse().intent)
+    return answer

@@ -22,7 +22,7 @@ from bot.core.actions import (
 from bot.core.feature import Feature
 from bot.core.flows.names import COOP_FORM_NAMES, org_type_name
 from bot.core.i18n import _
-from bot.core.keywords import yes_or_no
+from bot.core.keywords import read_yes_or_no
 from bot.core.payloads import Payload
 from bot.core.turn import Turn
 from bot.domain import Flow
@@ -72,7 +72,7 @@ class DecisionFeature(Feature):
         node = turn.pack.decision.nodes[turn.data(NODE_KEY)]
         if not isinstance(node, YesNoNode):
             return read_count(turn.text) is not None or _attempt(turn.text)
-        return _yes_or_no(turn) is not None or _attempt(turn.text)
+        return read_yes_or_no(turn) is not None or _attempt(turn.text)
 
     def resumes_after(self, turn: Turn) -> bool:
         """Stop asking once the person named the form they want ("en fait, une coopérative")."""
@@ -95,7 +95,7 @@ class DecisionFeature(Feature):
                 return
             self._follow(turn, transition)
             return
-        answer = _yes_or_no(turn)
+        answer = read_yes_or_no(turn)
         if answer is None:
             turn.misunderstood()
             turn.say(_("Répondez par oui ou par non.") if attempt else self._lost())
@@ -178,13 +178,6 @@ class DecisionFeature(Feature):
                 (_("Menu"), MainMenu()),
             ],
         )
-
-
-def _yes_or_no(turn: Turn) -> bool | None:
-    answer = yes_or_no(turn.text)
-    if answer is None:
-        answer = {Intent.AFFIRM.value: True, Intent.DENY.value: False}.get(turn.parse().intent)
-    return answer
 
 
 def _attempt(text: str) -> bool:

@@ -46,7 +46,7 @@ from bot.core.flows.registration_form import (
     next_missing,
 )
 from bot.core.i18n import _
-from bot.core.keywords import is_acknowledgement, yes_or_no
+from bot.core.keywords import is_acknowledgement, read_yes_or_no
 from bot.core.payloads import Payload
 from bot.core.turn import FORM_KEY, Turn
 from bot.domain import CoopForm, Flow, OrgType
@@ -144,7 +144,7 @@ class PreregistrationFeature(Feature):
             except Invalid:
                 return False
             return True
-        if _yes_or_no(turn) is not None or fold(text) in EDIT_WORDS:
+        if read_yes_or_no(turn) is not None or fold(text) in EDIT_WORDS:
             return True
         if step is not Step.CONSENT and self._correction(turn) is not None:
             return True
@@ -164,7 +164,7 @@ class PreregistrationFeature(Feature):
                 self._correct(turn, *correction)
                 return
         if step is Step.CONSENT:
-            answer = _yes_or_no(turn)
+            answer = read_yes_or_no(turn)
             if answer is None:
                 turn.misunderstood()
                 self._show_consent(turn)
@@ -182,7 +182,7 @@ class PreregistrationFeature(Feature):
             else:
                 self._answer(turn, turn.text, from_button=False)
         elif step is Step.REVIEW:
-            answer = _yes_or_no(turn)
+            answer = read_yes_or_no(turn)
             if answer is True:
                 self._confirm(turn)
             elif fold(turn.text) in EDIT_WORDS:
@@ -487,14 +487,6 @@ class PreregistrationFeature(Feature):
 
     def _set_form(self, turn: Turn, **changes: Any) -> None:
         turn.update(**{FORM_KEY: {**self._form(turn), **changes}})
-
-
-def _yes_or_no(turn: Turn) -> bool | None:
-    """Read a yes or a no, in a word ("oui") or a sentence ("oui je suis d'accord")."""
-    answer = yes_or_no(turn.text)
-    if answer is None and len(fold(turn.text).split()) <= 6:
-        answer = {Intent.AFFIRM.value: True, Intent.DENY.value: False}.get(turn.parse().intent)
-    return answer
 
 
 def _a_request(turn: Turn) -> bool:
