@@ -2,6 +2,7 @@
 
 import os
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -25,7 +26,12 @@ from tests.admin.helpers import PASSWORD
 CHROMIUM = Path("/usr/bin/chromium")
 ADMIN = "admin@dges.example"
 AGENT = "agent@dges.example"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# The README's screenshots are refreshed with RELAIS_SCREENSHOTS=docs/screenshots; a plain
+# test run writes them to a scratch folder and leaves the checkout as it was.
+SCREENSHOTS = Path(
+    os.environ.get("RELAIS_SCREENSHOTS") or Path(tempfile.gettempdir()) / "relais-screenshots"
+).resolve()
+SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
 
 @pytest.fixture(autouse=True)
