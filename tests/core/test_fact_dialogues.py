@@ -210,3 +210,14 @@ def test_the_data_protection_answer_is_among_the_other_topics(chat: Chat) -> Non
             ("[Protection des données]", ["001/2011", "APDPVP", "!Voici ce que nous gardons"]),
         ],
     )
+
+
+def test_a_question_no_fact_answers_gets_no_other_facts_answer(chat: Chat) -> None:
+    # No fact says what an acronym is: the selector's best guess is not said as if it were.
+    verify_dialog(
+        chat,
+        [
+            ("c quoi un sigle", ["!OHADA", "!récépissé", "!utilité publique"]),
+            ("c koi l'ohada", "Organisation pour l'harmonisation"),
+        ],
+    )

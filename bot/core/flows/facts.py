@@ -37,6 +37,9 @@ from nlu import Intent, ParseResult
 # A fact chosen with no form named is trusted above this selector confidence only when the
 # question itself names what it is about ("le conseil d'administration", "comité de gestion").
 SURE_WITHOUT_FORM = 0.5
+# Below this the response selector is guessing ("c quoi un sigle" has no fact; its best guess
+# was OHADA at 0.19): saying so beats answering another question.
+MIN_SELECTION_CONFIDENCE = 0.25
 SECTION_OF_LINK = {
     "overview": GuideSection.OVERVIEW,
     "documents": GuideSection.DOCUMENTS,
@@ -138,7 +141,8 @@ class FactsFeature(Feature):
             return None
         fact = facts.facts[chosen]
         if fact.aspect is None:
-            return chosen
+            # Per-form facts share their confidence among the forms; a fact of its own not.
+            return chosen if selection.confidence >= MIN_SELECTION_CONFIDENCE else None
         forms = named_forms(result)
         if len(forms) == 1:
             return facts.fact_of(forms[0], fact.aspect) or chosen
