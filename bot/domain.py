@@ -133,6 +133,10 @@ class OutboxStatus(StrEnum):
     UNSURE = "unsure"
 
 
+# A campaign message not done with yet: waiting, taken by a dispatcher, or on its way.
+OUTBOX_UNFINISHED = (OutboxStatus.PENDING, OutboxStatus.CLAIMED, OutboxStatus.SENDING)
+
+
 class EventKind(StrEnum):
     """What kind of gathering an event is."""
 

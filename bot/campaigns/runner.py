@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine as DatabaseEngine
 from bot.campaigns import service
 from bot.campaigns.delivery import BulkSender, Delivery, Outcome, Recipient
 from bot.campaigns.dispatcher import IN_FLIGHT, LEASE, Dispatcher, Progress
-from bot.domain import CampaignState, Channel, OutboxStatus
+from bot.domain import OUTBOX_UNFINISHED, CampaignState, Channel, OutboxStatus
 from bot.storage import contacts
 from bot.storage.database import new_session
 from bot.storage.models import CampaignRun
@@ -84,8 +84,7 @@ async def send_campaign(
         lambda recipient: service.message_for(campaign, recipient),
         progress=progress,
     )
-    unfinished = (OutboxStatus.PENDING, OutboxStatus.CLAIMED, OutboxStatus.SENDING)
-    if not any(counts[status] for status in unfinished):
+    if not any(counts[status] for status in OUTBOX_UNFINISHED):
         service.finish_run(database, run, tz)
     return counts
 

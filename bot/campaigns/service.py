@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from bot.campaigns.audience import audience_size, parse_audience
 from bot.campaigns.delivery import CampaignMessage, Recipient
 from bot.campaigns.schedule import parse_schedule
-from bot.domain import CampaignState, DeliveryStatus, Locale, OutboxStatus
+from bot.domain import OUTBOX_UNFINISHED, CampaignState, DeliveryStatus, Locale, OutboxStatus
 from bot.errors import RelaisError
 from bot.storage.database import new_session
 from bot.storage.models import Campaign, CampaignRun, OutboundMessage, OutboxItem
@@ -271,10 +271,7 @@ def campaign_stats(database: DatabaseEngine, campaign_id: int) -> CampaignStats:
         read=read,
         failed=count.get(OutboxStatus.FAILED, 0),
         skipped=count.get(OutboxStatus.SKIPPED, 0) + count.get(OutboxStatus.CANCELLED, 0),
-        pending=sum(
-            count.get(status, 0)
-            for status in (OutboxStatus.PENDING, OutboxStatus.CLAIMED, OutboxStatus.SENDING)
-        ),
+        pending=sum(count.get(status, 0) for status in OUTBOX_UNFINISHED),
         unsure=count.get(OutboxStatus.UNSURE, 0),
     )
 

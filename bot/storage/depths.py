@@ -5,17 +5,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, select
 
-from bot.domain import InboxStatus, OutboxStatus, ReplyStatus
+from bot.domain import OUTBOX_UNFINISHED
+from bot.storage import inbox, replies
 from bot.storage.models import InboxItem, OutboxItem, ReplyItem
 
 # What is not finished yet, per queue: written down and not handled (or sent) for good.
 _OPEN: dict[str, tuple[type[SQLModel], tuple[Any, ...]]] = {
-    "inbox": (InboxItem, (InboxStatus.PENDING, InboxStatus.CLAIMED)),
-    "reply": (ReplyItem, (ReplyStatus.PENDING, ReplyStatus.CLAIMED)),
-    "campaign": (
-        OutboxItem,
-        (OutboxStatus.PENDING, OutboxStatus.CLAIMED, OutboxStatus.SENDING),
-    ),
+    "inbox": (InboxItem, inbox.UNFINISHED),
+    "reply": (ReplyItem, replies.UNFINISHED),
+    "campaign": (OutboxItem, OUTBOX_UNFINISHED),
 }
 
 
