@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy.engine import Engine as DatabaseEngine
 
 from bot import metrics
-from bot.campaigns.background import CampaignLoop
 from bot.campaigns.builtin import seed_builtin_campaigns
 from bot.campaigns.delivery import BulkSender
 from bot.campaigns.events import CampaignNotices
@@ -71,6 +70,9 @@ class Relais:
     def adapters(self) -> list[ChannelAdapter]:
         """Return the configured channels and the campaign loop, built on first use."""
         if self._adapters is None:
+            # The loop (and the web framework it mounts routes on) only when serving.
+            from bot.campaigns.background import CampaignLoop
+
             self._adapters = [
                 *build_channels(self),
                 CampaignLoop(

@@ -16,6 +16,7 @@ from nlu.model import RANKING_LENGTH, IntentModel
 from nlu.normalization import has_letters, normalize_text
 from nlu.result import IntentScore, ParseResult, ResponseSelection
 from nlu.selection import NluModel, primary_values, selector_text
+from nlu.snapshot import ParserInputs, inputs_key, read_inputs, write_inputs
 from nlu.training_data import TrainingData, load_training_data
 from nlu.vocabulary import Intent
 
@@ -48,11 +49,15 @@ def train_intent_model(data: TrainingData) -> NluModel:
     return fit_intent_model(data)
 
 
+def model_format_key() -> str:
+    """Return what, besides the data, a trained model depends on: the pipeline, scikit-learn."""
+    # The distribution's version, read without importing scikit-learn and SciPy.
+    return f"{MODEL_FORMAT}:{importlib.metadata.version('scikit-learn')}"
+
+
 def cache_key(data: TrainingData) -> str:
     """Return the key of a trained model: the data, the pipeline and scikit-learn's version."""
-    # The distribution's version, read without importing scikit-learn and SciPy.
-    version = importlib.metadata.version("scikit-learn")
-    payload = f"{MODEL_FORMAT}:{version}:{data.content_hash}".encode()
+    payload = f"{model_format_key()}:{data.content_hash}".encode()
     return hashlib.sha256(payload).hexdigest()[:32]
 
 
@@ -153,11 +158,33 @@ class EmbeddedParser:
         extra_examples: Sequence[tuple[str, str]] = (),
         extra_source: str = "extra examples",
     ) -> "EmbeddedParser":
-        """Load the training data of data_dir (plus annotated examples) and build a parser."""
+        """Load the training data of data_dir (plus annotated examples) and build a parser.
+
+        With a cache_dir, a start whose training files and extra examples are unchanged
+        reads the saved model and vocabulary only, without reading the training data.
+        """
+        key = None
+        if cache_dir is not None:
+            key = inputs_key(data_dir, extra_examples, extra_source, model_format_key())
+            saved = read_inputs(cache_dir, key)
+            if saved is not None:
+                path = cache_dir / f"{CACHE_PREFIX}{saved.model_key}{CACHE_SUFFIX}"
+                model = _read_cache(path, saved.model_key)
+                if model is not None:
+                    extractor = EntityExtractor(saved.surfaces, known_words=saved.known_words)
+                    return cls(model, extractor)
         data = load_training_data(data_dir)
         if extra_examples:
             data = data.with_examples(extra_examples, extra_source)
-        return cls.from_training_data(data, cache_dir=cache_dir)
+        parser = cls.from_training_data(data, cache_dir=cache_dir)
+        if cache_dir is not None and key is not None:
+            inputs = ParserInputs(
+                model_key=cache_key(data),
+                surfaces=parser.extractor.source_surfaces,
+                known_words=sorted(parser.extractor.known_words),
+            )
+            write_inputs(cache_dir, key, inputs)
+        return parser
 
     def parse(self, text: str) -> ParseResult:
         """Classify text and extract its entities."""

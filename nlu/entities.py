@@ -1,7 +1,7 @@
 """Extract entities by exact and typo-tolerant matching against the training vocabulary."""
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -67,6 +67,10 @@ class EntityExtractor:
         known_words: Collection[str] = (),
         implied: Mapping[tuple[str, str], tuple[str, str]] = IMPLIED_ENTITIES,
     ) -> None:
+        # Kept as given, so that a start with unchanged data can rebuild this (nlu.snapshot).
+        self.source_surfaces: Mapping[str, Sequence[tuple[str, str]]] = {
+            surface: tuple(targets) for surface, targets in surfaces.items()
+        }
         self._surfaces: dict[str, tuple[tuple[str, str], ...]] = {}
         for surface, targets in surfaces.items():
             key = normalize_phrase(surface)
@@ -85,6 +89,11 @@ class EntityExtractor:
         self._max_tokens = max((key.count(" ") + 1 for key in self._surfaces), default=0)
         self._known_words = frozenset(known_words)
         self._implied = dict(implied)
+
+    @property
+    def known_words(self) -> frozenset[str]:
+        """Return the folded words of the examples that are not part of an entity."""
+        return self._known_words
 
     @classmethod
     def from_training_data(cls, data: TrainingData) -> "EntityExtractor":

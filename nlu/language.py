@@ -94,6 +94,10 @@ def detect_language(text: str) -> WrittenLanguage | None:
     letters = sum(len(word) for word in words)
     if len(words) == 1 and letters < MIN_SINGLE_WORD_LETTERS:
         return None
+    # A long greeting or thanks alone ("bonjour", "hello", "merci") is one language's word;
+    # asking Lingua would also load its models, most of a second, for the commonest opener.
+    if len(words) == 1 and english != french:
+        return WrittenLanguage(Locale.EN if english else Locale.FR, 1.0)
     values = _detector().compute_language_confidence_values(text)
     best = values[0]
     needed = MIN_CONFIDENCE if len(words) > 1 else MIN_SINGLE_WORD_CONFIDENCE

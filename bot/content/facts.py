@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
+from functools import cache
 from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
@@ -301,12 +302,18 @@ class FactsBody(_Model):
         return found
 
 
+@cache
+def _whole_word(surface: str) -> re.Pattern[str]:
+    """Return the pattern of surface as a whole word, any case."""
+    # Compiled once: the pack's hundreds of names outnumber the re module's own cache.
+    return re.compile(rf"(?<!\w){re.escape(surface)}(?!\w)", re.IGNORECASE)
+
+
 def annotate(text: str, marks: Sequence[tuple[str, str, str]]) -> str:
     """Mark, the way Rasa's training data does, each whole-word name of a form or a place."""
     taken: list[tuple[int, int, str, str]] = []
     for surface, entity, value in marks:
-        pattern = rf"(?<!\w){re.escape(surface)}(?!\w)"
-        for match in re.finditer(pattern, text, flags=re.IGNORECASE):
+        for match in _whole_word(surface).finditer(text):
             start, end = match.span()
             if all(end <= first or start >= last for first, last, _e, _v in taken):
                 taken.append((start, end, entity, value))

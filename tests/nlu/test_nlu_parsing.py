@@ -1,10 +1,11 @@
 """The embedded parser on realistic messages, on garbage, and through the public factory."""
 
+import json
 from pathlib import Path
 
 import pytest
 
-from nlu import NluParser, ParseResult, load_parser
+from nlu import NluParser, ParseResult, embedded, load_parser
 from nlu.embedded import (
     MAX_MESSAGE_CHARS,
     MAX_MODEL_CHARS,
@@ -183,3 +184,54 @@ def test_load_parser_caches_under_the_current_directory_by_default(
     load_parser(data_dir=small_data_dir)
 
     assert list((tmp_path / ".cache" / "nlu").glob("intent-model-*.npz"))
+
+
+def test_an_unchanged_start_reads_no_training_data(
+    small_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    first = load_parser(data_dir=small_data_dir, cache_dir=cache)
+
+    def refuse(path: Path) -> None:
+        message = f"the training data of {path} was read again"
+        raise AssertionError(message)
+
+    monkeypatch.setattr(embedded, "load_training_data", refuse)
+    second = load_parser(data_dir=small_data_dir, cache_dir=cache)
+
+    for text in ("bonsoir", "comment créer une asso à Lambaréné", "mon dossier"):
+        assert second.parse(text).to_dict() == first.parse(text).to_dict()
+
+
+def test_a_changed_training_file_is_read_again(
+    small_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    load_parser(data_dir=small_data_dir, cache_dir=cache)
+    data_file = next(small_data_dir.glob("*.yml"))
+    data_file.write_text(data_file.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    reads: list[Path] = []
+    real = embedded.load_training_data
+
+    def counting(path: Path) -> TrainingData:
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(embedded, "load_training_data", counting)
+    load_parser(data_dir=small_data_dir, cache_dir=cache)
+    load_parser(data_dir=small_data_dir, cache_dir=cache, extra_examples=[("bjr", "greet")])
+
+    assert reads == [small_data_dir, small_data_dir]
+    assert len(list(cache.glob("parser-inputs-*.json"))) == 1
+
+
+def test_an_unreadable_inputs_cache_is_rebuilt(small_data_dir: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    load_parser(data_dir=small_data_dir, cache_dir=cache)
+    for saved in cache.glob("parser-inputs-*.json"):
+        saved.write_text('{"model_key": 3', encoding="utf-8")
+
+    parser = load_parser(data_dir=small_data_dir, cache_dir=cache)
+
+    assert parser.parse("bonsoir").intent == "greet"
+    assert json.loads(next(cache.glob("parser-inputs-*.json")).read_text(encoding="utf-8"))
