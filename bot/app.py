@@ -36,17 +36,13 @@ from bot.core.messages import Incoming, Outgoing
 from bot.core.router import Router
 from bot.core.turn import Services
 from bot.domain import Channel
+from bot.services.retention import RetentionLoop, forget_expired
 from bot.settings import Settings
-from bot.storage import contacts, messages
-from bot.storage.database import create_db_engine, ensure_schema, new_session
+from bot.storage.database import create_db_engine, ensure_schema
 from bot.storage.models import ReplyItem
-from bot.storage.types import utcnow
 from nlu import load_parser
 
 log = logging.getLogger(__name__)
-
-# Providers retry a webhook for hours at most (Telegram, Twilio); a month is ample.
-PROCESSED_MESSAGES_KEPT = timedelta(days=30)
 
 
 class Relais:
@@ -83,6 +79,7 @@ class Relais:
                     catalogues=self.catalogues,
                     in_flight=self.settings.campaign_in_flight,
                 ),
+                RetentionLoop(self.database, message_retention=self.settings.message_retention),
             ]
         return self._adapters
 
@@ -194,15 +191,8 @@ def build_app(settings: Settings | None = None, *, migrate: bool = True) -> Rela
     database = create_db_engine(settings.database_url)
     if migrate:
         ensure_schema(database, settings.database_url)
-        with new_session(database) as session:
-            dropped = contacts.forget_processed_messages(
-                session, before=utcnow() - PROCESSED_MESSAGES_KEPT
-            )
-            messages.forget_messages(
-                session, before=utcnow() - timedelta(days=settings.message_retention_days)
-            )
-            session.commit()
-        log.debug("forgot %d old provider message ids", dropped)
+        dropped = forget_expired(database, message_retention=settings.message_retention)
+        log.debug("forgot %s", dropped)
         seed_builtin_campaigns(database, services.catalogues, settings.tz)
     engine = MeasuredEngine(database=database, services=services, router=build_router())
     log.info(

@@ -1,6 +1,7 @@
 """Typed settings read from the environment (prefix RELAIS_) and a `.env` file."""
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal, Self
 from zoneinfo import ZoneInfo
@@ -159,6 +160,11 @@ class Settings(BaseSettings):
     def whatsapp_enabled(self) -> bool:
         """Tell whether the Twilio credentials are set."""
         return bool(self.twilio_account_sid) and self.secret("twilio_auth_token") is not None
+
+    @property
+    def message_retention(self) -> timedelta:
+        """Return how long the messages of a conversation are kept."""
+        return timedelta(days=self.message_retention_days)
 
     @property
     def tz(self) -> ZoneInfo:
