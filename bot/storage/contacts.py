@@ -1,5 +1,6 @@
 """Contacts, their conversation state, subscriptions, handoff requests and data deletion."""
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,21 +22,41 @@ from bot.storage.models import (
 from bot.storage.types import clip, utcnow
 from bot.storage.upsert import insert_ignoring_conflicts
 
+# Marks the digest of a deleted person's message id among the ids of handled messages.
+FORGOTTEN_PREFIX = "forgotten:"
+
 
 def claim_message(
     session: Session, *, channel: Channel, message_id: str, address: str | None = None
 ) -> bool:
-    """Record a provider message id; False when it was already handled (a provider retry)."""
-    return insert_ignoring_conflicts(
+    """Record a provider message id; False when it was already handled (a provider retry).
+
+    The retry of a message whose sender has since deleted their data is recognised too, by
+    what deletion kept of its id (`forgotten_id`), and is not answered as a newcomer's.
+    """
+    message_id = clip(ProcessedMessage, "message_id", message_id)
+    first = insert_ignoring_conflicts(
         session,
         ProcessedMessage,
         {
             "channel": channel,
-            "message_id": clip(ProcessedMessage, "message_id", message_id),
+            "message_id": message_id,
             "address": address and clip(ProcessedMessage, "address", address),
             "processed_at": utcnow(),
         },
     )
+    if not first:
+        return False
+    forgotten = session.get(ProcessedMessage, (channel, forgotten_id(message_id)))
+    return forgotten is None
+
+
+def forgotten_id(message_id: str) -> str:
+    """Return what is kept of a deleted person's message id: enough to know a retry, no more."""
+    # Ids can hold what identifies the person (a web chat's session, a Twilio SID that leads
+    # to the number): a one-way digest recognises the same id without showing it.
+    digest = hashlib.sha256(message_id.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{FORGOTTEN_PREFIX}{digest[:48]}"
 
 
 def forget_processed_messages(session: Session, *, before: datetime) -> int:
@@ -209,12 +230,7 @@ def delete_contact_data(session: Session, *, contact: Contact) -> DeletionSummar
         .where(col(OutboundMessage.contact_id) == contact_id)
         .values(text=None, provider_id=None, contact_id=None)
     )
-    session.execute(
-        sa.delete(ProcessedMessage).where(
-            col(ProcessedMessage.channel) == contact.channel,
-            col(ProcessedMessage.address) == contact.address,
-        )
-    )
+    _forget_message_ids(session, channel=contact.channel, address=contact.address)
     inbox.forget_conversation(session, channel=contact.channel, conversation=contact.address)
     replies.forget_address(session, channel=contact.channel, address=contact.address)
     session.execute(sa.delete(Contact).where(col(Contact.id) == contact_id))
@@ -224,6 +240,32 @@ def delete_contact_data(session: Session, *, contact: Contact) -> DeletionSummar
         subscriptions_removed=int(subscriptions.rowcount),  # type: ignore[attr-defined]
         handoffs_removed=int(handoffs.rowcount),  # type: ignore[attr-defined]
     )
+
+
+def _forget_message_ids(session: Session, *, channel: Channel, address: str) -> None:
+    """Replace the message ids of an address by their digests, for as long as retries come."""
+    handled = session.execute(
+        select(ProcessedMessage.message_id, ProcessedMessage.processed_at).where(
+            col(ProcessedMessage.channel) == channel, col(ProcessedMessage.address) == address
+        )
+    ).all()
+    session.execute(
+        sa.delete(ProcessedMessage).where(
+            col(ProcessedMessage.channel) == channel, col(ProcessedMessage.address) == address
+        )
+    )
+    for message_id, processed_at in handled:
+        insert_ignoring_conflicts(
+            session,
+            ProcessedMessage,
+            {
+                "channel": channel,
+                "message_id": forgotten_id(message_id),
+                "address": None,
+                # Kept, so that these go when the ids of everyone else's retries go.
+                "processed_at": processed_at,
+            },
+        )
 
 
 def increment_tally(session: Session, *, name: str, by: int = 1) -> None:

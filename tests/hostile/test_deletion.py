@@ -85,3 +85,30 @@ def test_nothing_of_the_person_remains_in_any_table(
         if given.casefold() in value.casefold()
     ]
     assert left == []
+
+
+def test_a_retried_confirmation_after_deletion_is_not_answered_again(
+    database_engine: DatabaseEngine, services: Services
+) -> None:
+    engine = Engine(database=database_engine, services=services, router=build_router())
+    said = ["bonjour", "supprimer mes données", "oui"]
+    for number, text in enumerate(said):
+        incoming = Incoming(
+            channel=Channel.WEB, sender=SENDER, text=text, message_id=f"{SENDER}:{number}"
+        )
+        assert engine.handle_into_outbox(incoming, delivered=True)
+
+    # The provider did not get the answer to "oui" in time and sends it again.
+    retried = Incoming(channel=Channel.WEB, sender=SENDER, text="oui", message_id=f"{SENDER}:2")
+    assert engine.handle_into_outbox(retried, delivered=True) == []
+    # Someone new writing afterwards is answered as usual.
+    fresh = Incoming(channel=Channel.WEB, sender=SENDER, text="bonjour", message_id=f"{SENDER}:3")
+    assert engine.handle_into_outbox(fresh, delivered=True)
+    with database_engine.connect() as connection:
+        kept = connection.execute(sa.text("SELECT message_id FROM processedmessage")).scalars()
+        ids = set(kept)
+    # The deleted person's ids are kept only as digests; the newcomer's is theirs.
+    digests = ids - {f"{SENDER}:3"}
+    assert f"{SENDER}:3" in ids
+    assert len(digests) == 3
+    assert all(i.startswith("forgotten:") and SENDER not in i for i in digests)
