@@ -40,6 +40,12 @@ def main() -> None:
     ]
     parser.add_argument("names", nargs="*", choices=[[], *names], metavar="NAME", default=[])
     parser.add_argument("--repeats", type=int, default=campaigns.REPEATS, metavar="N")
+    parser.add_argument(
+        "--channel", action="append", choices=["whatsapp", "telegram"], help="campaigns: only"
+    )
+    parser.add_argument(
+        "--database", action="append", choices=["sqlite", "postgresql"], help="campaigns: only"
+    )
     options = parser.parse_args()
     logging.disable(logging.WARNING)
     with tempfile.TemporaryDirectory() as folder:
@@ -50,7 +56,12 @@ def main() -> None:
             "whatsapp": whatsapp.run,
             "conversations": lambda: conversations.run(Path(folder)),
             "scale-out": scaleout.run,
-            "campaigns": lambda: campaigns.run(Path(folder), max(1, options.repeats)),
+            "campaigns": lambda: campaigns.run(
+                Path(folder),
+                max(1, options.repeats),
+                channels=options.channel or ("whatsapp", "telegram"),
+                databases=options.database or ("sqlite", "postgresql"),
+            ),
             "startup": lambda: startup.run(Path(folder)),
         }
         for name in options.names or names:

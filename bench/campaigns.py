@@ -9,7 +9,7 @@ skipped and said so.
 """
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from statistics import mean
@@ -33,14 +33,27 @@ POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 POSTGRES_DATABASE = "relais_bench_killed"
 
 
-def run(folder: Path, repeats: int = REPEATS) -> Iterator[str]:
+def run(
+    folder: Path,
+    repeats: int = REPEATS,
+    *,
+    channels: Collection[str] = ("whatsapp", "telegram"),
+    databases: Collection[str] = ("sqlite", "postgresql"),
+) -> Iterator[str]:
     """Kill, resume and count, `repeats` times per channel and database; one line each."""
     twilio = FakeTwilio().start()
     api = FakeBotApi()
     api.start()
     try:
         providers: list[Provider] = [TwilioProvider(twilio, RATE), BotApiProvider(api, RATE)]
-        for database, urls in (("SQLite", _sqlite(folder)), ("PostgreSQL", _postgres())):
+        chosen = [
+            (name, databases_of)
+            for name, databases_of in (("SQLite", _sqlite), ("PostgreSQL", _postgres))
+            if name.lower() in databases
+        ]
+        providers = [p for p in providers if p.channel.value in channels]
+        for database, databases_of in chosen:
+            urls = databases_of(folder)
             if urls is None:
                 yield f"{database}: skipped (no server at RELAIS_TEST_POSTGRES_URL)"
                 continue
@@ -101,7 +114,7 @@ def _sqlite(folder: Path) -> Databases:
     return url
 
 
-def _postgres() -> Databases | None:
+def _postgres(_folder: Path) -> Databases | None:
     admin_url = os.environ.get("RELAIS_TEST_POSTGRES_URL") or POSTGRES_ADMIN
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:

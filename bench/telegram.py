@@ -6,7 +6,9 @@ person posts an update, waits until all its replies have reached the fake Bot AP
 again; many people write at once. That rate (webhook, inbox, engine, outbox, Bot API over HTTP)
 is set against the engine's alone on the same conversations. Then updates arrive at a steady
 rate, to see the latency when the server is not saturated. Last, the server is killed with
-SIGKILL while updates pour in, started again, and every update acknowledged must be answered.
+SIGKILL while updates pour in, started again, and every update acknowledged must be answered;
+then the same kill with the server on PostgreSQL (a database of its own on the server of
+RELAIS_TEST_POSTGRES_URL, created and dropped here; skipped, and said so, without one).
 """
 
 import asyncio
@@ -24,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 
 from bench.common import free_port, ms, percentile
 from bot.app import build_app
@@ -59,6 +62,8 @@ STEADY_TEXT = "cmt créer 1 asso stp"
 STEADY_RATE = 50
 STEADY_UPDATES = 150
 REPLY_TIMEOUT = 10.0
+POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+POSTGRES_DATABASE = "relais_bench_telegram"
 FIRST_USER_ID = 880_000_000
 # The SIGKILL: updates from as many new people, posted this many at once, the kill once
 # KILL_AFTER of them got their 200.
@@ -198,10 +203,16 @@ def _messages_per_step(folder: Path) -> tuple[list[int], int, float]:
     return counts, first, engine_rate
 
 
-def _start_server(api: FakeBotApi, folder: Path, port: int) -> subprocess.Popen[bytes]:
+def _sqlite_url(folder: Path) -> str:
+    return f"sqlite:///{folder / 'bench.db'}"
+
+
+def _start_server(
+    api: FakeBotApi, folder: Path, port: int, database_url: str | None = None
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
-        "RELAIS_DATABASE_URL": f"sqlite:///{folder / 'bench.db'}",
+        "RELAIS_DATABASE_URL": database_url or _sqlite_url(folder),
         "RELAIS_PUBLIC_URL": PUBLIC_URL,
         "RELAIS_TELEGRAM_TOKEN": TOKEN,
         "RELAIS_TELEGRAM_API_URL": api.base_url,
@@ -258,11 +269,18 @@ async def _steady(load: _Load, replies: int) -> None:
 
 
 async def _crash(
-    api: FakeBotApi, folder: Path, port: int, servers: list[subprocess.Popen[bytes]], expected: int
+    api: FakeBotApi,
+    folder: Path,
+    port: int,
+    servers: list[subprocess.Popen[bytes]],
+    expected: int,
+    *,
+    database_url: str | None = None,
+    first_chat: int = FIRST_USER_ID + PEOPLE + STEADY_UPDATES,
 ) -> str:
     """Kill the server with SIGKILL while updates pour in, start it again, count the answers."""
     server = servers[-1]
-    first_chat = FIRST_USER_ID + PEOPLE + STEADY_UPDATES
+    database_url = database_url or _sqlite_url(folder)
     updates = [_Load.update_of(first_chat + n, STEADY_TEXT) for n in range(CRASH_UPDATES)]
     acknowledged: set[int] = set()
     queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
@@ -291,10 +309,11 @@ async def _crash(
         await asyncio.gather(*(poster() for _ in range(CRASH_POSTERS)))
         server.wait(timeout=30)
         at_kill = set(acknowledged)
-        database = create_db_engine(f"sqlite:///{folder / 'bench.db'}")
+        database = create_db_engine(database_url)
         await asyncio.to_thread(crash.expire_leases, database)
-        servers.append(_start_server(api, folder, port))
-        await _wait_until_ready(api, servers[-1], starts=2)
+        starts = len(api.calls("setWebhook")) + 1
+        servers.append(_start_server(api, folder, port, database_url))
+        await _wait_until_ready(api, servers[-1], starts=starts)
         # Telegram sends again what did not get its 200.
         for update in updates:
             if update["update_id"] not in acknowledged:
@@ -310,9 +329,10 @@ async def _crash(
     received = Counter(call.chat_id for call in api.sent() if call.chat_id in chats.values())
     lost = sum(1 for update in at_kill if not received[chats[update]])
     twice = sum(1 for chat in chats.values() if received[chat] > expected)
+    where = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite file"
     line = (
-        f"Telegram webhook, SIGKILL under load: {len(at_kill)} of {CRASH_UPDATES} updates "
-        f"acknowledged before the kill, {lost} of them lost; {twice} people answered twice "
+        f"Telegram webhook on {where}, SIGKILL under load: {len(at_kill)} of {CRASH_UPDATES} "
+        f"updates acknowledged before the kill, {lost} of them lost; {twice} people answered twice "
         f"(replies in flight at the kill); "
         f"{sum(1 for chat in chats.values() if received[chat])} of {CRASH_UPDATES} answered "
         f"after Telegram's retries"
@@ -345,11 +365,16 @@ async def _run() -> list[str]:
                 elapsed, updates = await _saturate(saturated, steps)
                 steady = _Load(client, arrivals)
                 await _steady(steady, first)
-            crashed = await _crash(api, folder, port, servers, first)
-        finally:
+            crashed = [await _crash(api, folder, port, servers, first)]
             for server in servers:
                 server.terminate()
                 server.wait(timeout=30)
+            crashed.append(await _crash_on_postgres(api, folder, port, servers, first))
+        finally:
+            for server in servers:
+                if server.poll() is None:
+                    server.terminate()
+                    server.wait(timeout=30)
             api.stop()
     rate = updates / elapsed
     return [
@@ -360,8 +385,54 @@ async def _run() -> list[str]:
         f"outbox, Bot API over HTTP; the engine in one thread, replies into the outbox)",
         f"Telegram webhook, {PEOPLE} people at once: {saturated.figures()}",
         f"Telegram webhook at a steady {STEADY_RATE} updates/s: {steady.figures()}",
-        crashed,
+        *crashed,
     ]
+
+
+async def _crash_on_postgres(
+    api: FakeBotApi, folder: Path, port: int, servers: list[subprocess.Popen[bytes]], expected: int
+) -> str:
+    """The same SIGKILL with the server on a PostgreSQL database of its own, if one answers."""
+    admin_url = os.environ.get("RELAIS_TEST_POSTGRES_URL") or POSTGRES_ADMIN
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(
+                sa.text(f'DROP DATABASE IF EXISTS "{POSTGRES_DATABASE}" WITH (FORCE)')
+            )
+            connection.execute(sa.text(f'CREATE DATABASE "{POSTGRES_DATABASE}"'))
+    except sa.exc.OperationalError:
+        admin.dispose()
+        return "Telegram webhook on PostgreSQL, SIGKILL under load: skipped (no server)"
+    url = sa.make_url(admin_url).set(database=POSTGRES_DATABASE).render_as_string(False)
+    try:
+        env = {**os.environ, "RELAIS_DATABASE_URL": url}
+        await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "bot", "db", "upgrade"],
+            cwd=folder,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        starts = len(api.calls("setWebhook")) + 1
+        servers.append(_start_server(api, folder, port, url))
+        await _wait_until_ready(api, servers[-1], starts=starts)
+        first_chat = FIRST_USER_ID + PEOPLE + STEADY_UPDATES + CRASH_UPDATES
+        return await _crash(
+            api, folder, port, servers, expected, database_url=url, first_chat=first_chat
+        )
+    finally:
+        for server in servers:
+            if server.poll() is None:
+                server.terminate()
+                server.wait(timeout=30)
+        with admin.connect() as connection:
+            connection.execute(
+                sa.text(f'DROP DATABASE IF EXISTS "{POSTGRES_DATABASE}" WITH (FORCE)')
+            )
+        admin.dispose()
 
 
 if __name__ == "__main__":

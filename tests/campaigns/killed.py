@@ -38,7 +38,8 @@ from tests.whatsapp.phone import PUBLIC_URL
 PROJECT = Path(__file__).resolve().parent.parent.parent
 # Taken over this soon after the kill: the second run does not wait the two minutes of service.
 LEASE_SECONDS = 1.0
-TIMEOUT = 180.0
+# A busy machine (other processes using both CPUs) makes a 2 000-recipient send slow.
+TIMEOUT = 300.0
 TZ = ZoneInfo("Africa/Libreville")
 
 
