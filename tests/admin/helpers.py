@@ -50,4 +50,5 @@ async def import_members(client: httpx.AsyncClient, csrf: str, content: str) -> 
         if state["finished"]:
             return {**state, "location": location}
         await asyncio.sleep(0.02)
-    raise AssertionError("the import did not finish")
+    msg = "the import did not finish"
+    raise AssertionError(msg)
