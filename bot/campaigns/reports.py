@@ -157,4 +157,8 @@ def _timeline(channel: Channel, events: list[tuple[datetime, str]]) -> Timeline:
     steps = [start + step * (index + 1) if index + 1 < count else end for index in range(count)]
     if count == 1:
         steps = [end]
+    # The lines start from nothing, a step before the first send.
+    steps.insert(0, start - step)
+    for figure in FIGURES:
+        totals[figure].insert(0, 0)
     return Timeline(channel=channel, steps=steps, totals=totals)

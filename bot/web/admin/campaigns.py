@@ -92,7 +92,13 @@ def campaign_routes(console: Console) -> list[BaseRoute]:
 
     async def builder_context() -> dict[str, Any]:
         return {
-            "provinces": await call(provinces_in_use, database),
+            # The country's provinces, then any other written on the registrations.
+            "provinces": list(
+                dict.fromkeys(
+                    [province.name for province in relais.engine.services.pack.country.provinces]
+                    + await call(provinces_in_use, database)
+                )
+            ),
             "topics": [topic.value for topic in Topic],
             "org_types": [org_type.value for org_type in OrgType],
             "schedule_kinds": SCHEDULE_KINDS,

@@ -21,7 +21,6 @@ from bot.campaigns.service import CampaignError
 from bot.core.i18n import N_
 from bot.domain import EventKind, Locale, StaffRole
 from bot.errors import RelaisError
-from bot.services.review import provinces_in_use
 from bot.services.staff import StaffIdentity
 from bot.web.admin.console import Console, Form
 
@@ -51,6 +50,7 @@ def event_routes(console: Console) -> list[BaseRoute]:
     database = console.relais.database
     catalogues = console.relais.catalogues
     tz = console.settings.tz
+    pack_provinces = console.relais.engine.services.pack.country.provinces
 
     async def call(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await run_in_threadpool(lambda: function(*args, **kwargs))
@@ -71,7 +71,7 @@ def event_routes(console: Console) -> list[BaseRoute]:
             events=await call(events.list_events, database),
             kinds=[kind.value for kind in EventKind],
             kind_names=KIND_LABELS,
-            provinces=await call(provinces_in_use, database),
+            provinces=[province.name for province in pack_provinces],
         )
 
     async def create(request: Request, identity: StaffIdentity) -> Response:

@@ -80,9 +80,12 @@ function watchCampaign(box) {
       bar.value = data[bar.dataset.figure];
     }
     for (const cell of box.querySelectorAll("[data-count]")) cell.textContent = data[cell.dataset.count];
+    const before = box.dataset.state;
     box.dataset.state = data.state;
     const state = document.getElementById("state");
     if (state && state.dataset[data.state]) state.textContent = state.dataset[data.state];
+    // Once the sending ends, the page is drawn again with its chart and its failures.
+    if (before === "sending" && !["scheduled", "sending"].includes(data.state)) location.reload();
   });
 }
 
