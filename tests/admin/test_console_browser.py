@@ -10,7 +10,6 @@ from pydantic import SecretStr
 
 from bot.app import Relais
 from bot.domain import Channel
-from bot.services.contacts_import import import_contacts
 from bot.services.staff import StaffService
 from bot.storage import contacts
 from bot.storage.database import new_session
@@ -142,12 +141,21 @@ def test_create_and_send_a_campaign_in_a_browser(
     browser: Any, whatsapp_server: tuple[str, FakeTwilio], relais: Relais
 ) -> None:
     server, twilio = whatsapp_server
-    members = SCREENSHOTS.parent / "members.csv"
+    admin = sign_in_as_admin(browser, server)
+    # The member list is imported in the background: a progress bar, then the refused rows.
+    members = SCREENSHOTS.parent / "membres.csv"
     members.write_text(MEMBERS, encoding="utf-8")
     try:
-        import_contacts(relais.database, members, phone_region="GA")
+        admin.click("nav >> text=Contacts")
+        admin.set_input_files("input[name=file]", str(members))
+        admin.click('button:has-text("Importer")')
+        admin.locator("#import-result").wait_for(state="visible", timeout=WAIT)
     finally:
         members.unlink()
+    assert admin.locator("#import-bar").evaluate("bar => bar.value === bar.max")
+    assert admin.locator("#refused tbody tr").count() == 2
+    assert "not a valid phone number" in admin.inner_text("#refused")
+    admin.screenshot(path=str(SCREENSHOTS / "console-import.png"), full_page=True)
     with new_session(relais.database) as session:
         # The member wrote an hour ago: free text reaches them within WhatsApp's window.
         member = contacts.find_contact(session, channel=Channel.WHATSAPP, address="+24177001122")
@@ -155,7 +163,6 @@ def test_create_and_send_a_campaign_in_a_browser(
         member.last_inbound_at = utcnow() - timedelta(hours=1)
         session.add(member)
         session.commit()
-    admin = sign_in_as_admin(browser, server)
     admin.click("nav >> text=Campagnes")
     admin.fill("input[name=name]", "Journée du commerce équitable")
     admin.fill("textarea[name=message_fr]", "Le 14 mai, c'est la Journée du commerce équitable.")

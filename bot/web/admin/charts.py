@@ -24,11 +24,12 @@ from math import ceil, floor, log10
 from markupsafe import Markup, escape
 
 PALETTE = ("#0b5d3b", "#2f6fb0", "#c77c02", "#a4262c", "#6b4fa0", "#4a6d62")
-WIDTH = 640
-BAR_HEIGHT = 22
-BAR_GAP = 8
-LABEL_WIDTH = 170
-PLOT_HEIGHT = 200
+# Drawing units: about the CSS pixels of a phone's width, so that text stays readable there.
+WIDTH = 400
+BAR_HEIGHT = 20
+BAR_GAP = 7
+LABEL_WIDTH = 130
+PLOT_HEIGHT = 170
 MARGIN = 34
 
 
@@ -44,14 +45,14 @@ def bar_chart(
         return _empty(title, empty)
     top = max(value for _label, value in bars) or 1
     height = len(bars) * (BAR_HEIGHT + BAR_GAP) + BAR_GAP
-    room = WIDTH - LABEL_WIDTH - 50
+    room = WIDTH - LABEL_WIDTH - 40
     parts = []
     for index, (label, value) in enumerate(bars):
         y = BAR_GAP + index * (BAR_HEIGHT + BAR_GAP)
         length = max(room * value / top, 1 if value else 0)
         parts.append(
             f'<text x="{LABEL_WIDTH - 6}" y="{y + 15}" text-anchor="end" font-size="13">'
-            f"{escape(_short(label))}</text>"
+            f"{escape(_short(label, 18))}</text>"
             f'<rect x="{LABEL_WIDTH}" y="{y}" width="{length:.1f}" height="{BAR_HEIGHT}" '
             f'rx="3" fill="{color}"><title>{escape(label)}: {_number(value)}</title></rect>'
             f'<text x="{LABEL_WIDTH + length + 5:.1f}" y="{y + 15}" font-size="13">'
@@ -160,11 +161,11 @@ def line_chart(
             if len(line) == 1:
                 cx, cy = at(*line[0]).split(",")
                 parts.append(f'<circle cx="{cx}" cy="{cy}" r="3.5" fill="{color}"/>')
-        x = MARGIN + index * 150
+        x = MARGIN + index * (WIDTH - MARGIN) / max(len(series), 1)
         legend.append(
-            f'<rect x="{x}" y="{PLOT_HEIGHT + MARGIN + 16}" width="14" height="14" '
-            f'fill="{color}"/><text x="{x + 19}" y="{PLOT_HEIGHT + MARGIN + 28}" '
-            f'font-size="13">{escape(_short(name, 18))}</text>'
+            f'<rect x="{x:.1f}" y="{PLOT_HEIGHT + MARGIN + 16}" width="12" height="12" '
+            f'fill="{color}"/><text x="{x + 16:.1f}" y="{PLOT_HEIGHT + MARGIN + 27}" '
+            f'font-size="12">{escape(_short(name, 12))}</text>'
         )
     write = x_label or str
     ordered = sorted({(_x_value(x), x) for x, _y in points}, key=lambda pair: pair[0])
