@@ -78,6 +78,8 @@ class Router:
         if asks_to_repeat(turn.text) and self._repeat(turn, capturing):
             return
         keyword = global_action(turn.text)
+        if keyword is not None and capturing is not None and capturing.intercepts(turn, keyword):
+            return
         if keyword is not None:
             flow = turn.conversation.flow
             self.dispatch(turn, keyword)

@@ -40,9 +40,13 @@ class AnswerValue:
     skipped: bool = False
 
 
-def respondent_key(secret: bytes, consultation_id: int, contact_id: int) -> str:
-    """Return the keyed hash standing for one contact in one consultation."""
-    message = f"consultation:{consultation_id}:contact:{contact_id}".encode()
+def respondent_key(secret: bytes, consultation_id: int, identity: str) -> str:
+    """Return the keyed hash standing for one person (`identity`) in one consultation.
+
+    The identity names the contact as it is now (channel, address, creation time): a person
+    who deleted their data and writes again is a new contact, not the holder of old answers.
+    """
+    message = f"consultation:{consultation_id}:{identity}".encode()
     return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
 

@@ -1,14 +1,22 @@
 """A consultation of every question kind, as staff would describe it in the CLI's YAML file."""
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine as DatabaseEngine
 
+from bot.campaigns.background import CampaignLoop
+from bot.campaigns.consultations import send_consultation
+from bot.core.turn import Services
+from bot.domain import Channel, Topic
 from bot.services.consultations import create_consultation, parse_spec
+from bot.storage import contacts
+from bot.storage.database import new_session
 from bot.storage.models import Consultation
 from bot.storage.types import utcnow
+from tests.campaigns.test_dispatcher import FakeSender
 
 TZ = ZoneInfo("Africa/Libreville")
 
@@ -140,3 +148,23 @@ def spec_data(*, anonymous: bool = False, audience: str = "all", days: int = 10)
 def make_consultation(database: DatabaseEngine, **kwargs: Any) -> Consultation:
     """Store the consultation as a draft."""
     return create_consultation(database, parse_spec(spec_data(**kwargs), TZ))
+
+
+def subscribers(database: DatabaseEngine, *addresses: str, channel: Channel) -> None:
+    """Make subscribers of the news on a channel."""
+    with new_session(database) as session:
+        for address in addresses:
+            contact = contacts.get_or_create_contact(session, channel=channel, address=address)
+            contacts.subscribe(session, contact_id=contact.id or 0, topic=Topic.NEWS)
+        session.commit()
+
+
+def invite(
+    database: DatabaseEngine, services: Services, consultation: Consultation, channel: Channel
+) -> FakeSender:
+    """Send a consultation and deliver its invitation through a recording sender."""
+    send_consultation(database, consultation.id or 0, services.catalogues, TZ)
+    sender = FakeSender(channel)
+    loop = CampaignLoop(database, {channel: sender}, TZ, catalogues=services.catalogues)
+    asyncio.run(loop.run_due())
+    return sender

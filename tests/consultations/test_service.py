@@ -8,8 +8,10 @@ import pytest
 from sqlalchemy.engine import Engine as DatabaseEngine
 
 from bot.campaigns import consultations as sending
+from bot.core.turn import Services
 from bot.domain import ConsultationState, QuestionKind
 from bot.services import consultation_results as results
+from bot.services.consultation_results import histogram
 from bot.services.consultations import (
     ConsultationError,
     QuestionSpec,
@@ -19,8 +21,6 @@ from bot.services.consultations import (
     list_consultations,
     parse_spec,
 )
-from bot.services.consultation_results import histogram
-from bot.core.turn import Services
 from bot.storage.types import utcnow
 from tests.consultations.helpers import TZ, make_consultation, spec_data
 
