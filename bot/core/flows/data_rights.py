@@ -142,8 +142,9 @@ class DataRightsFeature(Feature):
         turn.say(
             _(
                 "Voulez-vous vraiment supprimer vos données ? Votre nom, vos coordonnées, vos "
-                "abonnements, vos réponses aux consultations et vos conversations seront effacés. Vos pré-inscriptions ne "
-                "seront plus liées à vous : seul un décompte anonyme reste. C'est définitif."
+                "abonnements, vos réponses aux consultations et vos conversations seront "
+                "effacés. Vos pré-inscriptions ne seront plus liées à vous : seul un décompte "
+                "anonyme reste. C'est définitif."
             ),
             [
                 (_("Oui, supprimer"), ConfirmDeletion(Answer.YES)),
