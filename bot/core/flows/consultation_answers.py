@@ -26,7 +26,7 @@ SKIP_WORDS = frozenset(
     ]
 )  # fmt: skip
 # "1, 3", "1 et 3", "statuts + liste", "١ و ٣".
-_LIST_SEPARATORS = re.compile(r"\s*(?:,|;|\+|/|&|\bet\b|\band\b|\bو\b|\s)\s*", re.IGNORECASE)
+_LIST_SEPARATORS = re.compile(r"\s*(?:[,;+/&،]|\bet\b|\band\b|\bو\b)\s*", re.IGNORECASE)
 
 
 class OutOfRange(ValueError):
@@ -59,14 +59,15 @@ def read_option(question: ConsultationQuestion, text: str) -> str | None:
 
 def read_options(question: ConsultationQuestion, text: str) -> list[str] | None:
     """Return the keys of the options a text names; None unless every piece names one."""
-    whole = read_option(question, text)
-    if whole is not None and not any(char.isdigit() for char in text):
-        return [whole]
-    pieces = [piece for piece in _LIST_SEPARATORS.split(text.strip()) if piece]
+    pieces = [piece for piece in _LIST_SEPARATORS.split(text.strip()) if piece.strip()]
+    words = text.split()
+    if len(pieces) == 1 and len(words) > 1 and all(read_count(word) for word in words):
+        pieces = words  # "1 3"
     keys: list[str] = []
     for piece in pieces:
         key = read_option(question, piece)
         if key is None:
+            whole = read_option(question, text)  # a label with "et" in it
             return [whole] if whole is not None else None
         if key not in keys:
             keys.append(key)
