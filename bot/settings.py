@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     rasa_url: str | None = None
     staff_telegram_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    # A Telegram chat (a staff group, or one person's chat with the bot) told of every new
+    # request to talk to a person, in RELAIS_DEFAULT_LOCALE.
+    staff_telegram_chat_id: int | None = None
     # Approved WhatsApp templates (Content SIDs) per language, "fr=HX...,en=HX...", whose one
     # variable {{1}} carries a staff notice to a person whose 24-hour window has closed.
     whatsapp_notice_templates: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)

@@ -7,6 +7,7 @@ and its attendees, sent by the same dispatcher as every campaign; one missed whi
 was down goes out late if the event has not started, and is dropped otherwise.
 """
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,10 +19,10 @@ from bot.campaigns.audience import parse_audience
 from bot.campaigns.service import CampaignError, create_campaign, new_campaign
 from bot.core import i18n
 from bot.core.i18n import N_, Catalogues
-from bot.domain import AttendanceStatus, EventKind, EventState, Locale
+from bot.domain import AttendanceStatus, Channel, EventKind, EventState, Locale
 from bot.storage import events as seats
 from bot.storage.database import new_session
-from bot.storage.models import Event, EventReminder
+from bot.storage.models import Contact, Event, EventAttendance, EventReminder
 from bot.storage.types import utcnow
 from bot.storage.upsert import insert_ignoring_conflicts
 
@@ -86,11 +87,31 @@ def create_event(
     return event
 
 
-def move_event(database: DatabaseEngine, event_id: int, starts_at: datetime) -> Event:
-    """Change the start of an event; its reminders not sent yet move with it."""
+def move_event(
+    database: DatabaseEngine,
+    event_id: int,
+    starts_at: datetime,
+    *,
+    place: str | None = None,
+    catalogues: Catalogues | None = None,
+    tz: ZoneInfo | None = None,
+) -> Event:
+    """Change the start (and the place) of an event; its reminders not sent yet move with it.
+
+    The people registered or waiting keep their places; given the catalogues and the time
+    zone, they are told the new date and place in their language.
+    """
+    if starts_at.tzinfo is None:
+        msg = "the start of an event needs its time zone"
+        raise CampaignError(msg)
+    if place is not None and not place.strip():
+        msg = "an event needs a place"
+        raise CampaignError(msg)
     with new_session(database) as session:
         event = seats.scheduled_event(session, event_id)
         event.starts_at = starts_at
+        if place is not None:
+            event.place = place.strip()
         event.updated_at = utcnow()
         session.add(event)
         session.execute(
@@ -99,8 +120,21 @@ def move_event(database: DatabaseEngine, event_id: int, starts_at: datetime) -> 
             )
         )
         _plan_reminders(session, event)
+        if catalogues is not None and tz is not None:
+            session.add(
+                new_campaign(
+                    name=f"event {event_id} moved",
+                    messages=_messages(catalogues, tz, event, _MOVED),
+                    tz=tz,
+                    audience=f"attendees={event_id}",
+                )
+            )
         session.commit()
+        session.refresh(event)
     return event
+
+
+_MOVED = N_("« {title} » change de date ou de lieu : le {date}, à {place}. Votre place est gardée.")
 
 
 def cancel_event(
@@ -146,6 +180,68 @@ def list_events(database: DatabaseEngine) -> list[tuple[Event, int, int]]:
             )
             for event in events
         ]
+
+
+@dataclass(frozen=True, slots=True)
+class Attendee:
+    """A person registered for an event or waiting for a place."""
+
+    contact_id: int
+    name: str | None
+    channel: Channel
+    address: str
+    status: AttendanceStatus
+    since: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EventDetail:
+    """An event with its registrations, its waiting list in order, and its reminders."""
+
+    event: Event
+    registered: list[Attendee]
+    waiting: list[Attendee]
+    reminders: list[EventReminder]
+
+
+def event_detail(database: DatabaseEngine, event_id: int) -> EventDetail:
+    """Return an event with who is registered, who waits (first first) and its reminders."""
+    with new_session(database) as session:
+        event = session.get(Event, event_id)
+        if event is None:
+            msg = f"no event {event_id}"
+            raise CampaignError(msg)
+        rows = session.exec(
+            select(EventAttendance, Contact)
+            .join(Contact, col(Contact.id) == col(EventAttendance.contact_id))
+            .where(
+                EventAttendance.event_id == event_id,
+                col(EventAttendance.status) != AttendanceStatus.CANCELLED,
+            )
+            .order_by(col(EventAttendance.created_at), col(EventAttendance.id))
+        ).all()
+        reminders = session.exec(
+            select(EventReminder)
+            .where(EventReminder.event_id == event_id)
+            .order_by(col(EventReminder.due_at))
+        ).all()
+    people = [
+        Attendee(
+            contact_id=contact.id or 0,
+            name=contact.name,
+            channel=contact.channel,
+            address=contact.address,
+            status=attendance.status,
+            since=attendance.created_at,
+        )
+        for attendance, contact in rows
+    ]
+    return EventDetail(
+        event=event,
+        registered=[p for p in people if p.status is AttendanceStatus.REGISTERED],
+        waiting=[p for p in people if p.status is AttendanceStatus.WAITING],
+        reminders=list(reminders),
+    )
 
 
 def send_due_reminders(
@@ -244,13 +340,14 @@ def _messages(catalogues: Catalogues, tz: ZoneInfo, event: Event, template: str)
 
 def _plan_reminders(session: Session, event: Event) -> None:
     for offset in event.reminder_offsets:
+        due = event.starts_at - timedelta(minutes=offset)
         insert_ignoring_conflicts(
             session,
             EventReminder,
             {
                 "event_id": event.id,
                 "offset_minutes": offset,
-                "due_at": event.starts_at - timedelta(minutes=offset),
+                "due_at": due,
                 "dropped": False,
             },
         )

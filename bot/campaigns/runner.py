@@ -2,15 +2,17 @@
 
 from collections import Counter
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine as DatabaseEngine
 
 from bot.campaigns import service
+from bot.campaigns.audience import PUSH_CHANNELS
 from bot.campaigns.delivery import BulkSender, Delivery, Outcome, Recipient
 from bot.campaigns.dispatcher import IN_FLIGHT, LEASE, Dispatcher, Progress
 from bot.domain import OUTBOX_UNFINISHED, CampaignState, Channel, OutboxStatus
-from bot.storage import contacts
+from bot.storage import contacts, replies
 from bot.storage.database import new_session
 from bot.storage.models import CampaignRun
 from bot.storage.types import utcnow
@@ -114,3 +116,46 @@ async def send_test(
         last_inbound_at=contact.last_inbound_at,
     )
     return await sender.deliver(recipient, service.message_for(campaign, recipient))
+
+
+def queue_test(
+    database: DatabaseEngine, campaign_id: int, *, channel: Channel, address: str, locale: str
+) -> int:
+    """Queue a campaign's message in one language for one staff contact, in the reply outbox.
+
+    It leaves like a staff notice (the channel's limits and retries; on WhatsApp the
+    language's template once the 24-hour window has closed), outside any run, so the
+    campaign's figures are not touched. Returns the reply's id.
+    """
+    if channel not in PUSH_CHANNELS:
+        msg = f"a test goes to telegram or whatsapp, not {channel.value}"
+        raise service.CampaignError(msg)
+    campaign = service.get_campaign(database, campaign_id)
+    with new_session(database) as session:
+        contact = contacts.get_or_create_contact(session, channel=channel, address=address)
+        recipient = Recipient(
+            contact_id=contact.id or 0,
+            channel=channel,
+            address=contact.address,
+            kind=contact.kind,
+            locale=locale,
+            last_inbound_at=contact.last_inbound_at,
+        )
+        message = service.message_for(campaign, recipient)
+        context: dict[str, Any] = {replies.NOTICE: True}
+        if channel is Channel.WHATSAPP and message.template_id:
+            context[replies.TEMPLATE] = {
+                "content_sid": message.template_id,
+                "variables": message.template_variables or {},
+            }
+        [item] = replies.add_replies(
+            session,
+            channel=channel,
+            address=contact.address,
+            contact_id=contact.id,
+            message_id=None,
+            replies=[(message.text, [])],
+            context=context,
+        )
+        session.commit()
+        return item.id or 0

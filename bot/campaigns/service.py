@@ -1,5 +1,7 @@
 """Staff actions on campaigns, shared by the CLI, Telegram and later a web admin."""
 
+import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -119,6 +121,92 @@ def new_campaign(
         created_at=moment,
         updated_at=moment,
     )
+
+
+# A Twilio Content SID: "HX" and 32 hexadecimal digits.
+CONTENT_SID = re.compile(r"HX[0-9a-fA-F]{32}")
+
+
+def whatsapp_templates(sids: dict[str, str], variables: dict[str, str]) -> dict[str, Any]:
+    """Check the approved WhatsApp templates given per language, with their variables' JSON.
+
+    `sids` and `variables` are keyed by language (fr, en, ar); an empty SID means none for that
+    language. Returns what a campaign stores; CampaignError says what is wrong.
+    """
+    templates: dict[str, Any] = {}
+    for locale in Locale:
+        sid = sids.get(locale.value, "").strip()
+        raw = variables.get(locale.value, "").strip()
+        if not sid:
+            if raw:
+                msg = f"template variables for {locale.value} without a template (HX...)"
+                raise CampaignError(msg)
+            continue
+        if not CONTENT_SID.fullmatch(sid):
+            msg = f"{sid!r} is not a Content SID: HX followed by 32 hexadecimal digits"
+            raise CampaignError(msg)
+        try:
+            parsed = json.loads(raw) if raw else {}
+        except ValueError as error:
+            msg = f"the {locale.value} template variables are not JSON: {error}"
+            raise CampaignError(msg) from error
+        if not isinstance(parsed, dict) or not all(
+            isinstance(key, str) and isinstance(value, str) for key, value in parsed.items()
+        ):
+            msg = (
+                f'the {locale.value} template variables must be an object such as {{"1": "14 mai"}}'
+            )
+            raise CampaignError(msg)
+        templates[locale.value] = {"content_sid": sid, "variables": parsed}
+    return templates
+
+
+EDITABLE = (CampaignState.DRAFT, CampaignState.SCHEDULED)
+
+
+def update_campaign(
+    database: DatabaseEngine,
+    campaign_id: int,
+    *,
+    name: str,
+    messages: dict[str, str],
+    tz: ZoneInfo,
+    audience: str,
+    schedule: str,
+    templates: dict[str, Any],
+    now: datetime | None = None,
+) -> tuple[Campaign, int]:
+    """Change a draft or scheduled campaign, checked as at creation; return it with its size.
+
+    Its next run is worked out again from the new schedule; its state stays as it was.
+    """
+    checked = new_campaign(
+        name=name,
+        messages=messages,
+        tz=tz,
+        audience=audience,
+        schedule=schedule,
+        templates=templates,
+        now=now,
+    )
+    with new_session(database) as session:
+        campaign = session.exec(
+            select(Campaign).where(Campaign.id == campaign_id).with_for_update()
+        ).first()
+        if campaign is None:
+            msg = f"no campaign {campaign_id}"
+            raise CampaignError(msg)
+        if campaign.state not in EDITABLE:
+            msg = f"campaign {campaign_id} is {campaign.state.value}: it can no longer be changed"
+            raise CampaignError(msg)
+        for field_name in ("name", "messages", "templates", "audience", "schedule", "next_run_at"):
+            setattr(campaign, field_name, getattr(checked, field_name))
+        campaign.updated_at = checked.updated_at
+        session.add(campaign)
+        session.commit()
+        session.refresh(campaign)
+        size = audience_size(session, parse_audience(audience))
+    return campaign, size
 
 
 def get_campaign(database: DatabaseEngine, campaign_id: int) -> Campaign:

@@ -85,13 +85,16 @@ def event_list(cli: CliContext) -> None:
 @event.command("move")
 @click.argument("event_id", type=int)
 @click.option("--at", "at", type=LOCAL_DATE_TIME, required=True, help="New local start, ISO.")
+@click.option("--place", default=None, help="The new place, if it changes too.")
 @pass_cli
-def event_move(cli: CliContext, event_id: int, at: datetime) -> None:
-    """Change the start of an event; its reminders move with it."""
+def event_move(cli: CliContext, event_id: int, at: datetime, place: str | None) -> None:
+    """Change the start (and place) of an event; reminders and registered people follow."""
     from bot.campaigns.events import move_event
 
-    move_event(cli.database, event_id, at)
-    click.echo(f"event {event_id} now starts {cli.local_time(at)}", err=True)
+    move_event(
+        cli.database, event_id, at, place=place, catalogues=cli.catalogues, tz=cli.settings.tz
+    )
+    click.echo(f"event {event_id} now starts {cli.local_time(at)}; attendees told", err=True)
 
 
 @event.command("cancel")

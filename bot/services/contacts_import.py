@@ -1,6 +1,7 @@
 """Load existing member lists: `relais contacts import --file members.csv`."""
 
 import csv
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,10 +33,17 @@ class ImportReport:
     refused: list[tuple[int, str]] = field(default_factory=list)
 
 
-def import_contacts(database: DatabaseEngine, path: Path, *, phone_region: str) -> ImportReport:
+# Told after each row: (rows done, rows in the file).
+Progress = Callable[[int, int], None]
+
+
+def import_contacts(
+    database: DatabaseEngine, path: Path, *, phone_region: str, progress: Progress | None = None
+) -> ImportReport:
     """Import a CSV of contacts; refused rows are reported, the others imported once."""
     report = ImportReport()
     try:
+        total = _count_rows(path) if progress is not None else 0
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
             missing = [name for name in HEADER if name not in (reader.fieldnames or [])]
@@ -47,6 +55,8 @@ def import_contacts(database: DatabaseEngine, path: Path, *, phone_region: str) 
                     _import_row(database, row, phone_region, report)
                 except ValueError as error:
                     report.refused.append((number, str(error)))
+                if progress is not None:
+                    progress(number - 1, max(total, number - 1))
     except UnicodeDecodeError as error:
         # Spreadsheets often save CSV in a legacy code page; the rows read before the bad
         # character are imported, and importing again is harmless.
@@ -55,10 +65,29 @@ def import_contacts(database: DatabaseEngine, path: Path, *, phone_region: str) 
     return report
 
 
+def check_contacts_file(content: bytes, name: str) -> None:
+    """Refuse at once a file that is not UTF-8 or lacks a column, before importing its rows."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        msg = f'{name} is not UTF-8 text: save it as "CSV UTF-8" and import it again'
+        raise ContactsFileError(msg) from None
+    header = next(csv.reader(text.splitlines()[:1]), [])
+    missing = [column for column in HEADER if column not in header]
+    if missing:
+        msg = f"{name}: missing columns {', '.join(missing)} (expected {','.join(HEADER)})"
+        raise ContactsFileError(msg)
+
+
+def _count_rows(path: Path) -> int:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return max(sum(1 for _row in csv.reader(handle)) - 1, 0)
+
+
 def _import_row(
     database: DatabaseEngine, row: dict[str, str], phone_region: str, report: ImportReport
 ) -> None:
-    channel, address = _address(row, phone_region)
+    channel, address = parse_address(row, phone_region)
     consent = (row.get("consent_at") or "").strip()
     if not consent:
         msg = "no consent_at: contacts are imported only with their consent"
@@ -104,7 +133,11 @@ def _import_row(
         report.unchanged += 1
 
 
-def _address(row: dict[str, str], phone_region: str) -> tuple[Channel, str]:
+def parse_address(row: Mapping[str, str], phone_region: str) -> tuple[Channel, str]:
+    """Check a row's channel and address: a Telegram chat id, or a WhatsApp number in E.164.
+
+    ValueError says what is wrong.
+    """
     raw_channel = (row.get("channel") or "").strip().lower()
     address = (row.get("address") or "").strip()
     if raw_channel == Channel.TELEGRAM.value:

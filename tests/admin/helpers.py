@@ -1,6 +1,8 @@
 """Sign in to the console over HTTP, as a browser would (form token, cookies)."""
 
+import asyncio
 import re
+from typing import Any
 
 import httpx
 
@@ -32,3 +34,21 @@ async def console_csrf(client: httpx.AsyncClient) -> str:
     home = await client.get("/admin")
     assert home.status_code == 200
     return csrf_of(home.text)
+
+
+async def import_members(client: httpx.AsyncClient, csrf: str, content: str) -> dict[str, Any]:
+    """Upload a member list, follow its import to the end, and return its final state."""
+    started = await client.post(
+        "/admin/contacts/import",
+        data={"csrf": csrf},
+        files={"file": ("membres.csv", content.encode(), "text/csv")},
+    )
+    assert started.status_code == 303, started.text
+    location = started.headers["location"]
+    for _attempt in range(400):
+        state: dict[str, Any] = (await client.get(f"{location}/progress")).json()
+        if state["finished"]:
+            return {**state, "location": location}
+        await asyncio.sleep(0.02)
+    msg = "the import did not finish"
+    raise AssertionError(msg)

@@ -6,7 +6,7 @@ import httpx
 
 from bot.app import Relais
 from tests.admin.conftest import ADMIN
-from tests.admin.helpers import console_csrf, sign_in
+from tests.admin.helpers import console_csrf, import_members, sign_in
 from tests.admin.test_console_work import citizen_of
 
 MEMBERS = (
@@ -22,11 +22,7 @@ async def test_create_and_send_a_campaign_and_follow_its_figures(
 ) -> None:
     await sign_in(client, ADMIN)
     csrf = await console_csrf(client)
-    await client.post(
-        "/admin/contacts/import",
-        data={"csrf": csrf},
-        files={"file": ("membres.csv", MEMBERS.encode(), "text/csv")},
-    )
+    await import_members(client, csrf, MEMBERS)
     size = (await client.get("/admin/campaigns/audience", params={"q": "all"})).json()
     assert size == {"size": 1}
     other = {"q": "all province=Ogooué-Maritime"}
@@ -87,14 +83,19 @@ async def test_a_member_list_is_imported_with_its_refused_rows(
 ) -> None:
     await sign_in(client, ADMIN)
     csrf = await console_csrf(client)
-    imported = await client.post(
-        "/admin/contacts/import",
-        data={"csrf": csrf},
-        files={"file": ("membres.csv", MEMBERS.encode(), "text/csv")},
-    )
-    assert imported.status_code == 200
-    assert "1 créés" in imported.text and "2 refusés" in imported.text
-    assert '<table id="refused">' in imported.text
+    state = await import_members(client, csrf, MEMBERS)
+    assert state["done"] == state["total"] == 3 and state["error"] is None
+    assert (state["created"], state["updated"], state["unchanged"]) == (1, 0, 0)
+    assert [row for row, _reason in state["refused"]] == [3, 4]
+    assert "not a valid phone number" in state["refused"][0][1]
+    assert "consent" in state["refused"][1][1]
+    page = await client.get(state["location"])
+    assert page.status_code == 200 and '<table id="refused">' in page.text
+    assert "not a valid phone number" in page.text and "<progress" in page.text
+    assert "contacts.import" in (await client.get("/admin/audit")).text
+    # Another admin cannot follow this import, and an unknown one is a clean 404.
+    assert (await client.get("/admin/contacts/import/unknown/progress")).status_code == 404
+    assert (await client.get("/admin/contacts/import/unknown")).status_code == 404
     found = await client.get("/admin/contacts", params={"q": "Nkok"})
     assert "+24177001122" in found.text and "events" in found.text
     without_token = await client.post(

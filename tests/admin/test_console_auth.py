@@ -49,7 +49,18 @@ def test_the_routing_table_has_the_console(relais: Relais) -> None:
         "/admin/events",
         "/admin/contacts",
         "/admin/contacts/import",
+        "/admin/campaigns/schedule",
+        "/admin/campaigns/1/edit",
+        "/admin/campaigns/1/test",
+        "/admin/events/1",
+        "/admin/events/1/move",
+        "/admin/events/1/cancel",
+        "/admin/contacts/import/1",
+        "/admin/contacts/import/1/progress",
     } <= admin_only
+    # Every POST is one of the console's forms: each is checked for the session's token.
+    posts = {path for method, path, _end in routes if method == "POST"}
+    assert {"/admin/events", "/admin/campaigns/1/edit", "/admin/events/1/move"} <= posts
     # What agents work on is open to them.
     assert not admin_only & {"/admin/registrations", "/admin/conversations/1/reply"}
 
@@ -80,6 +91,19 @@ async def test_no_admin_route_answers_an_agent(client: httpx.AsyncClient, relais
     # The same agent reaches its own pages.
     assert (await client.get("/admin/registrations")).status_code == 200
     assert (await client.get("/admin/conversations")).status_code == 200
+
+
+async def test_no_form_is_accepted_with_a_forged_token(
+    client: httpx.AsyncClient, relais: Relais
+) -> None:
+    assert (await sign_in(client, ADMIN)).status_code == 303
+    posts = [path for method, path, _end in console_routes(relais) if method == "POST"]
+    assert len(posts) >= 15
+    for path in posts:
+        for data in ({"csrf": "forged-token", "name": "x"}, {"name": "x"}):
+            response = await client.post(path, data=data)
+            assert response.status_code == 403, path
+    assert (await client.get("/admin")).status_code == 200  # still signed in
 
 
 async def test_an_admin_reaches_the_admin_pages(client: httpx.AsyncClient) -> None:

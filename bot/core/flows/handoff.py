@@ -14,12 +14,12 @@ from bot.core.actions import Handoff as HandoffButton
 from bot.core.actions import MainMenu
 from bot.core.feature import INTERRUPT_CONFIDENCE, INTERRUPT_QUESTION_CONFIDENCE, Feature
 from bot.core.flows.menu import show_menu
-from bot.core.i18n import _
+from bot.core.i18n import N_, _
 from bot.core.keywords import is_acknowledgement, yes_or_no
 from bot.core.payloads import Payload
 from bot.core.turn import Turn
-from bot.domain import FaqTopic, Flow
-from bot.storage import contacts
+from bot.domain import Channel, FaqTopic, Flow, Locale
+from bot.storage import contacts, replies
 from bot.storage.models import HandoffRequest
 from bot.storage.types import clip
 from bot.text import is_question
@@ -128,6 +128,7 @@ class HandoffFeature(Feature):
                 turn.session, contact_id=turn.contact_id, reason=reason, last_message=last_message
             )
             log.info("handoff request %s from contact %s", request.id, turn.contact_id)
+            announce_to_staff(turn, request)
             intro = _("Votre demande est transmise à l'équipe de la {directorate}.")
         if collecting:
             turn.go(Flow.HANDOFF)
@@ -166,6 +167,42 @@ class HandoffFeature(Feature):
             + turn.local(entry.answer),
             [(_("Menu"), MainMenu())],
         )
+
+
+_ANNOUNCEMENT = N_("Nouvelle demande de contact avec une personne ({channel}) : {who}")
+
+
+def announce_to_staff(turn: Turn, request: HandoffRequest) -> None:
+    """Tell the staff's Telegram chat (RELAIS_STAFF_TELEGRAM_CHAT_ID) of a new request.
+
+    The message is queued in the reply outbox in the turn's transaction, so it leaves once
+    the request is committed, with Telegram's limits and retries, in the staff's language.
+    """
+    settings = turn.services.settings
+    chat_id = settings.staff_telegram_chat_id
+    if chat_id is None or not settings.telegram_enabled:
+        return
+    contact = turn.contact
+    translator = turn.services.catalogues.translator(Locale(settings.default_locale))
+    lines = [
+        translator.gettext(_ANNOUNCEMENT).format(
+            channel=contact.channel.value,
+            who=contact.name or (contact.address if contact.channel is not Channel.WEB else "—"),
+        )
+    ]
+    if request.last_message:
+        lines.append(f"« {request.last_message[:300]} »")
+    if settings.public_url:
+        lines.append(f"{settings.public_url.rstrip('/')}/admin/conversations/{request.id}")
+    replies.add_replies(
+        turn.session,
+        channel=Channel.TELEGRAM,
+        address=str(chat_id),
+        contact_id=None,
+        message_id=None,
+        replies=[("\n".join(lines), [])],
+        context={replies.NOTICE: True},
+    )
 
 
 def _add_details(request: HandoffRequest, text: str) -> None:

@@ -8,6 +8,7 @@ from bot.web.admin.auth import auth_routes
 from bot.web.admin.campaigns import campaign_routes
 from bot.web.admin.console import HERE, Console
 from bot.web.admin.contacts import contact_routes
+from bot.web.admin.events import event_routes
 from bot.web.admin.pages import page_routes
 from bot.web.security import SessionSigner
 
@@ -19,6 +20,7 @@ def admin_routes(relais: Relais, signer: SessionSigner) -> list[BaseRoute]:
         *auth_routes(console),
         *page_routes(console),
         *campaign_routes(console),
+        *event_routes(console),
         *contact_routes(console),
         Mount("/admin/static", StaticFiles(directory=HERE / "static"), name="admin-static"),
     ]

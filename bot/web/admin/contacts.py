@@ -1,17 +1,21 @@
-"""Admins' contacts pages: search, and the import of a member list (CSV) with refused rows."""
+"""Admins' contacts pages: search, and the import of a member list (CSV) in the background.
+
+The upload answers at once with the import's page; the import runs in a thread (the CLI's
+`import_contacts`), and the page's script polls its progress, then shows the counts and the
+refused rows with their reasons. Without the script, the page reloads itself.
+"""
 
 import logging
-import tempfile
-from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 from bot.domain import StaffRole
-from bot.services.contacts_import import HEADER, ContactsFileError, ImportReport, import_contacts
+from bot.services.contacts_import import HEADER, ContactsFileError, check_contacts_file
 from bot.services.directory import search_contacts
+from bot.services.import_jobs import ImportBusy, ImportJob, ImportJobs
 from bot.services.staff import StaffIdentity
 from bot.web.admin.console import MAX_UPLOAD, Console, Form
 
@@ -21,7 +25,9 @@ log = logging.getLogger(__name__)
 def contact_routes(console: Console) -> list[BaseRoute]:
     """Return the contacts pages, for admins only."""
     database = console.relais.database
-    region = console.relais.engine.services.pack.country.phone_region
+    jobs = ImportJobs(
+        database, phone_region=console.relais.engine.services.pack.country.phone_region
+    )
 
     async def contacts(request: Request, identity: StaffIdentity) -> Response:
         text = request.query_params.get("q", "")[:100]
@@ -30,15 +36,6 @@ def contact_routes(console: Console) -> list[BaseRoute]:
             request, "contacts.html", identity, found=found, q=text, header=",".join(HEADER)
         )
 
-    def run_import(name: str, content: bytes) -> ImportReport:
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "contacts.csv"
-            path.write_bytes(content)
-            try:
-                return import_contacts(database, path, phone_region=region)
-            except ContactsFileError as error:
-                raise ContactsFileError(str(error).replace(str(path), name or "CSV")) from error
-
     async def upload(request: Request, identity: StaffIdentity) -> Response:
         form: Form | None = request.state.form
         name, content = (form.files.get("file") if form else None) or ("", b"")
@@ -46,30 +43,50 @@ def contact_routes(console: Console) -> list[BaseRoute]:
             return console.refuse(request, identity, 400, detail="choose a CSV file")
         if len(content) > MAX_UPLOAD:
             return console.refuse(request, identity, 413)
+
         try:
-            report = await run_in_threadpool(run_import, name, content)
+            check_contacts_file(content, name[:120] or "CSV")
         except ContactsFileError as error:
             log.info("console: contacts file refused: %s", error)
             return console.refuse(request, identity, 400, detail=str(error))
-        await run_in_threadpool(
-            console.staff.record,
-            identity,
-            "contacts.import",
-            None,
-            None,
-            f"{report.created} created, {report.updated} updated, {len(report.refused)} refused",
-        )
+
+        def finished(job: ImportJob) -> None:
+            report = job.report
+            detail = (
+                f"{job.filename}: {report.created} created, {report.updated} updated, "
+                f"{len(report.refused)} refused"
+                if report is not None
+                else f"{job.filename}: {job.error}"
+            )
+            console.staff.record(identity, "contacts.import", None, None, detail[:500])
+
+        try:
+            job = jobs.start(name[:120], content, owner=identity.account_id, on_done=finished)
+        except ImportBusy as error:
+            return console.refuse(request, identity, 429, detail=str(error))
+        return RedirectResponse(f"/admin/contacts/import/{job.id}", 303)
+
+    def job_of(request: Request, identity: StaffIdentity) -> ImportJob | None:
+        return jobs.get(str(request.path_params["job"])[:64], owner=identity.account_id)
+
+    async def job_page(request: Request, identity: StaffIdentity) -> Response:
+        job = job_of(request, identity)
+        if job is None:
+            return console.refuse(request, identity, 404, detail="unknown import")
         return console.render(
-            request,
-            "contacts.html",
-            identity,
-            found=[],
-            q="",
-            header=",".join(HEADER),
-            report=report,
+            request, "contacts_import.html", identity, job=job, state=job.as_dict()
         )
 
+    async def job_progress(request: Request, identity: StaffIdentity) -> Response:
+        job = job_of(request, identity)
+        if job is None:
+            return JSONResponse({"error": "unknown import"}, status_code=404)
+        return JSONResponse(job.as_dict())
+
+    admin = StaffRole.ADMIN
     return [
-        console.page("/admin/contacts", contacts, role=StaffRole.ADMIN),
-        console.page("/admin/contacts/import", upload, methods=("POST",), role=StaffRole.ADMIN),
+        console.page("/admin/contacts", contacts, role=admin),
+        console.page("/admin/contacts/import", upload, methods=("POST",), role=admin),
+        console.page("/admin/contacts/import/{job}", job_page, role=admin),
+        console.page("/admin/contacts/import/{job}/progress", job_progress, role=admin),
     ]

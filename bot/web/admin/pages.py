@@ -7,7 +7,7 @@ commands use) in a worker thread, and renders a template; none queries the datab
 import io
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, datetime
 from functools import partial
 from typing import Any, TypeVar
 
@@ -21,8 +21,9 @@ from bot.domain import CampaignState, Channel, OrgType, RegistrationStatus, Staf
 from bot.errors import RelaisError
 from bot.services import conversations, review
 from bot.services.staff import StaffIdentity
-from bot.services.stats import collect_stats
-from bot.web.admin.console import Console, Form
+from bot.services.stats import Stats, collect_stats, subscribers_over_time
+from bot.web.admin import charts
+from bot.web.admin.console import TYPE_LABELS, Console, Form
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,8 @@ def page_routes(console: Console) -> list[BaseRoute]:
             for campaign in await call(list_campaigns, database)
             if campaign.state in (CampaignState.SENDING, CampaignState.SCHEDULED)
         ]
+        stats = await call(collect_stats, database)
+        growth = await call(subscribers_over_time, database, tz=settings.tz)
         return console.render(
             request,
             "home.html",
@@ -69,8 +72,36 @@ def page_routes(console: Console) -> list[BaseRoute]:
             requests=requests,
             waiting=waiting,
             campaigns=campaigns,
-            stats=await call(collect_stats, database),
+            stats=stats,
+            home_charts=home_charts(request, stats, growth),
         )
+
+    def home_charts(request: Request, stats: Stats, growth: list[tuple[date, int]]) -> list[Any]:
+        gettext = catalogues.translator(console.locale(request)).gettext
+        none = gettext("Pas encore de données.")
+        return [
+            charts.bar_chart(
+                stats.registrations_by_province,
+                title=gettext("Pré-inscriptions par province"),
+                empty=none,
+            ),
+            charts.bar_chart(
+                [
+                    (gettext(TYPE_LABELS[org_type.value]), count)
+                    for org_type, count in stats.registrations_by_type
+                ],
+                title=gettext("Pré-inscriptions par forme"),
+                empty=none,
+            ),
+            charts.line_chart(
+                {gettext("abonnés"): [(day.toordinal(), count) for day, count in growth]}
+                if growth and growth[-1][1]
+                else {},
+                title=gettext("Abonnés sur 90 jours"),
+                empty=none,
+                x_label=_day_label,
+            ),
+        ]
 
     # -- registrations
 
@@ -332,6 +363,13 @@ async def _with_action(
     identity: StaffIdentity,
 ) -> Response:
     return await handler(request, identity, action)
+
+
+def _day_label(ordinal: float | datetime) -> str:
+    """Write a day given as its ordinal (the subscribers' chart's x) as day/month."""
+    if isinstance(ordinal, datetime):
+        return f"{ordinal:%d/%m}"
+    return f"{date.fromordinal(int(ordinal)):%d/%m}"
 
 
 def _member(enum: type[Any], value: str | None) -> Any:

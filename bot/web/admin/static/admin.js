@@ -80,9 +80,12 @@ function watchCampaign(box) {
       bar.value = data[bar.dataset.figure];
     }
     for (const cell of box.querySelectorAll("[data-count]")) cell.textContent = data[cell.dataset.count];
+    const before = box.dataset.state;
     box.dataset.state = data.state;
     const state = document.getElementById("state");
     if (state && state.dataset[data.state]) state.textContent = state.dataset[data.state];
+    // Once the sending ends, the page is drawn again with its chart and its failures.
+    if (before === "sending" && !["scheduled", "sending"].includes(data.state)) location.reload();
   });
 }
 
@@ -102,4 +105,91 @@ document.addEventListener("DOMContentLoaded", () => {
   if (box) watchCampaign(box);
   const audience = document.getElementById("audience");
   if (audience) watchAudience(audience);
+});
+
+// The audience builder writes the expression the server reads; the size then updates.
+function watchBuilder(box, input) {
+  const parts = box.querySelectorAll("[data-part]");
+  const build = () => {
+    const words = [];
+    let subscribers = false;
+    let groups = false;
+    for (const part of parts) {
+      if (part.dataset.part === "all") subscribers = part.checked;
+      else if (part.dataset.part === "groups") groups = part.checked;
+      else if (part.value) words.push(part.dataset.part + "=" + part.value);
+    }
+    if (subscribers || !groups) words.unshift("all");
+    if (groups) words.push("groups");
+    input.value = words.join(" ");
+    input.dispatchEvent(new Event("input"));
+  };
+  for (const part of parts) part.addEventListener("change", build);
+}
+
+// The next times a schedule fires, as the server reads it.
+function watchSchedule(kind, value) {
+  const shown = document.getElementById("schedule-next");
+  let timer = null;
+  const update = async () => {
+    const spec = kind.value === "now" ? "now" : kind.value + ":" + value.value;
+    const response = await fetch(value.dataset.source + "?s=" + encodeURIComponent(spec), {credentials: "same-origin"});
+    const data = await response.json().catch(() => null);
+    if (!data) { shown.textContent = "?"; return; }
+    shown.textContent = data.error ? data.error : (data.next.join(" · ") || "—");
+  };
+  const later = () => { clearTimeout(timer); timer = setTimeout(update, 300); };
+  kind.addEventListener("change", later);
+  value.addEventListener("input", later);
+  update();
+}
+
+// A contacts import running on the server: its progress, then its counts and refused rows.
+function watchImport(box) {
+  const bar = document.getElementById("import-bar");
+  const text = document.getElementById("import-text");
+  const timer = setInterval(async () => {
+    const data = await getJson(box.dataset.source);
+    if (!data) return;
+    bar.max = Math.max(data.total, 1);
+    bar.value = data.done;
+    text.textContent = data.done + " / " + (data.total || "…");
+    if (!data.finished) return;
+    clearInterval(timer);
+    box.dataset.finished = "yes";
+    if (data.error) {
+      const error = document.getElementById("import-error");
+      error.textContent = data.error;
+      error.hidden = false;
+      return;
+    }
+    bar.value = bar.max;
+    const result = document.getElementById("import-result");
+    for (const cell of result.querySelectorAll("[data-count]")) {
+      const value = data[cell.dataset.count];
+      cell.textContent = Array.isArray(value) ? value.length : value;
+    }
+    const rows = result.querySelector("#refused tbody");
+    rows.replaceChildren(...data.refused.map(([line, reason]) => {
+      const tr = document.createElement("tr");
+      for (const value of [line, reason]) {
+        const td = document.createElement("td");
+        td.textContent = String(value);
+        tr.append(td);
+      }
+      return tr;
+    }));
+    result.hidden = false;
+  }, 500);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const builder = document.getElementById("builder");
+  const audience = document.getElementById("audience");
+  if (builder && audience) watchBuilder(builder, audience);
+  const kind = document.getElementById("schedule-kind");
+  const value = document.getElementById("schedule-value");
+  if (kind && value) watchSchedule(kind, value);
+  const box = document.getElementById("import");
+  if (box && box.dataset.finished !== "yes") watchImport(box);
 });
