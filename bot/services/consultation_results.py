@@ -14,7 +14,7 @@ The API (stable; later versions only add to it):
 
 import csv
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any, TextIO
@@ -129,26 +129,27 @@ class TextAnswer:
 
 
 def consultation_results(database: DatabaseEngine, consultation_id: int) -> ConsultationResults:
-    """Add up a consultation's answers."""
+    """Add up a consultation's answers in the database, grouped, never loading them one by one.
+
+    The memory it takes depends on the questions and their options, not on how many answered.
+    """
     detail = get_consultation(database, consultation_id)
+    ids = [question.id or 0 for question in detail.questions]
     with new_session(database) as session:
-        answers = session.exec(
-            select(ConsultationAnswer)
-            .join(
-                ConsultationResponse,
-                col(ConsultationResponse.id) == col(ConsultationAnswer.response_id),
-            )
-            .where(ConsultationResponse.consultation_id == consultation_id)
-        ).all()
+        tallies = _tallies(session, ids)
+        choices = _choice_counts(session, ids)
+        numbers = _number_counts(session, ids)
         by_channel = _rates(session, detail.consultation, Contact.channel, "channel")
         by_province = _rates(session, detail.consultation, Contact.province, "province")
-    grouped: dict[int, list[ConsultationAnswer]] = {}
-    for answer in answers:
-        grouped.setdefault(answer.question_id, []).append(answer)
     return ConsultationResults(
         detail=detail,
         questions=tuple(
-            _question_result(question, grouped.get(question.id or 0, []))
+            _question_result(
+                question,
+                tallies.get(question.id or 0, _Tally()),
+                choices.get(question.id or 0, {}),
+                numbers.get(question.id or 0, {}),
+            )
             for question in detail.questions
         ),
         by_channel=by_channel,
@@ -269,50 +270,128 @@ def _export_rows(database: DatabaseEngine, consultation_id: int) -> Iterator[lis
         ]
 
 
+@dataclass(frozen=True, slots=True)
+class _Tally:
+    """One question's answers counted: given, skipped, with a number, with a text."""
+
+    given: int = 0
+    skipped: int = 0
+    numbers: int = 0
+    texts: int = 0
+
+
+def _tallies(session: Session, question_ids: list[int]) -> dict[int, _Tally]:
+    given = sa.not_(col(ConsultationAnswer.skipped))
+
+    def where(*conditions: Any) -> Any:
+        return sa.func.sum(sa.case((sa.and_(*conditions), 1), else_=0))
+
+    rows = session.execute(
+        sa.select(
+            col(ConsultationAnswer.question_id),
+            where(given),
+            where(col(ConsultationAnswer.skipped)),
+            where(given, col(ConsultationAnswer.number).is_not(None)),
+            where(given, col(ConsultationAnswer.text).is_not(None), ConsultationAnswer.text != ""),
+        )
+        .where(col(ConsultationAnswer.question_id).in_(question_ids))
+        .group_by(col(ConsultationAnswer.question_id))
+    ).all()
+    return {int(row[0]): _Tally(*(int(value or 0) for value in row[1:])) for row in rows}
+
+
+def _choice_counts(session: Session, question_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Count each option chosen, by unnesting the lists of choices in the database."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    unnest = sa.func.json_array_elements_text if postgres else sa.func.json_each
+    chosen = unnest(col(ConsultationAnswer.choices)).table_valued("value").alias("chosen")
+    rows = session.execute(
+        sa.select(col(ConsultationAnswer.question_id), chosen.c.value, sa.func.count())
+        .select_from(ConsultationAnswer)
+        .join(chosen, sa.true())
+        .where(
+            col(ConsultationAnswer.question_id).in_(question_ids),
+            sa.not_(col(ConsultationAnswer.skipped)),
+        )
+        .group_by(col(ConsultationAnswer.question_id), chosen.c.value)
+    ).all()
+    counts: dict[int, dict[str, int]] = {}
+    for question_id, key, count in rows:
+        counts.setdefault(int(question_id), {})[str(key)] = int(count)
+    return counts
+
+
+def _number_counts(session: Session, question_ids: list[int]) -> dict[int, dict[int, int]]:
+    rows = session.execute(
+        sa.select(col(ConsultationAnswer.question_id), col(ConsultationAnswer.number), sa.func.count())
+        .where(
+            col(ConsultationAnswer.question_id).in_(question_ids),
+            sa.not_(col(ConsultationAnswer.skipped)),
+            col(ConsultationAnswer.number).is_not(None),
+        )
+        .group_by(col(ConsultationAnswer.question_id), col(ConsultationAnswer.number))
+    ).all()
+    counts: dict[int, dict[int, int]] = {}
+    for question_id, number, count in rows:
+        counts.setdefault(int(question_id), {})[int(number)] = int(count)
+    return counts
+
+
 def _question_result(
-    question: ConsultationQuestion, answers: list[ConsultationAnswer]
+    question: ConsultationQuestion,
+    tally: _Tally,
+    choices: dict[str, int],
+    numbers: dict[int, int],
 ) -> QuestionResult:
-    skipped = sum(1 for answer in answers if answer.skipped)
-    given = [answer for answer in answers if not answer.skipped]
     if question.kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE):
-        counts = Counter(choice for answer in given for choice in answer.choices)
         options = tuple(
             OptionCount(
                 key=option["key"],
                 label=option["label"].get(Locale.FR.value, option["key"]),
-                count=counts.get(option["key"], 0),
+                count=choices.get(option["key"], 0),
             )
             for option in question.options
         )
-        return QuestionResult(question, answered=len(given), skipped=skipped, options=options)
+        return QuestionResult(
+            question, answered=tally.given, skipped=tally.skipped, options=options
+        )
     if question.kind in (QuestionKind.NUMBER, QuestionKind.RATING):
-        values = [answer.number for answer in given if answer.number is not None]
-        mean = sum(values) / len(values) if values else None
+        total = sum(numbers.values())
+        mean = sum(value * count for value, count in numbers.items()) / total if total else None
         return QuestionResult(
             question,
-            answered=len(values),
-            skipped=skipped,
-            histogram=histogram(values, question.min_value, question.max_value),
+            answered=tally.numbers,
+            skipped=tally.skipped,
+            histogram=histogram_of_counts(numbers, question.min_value, question.max_value),
             mean=mean,
         )
-    texts = sum(1 for answer in given if answer.text)
-    return QuestionResult(question, answered=len(given), skipped=skipped, texts=texts)
+    return QuestionResult(question, answered=tally.given, skipped=tally.skipped, texts=tally.texts)
 
 
 def histogram(values: list[int], low: int | None, high: int | None) -> tuple[Bin, ...]:
     """Count values per value when they span a few, else in equal bins between the bounds."""
-    if not values and (low is None or high is None):
+    return histogram_of_counts(Counter(values), low, high)
+
+
+def histogram_of_counts(
+    counts: Mapping[int, int], low: int | None, high: int | None
+) -> tuple[Bin, ...]:
+    """Draw the bins of a histogram from how many gave each value (see `histogram`)."""
+    if not counts and (low is None or high is None):
         return ()
-    start = low if low is not None else min(values)
-    end = high if high is not None else max(values)
-    start, end = min(start, *values) if values else start, max(end, *values) if values else end
+    start = low if low is not None else min(counts)
+    end = high if high is not None else max(counts)
+    if counts:
+        start, end = min(start, *counts), max(end, *counts)
     span = end - start + 1
     width = 1 if span <= HISTOGRAM_BINS * 2 else -(-span // HISTOGRAM_BINS)
-    counts = Counter((value - start) // width for value in values)
+    binned: Counter[int] = Counter()
+    for value, count in counts.items():
+        binned[(value - start) // width] += count
     bins = []
     for index in range(-(-span // width)):
         bin_low = start + index * width
-        bins.append(Bin(bin_low, min(bin_low + width - 1, end), counts.get(index, 0)))
+        bins.append(Bin(bin_low, min(bin_low + width - 1, end), binned.get(index, 0)))
     return tuple(bins)
 
 
