@@ -323,7 +323,9 @@ def _choice_counts(session: Session, question_ids: list[int]) -> dict[int, dict[
 
 def _number_counts(session: Session, question_ids: list[int]) -> dict[int, dict[int, int]]:
     rows = session.execute(
-        sa.select(col(ConsultationAnswer.question_id), col(ConsultationAnswer.number), sa.func.count())
+        sa.select(
+            col(ConsultationAnswer.question_id), col(ConsultationAnswer.number), sa.func.count()
+        )
         .where(
             col(ConsultationAnswer.question_id).in_(question_ids),
             sa.not_(col(ConsultationAnswer.skipped)),

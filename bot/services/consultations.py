@@ -5,6 +5,8 @@ The API (stable; later versions only add to it):
 - `create_consultation(database, spec)` checks a `ConsultationSpec` and stores a draft with
   its questions; `parse_spec(data, tz)` builds the spec from a YAML/JSON mapping (the CLI's
   file, a console form); `add_question(database, consultation_id, spec)` adds one to a draft.
+- `update_consultation(database, id, spec)` rewrites a draft but its questions;
+  `remove_question(database, id, question_id)` takes one out of a draft.
 - `list_consultations(database)` -> `ConsultationSummary` list, newest first;
   `get_consultation(database, id)` -> `ConsultationDetail` (questions, counts).
 - `close_consultation(database, id)` stops taking answers; `set_results(database, id, texts)`
@@ -143,6 +145,59 @@ def add_question(
         session.add(question)
         session.commit()
     return question
+
+
+def update_consultation(
+    database: DatabaseEngine, consultation_id: int, spec: ConsultationSpec
+) -> Consultation:
+    """Rewrite a draft's texts, audience, dates and anonymity; its questions stay as they are."""
+    checked = _new_consultation(spec)
+    with new_session(database) as session:
+        consultation = _draft(session, consultation_id)
+        for name in (
+            "title",
+            "intro",
+            "asked_by",
+            "use_of_answers",
+            "audience",
+            "templates",
+            "anonymous",
+            "opens_at",
+            "closes_at",
+            "reminder_at",
+        ):
+            setattr(consultation, name, getattr(checked, name))
+        consultation.updated_at = utcnow()
+        session.add(consultation)
+        session.commit()
+    return consultation
+
+
+def remove_question(database: DatabaseEngine, consultation_id: int, question_id: int) -> None:
+    """Take a question out of a draft; those after it move up one place."""
+    with new_session(database) as session:
+        _draft(session, consultation_id)
+        question = session.get(ConsultationQuestion, question_id)
+        if question is None or question.consultation_id != consultation_id:
+            msg = f"consultation {consultation_id} has no question {question_id}"
+            raise ConsultationError(msg)
+        session.delete(question)
+        session.flush()
+        # One by one, in order: each position is unique within the consultation.
+        for later in questions_of(session, consultation_id):
+            if later.position > question.position:
+                later.position -= 1
+                session.add(later)
+                session.flush()
+        session.commit()
+
+
+def _draft(session: Any, consultation_id: int) -> Consultation:
+    consultation = _get(session, consultation_id)
+    if consultation.state is not ConsultationState.DRAFT:
+        msg = f"consultation {consultation_id} is {consultation.state.value}: only a draft changes"
+        raise ConsultationError(msg)
+    return consultation
 
 
 def list_consultations(database: DatabaseEngine) -> list[ConsultationSummary]:
