@@ -13,7 +13,7 @@ from sqlmodel import select
 from bot.app import Relais
 from bot.domain import ConsultationState, QuestionKind, StaffRole
 from bot.storage.database import new_session
-from bot.storage.models import Campaign, Consultation, ConsultationQuestion, AuditEntry
+from bot.storage.models import AuditEntry, Campaign, Consultation, ConsultationQuestion
 from tests.admin.conftest import ADMIN, AGENT
 from tests.admin.consultation_helpers import (
     QUESTIONS,
