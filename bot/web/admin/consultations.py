@@ -375,15 +375,19 @@ def _number(value: str | None) -> int | None:
 def _spooled(write: Callable[..., int], database: Any, item_id: int, *, text: bool) -> Any:
     """Write an export to a temporary file (on disk past a few MB); return it rewound."""
     binary: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)  # noqa: SIM115
-    if text:
-        wrapper = io.TextIOWrapper(binary, encoding="utf-8", newline="", write_through=True)
-        # The BOM lets spreadsheet programs open the CSV as UTF-8 (Arabic, accents).
-        wrapper.write("\ufeff")
-        rows = write(database, item_id, wrapper)
-        wrapper.flush()
-        wrapper.detach()
-    else:
-        rows = write(database, item_id, binary)
+    try:
+        if text:
+            wrapper = io.TextIOWrapper(binary, encoding="utf-8", newline="", write_through=True)
+            # The BOM lets spreadsheet programs open the CSV as UTF-8 (Arabic, accents).
+            wrapper.write("\ufeff")
+            rows = write(database, item_id, wrapper)
+            wrapper.flush()
+            wrapper.detach()
+        else:
+            rows = write(database, item_id, binary)
+    except BaseException:
+        binary.close()
+        raise
     binary.seek(0)
     return binary, rows
 
