@@ -62,6 +62,13 @@ class Feature:
         """
         return False
 
+    def answers_typed_text(self, turn: Turn) -> bool:
+        """Tell whether typed text answers the question itself rather than pressing a button.
+
+        The router otherwise reads "2" or a button's words as pressing that button.
+        """
+        return False
+
     def overheard(self, turn: Turn) -> None:
         """Take note of a message another feature answers while this flow waits (default: none)."""
 

@@ -259,6 +259,11 @@ def finish(session: Session, response: ConsultationResponse, contact_id: int) ->
 
 def stop(session: Session, consultation_id: int, contact_id: int) -> None:
     """Note that the contact stopped: no reminder, answers so far kept for a later return."""
+    insert_ignoring_conflicts(
+        session,
+        ConsultationParticipant,
+        {"consultation_id": consultation_id, "contact_id": contact_id, "started_at": utcnow()},
+    )
     session.execute(
         sa.update(ConsultationParticipant)
         .where(

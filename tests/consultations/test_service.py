@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy.engine import Engine as DatabaseEngine
 
 from bot.campaigns import consultations as sending
+from bot.core.engine import Engine
 from bot.core.turn import Services
-from bot.domain import ConsultationState, QuestionKind
+from bot.domain import Channel, ConsultationState, QuestionKind
 from bot.services import consultation_results as results
 from bot.services.consultation_results import histogram
 from bot.services.consultations import (
@@ -115,3 +116,58 @@ def test_empty_results_and_exports(database: DatabaseEngine) -> None:
     with zipfile.ZipFile(binary) as archive:
         assert "xl/worksheets/sheet1.xml" in archive.namelist()
     assert utcnow() - consultation.created_at < timedelta(minutes=1)
+
+
+def test_results_rates_texts_and_exports_after_answers(engine: Engine) -> None:
+    from tests.consultations.helpers import invite, subscribers
+    from tests.transcript import Chat
+
+    database = engine.database
+    consultation = make_consultation(database)
+    subscribers(database, "71", "72", "73", channel=Channel.TELEGRAM)
+    invite(database, engine.services, consultation, Channel.TELEGRAM)
+    for sender, texts in (
+        ("71", ["consultation", "oui", "2", "1, 3", "4", "5", "Plus de guichets", "passer", "ok"]),
+        (
+            "72",
+            [
+                "consultation",
+                "oui",
+                "2",
+                "proces verbal",
+                "12",
+                "3",
+                "passer",
+                "passer",
+                "Trop long",
+            ],
+        ),
+    ):
+        chat = Chat(engine, sender=sender, channel=Channel.TELEGRAM)
+        for text in texts:
+            chat.send(text)
+        chat.press("Envoyer")
+    summary = results.consultation_results(database, consultation.id or 0)
+    assert summary.detail.finished == 2
+    single, multiple, number, rating, free, comment = summary.questions
+    assert [(o.key, o.count) for o in single.options] == [
+        ("office", 0),
+        ("phone", 2),
+        ("online", 0),
+    ]
+    assert [(o.key, o.count) for o in multiple.options] == [
+        ("statutes", 1),
+        ("minutes", 1),
+        ("list", 1),
+    ]
+    assert number.mean == 8 and [b.count for b in number.histogram if b.count] == [1, 1]
+    assert [b.count for b in rating.histogram] == [0, 0, 1, 0, 1]
+    assert (free.answered, free.skipped, free.texts) == (1, 1, 1)
+    assert comment.texts == 2  # "ok" and "Trop long"
+    [telegram] = summary.by_channel
+    assert (telegram.group, telegram.invited, telegram.finished) == ("telegram", 3, 2)
+    found = results.text_answers(database, consultation.id or 0, search="GUICHET")
+    assert [answer.text for answer in found] == ["Plus de guichets"]
+    out = io.StringIO()
+    assert results.export_csv(database, consultation.id or 0, out) == 2 * 7
+    assert "Trop long" in out.getvalue()

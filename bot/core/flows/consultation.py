@@ -45,6 +45,7 @@ from bot.core.feature import Feature
 from bot.core.flows.consultation_answers import (
     OutOfRange,
     describe,
+    is_done,
     is_skip,
     read_number,
     read_option,
@@ -204,7 +205,7 @@ class ConsultationFeature(Feature):
         if step is not Step.QUESTION:
             return read_yes_or_no(turn) is not None or fold(turn.text) in EDIT_WORDS
         question = self._question(turn)
-        if question is None or is_skip(turn.text):
+        if question is None or is_skip(turn.text) or is_done(turn.text):
             return True
         if question.kind in (QuestionKind.FREE_TEXT, QuestionKind.COMMENT):
             return not is_question(turn.text)
@@ -212,6 +213,22 @@ class ConsultationFeature(Feature):
             return self._read(question, turn.text) is not None
         except OutOfRange:
             return True  # a number, only too big or too small: said so, then asked again
+
+    def answers_typed_text(self, turn: Turn) -> bool:
+        """Read "3" or "statuts, liste" as the whole answer, not as tapping one button.
+
+        A number question's "1" is not its only button (skip); several options typed are
+        the answer, not a first tick.
+        """
+        if turn.conversation.step != Step.QUESTION:
+            return False
+        question = self._question(turn)
+        return question is not None and question.kind in (
+            QuestionKind.MULTIPLE_CHOICE,
+            QuestionKind.NUMBER,
+            QuestionKind.FREE_TEXT,
+            QuestionKind.COMMENT,
+        )
 
     def on_text(self, turn: Turn) -> None:
         """Read a typed answer."""
@@ -243,6 +260,10 @@ class ConsultationFeature(Feature):
         text = turn.text
         if is_skip(text):
             self._store(turn, question, AnswerValue(skipped=True))
+            return
+        selected = self._selected(turn)
+        if question.kind is QuestionKind.MULTIPLE_CHOICE and selected and is_done(text):
+            self._store(turn, question, AnswerValue(choices=tuple(selected)))
             return
         if question.kind in (QuestionKind.FREE_TEXT, QuestionKind.COMMENT):
             self._store(turn, question, AnswerValue(text=text))
@@ -300,13 +321,18 @@ class ConsultationFeature(Feature):
             turn.go_idle()
 
     def still_open(self, turn: Turn) -> bool:
-        """Tell whether the consultation still takes answers."""
+        """Tell whether the consultation still takes answers; say so when it closed meanwhile."""
         consultation = turn.session.get(Consultation, turn.data(CONSULTATION_KEY) or 0)
-        return consultation is not None and store.is_answerable(
-            consultation,
-            utcnow(),
-            testing=store.tested_by(turn.session, consultation, turn.contact_id),
+        testing = consultation is not None and store.tested_by(
+            turn.session, consultation, turn.contact_id
         )
+        if consultation is not None and store.is_answerable(
+            consultation, utcnow(), testing=testing
+        ):
+            return True
+        with self._speaking(turn):
+            turn.say(_("Cette consultation est close : elle n'accepte plus de réponses. Merci !"))
+        return False
 
     def resume(self, turn: Turn) -> None:
         """Ask again what was asked."""

@@ -25,6 +25,10 @@ SKIP_WORDS = frozenset(
         "no comment", "nothing", "تخطي", "التالي", "لا تعليق", "بدون تعليق", "تجاوز",
     ]
 )  # fmt: skip
+DONE_WORDS = frozenset(
+    fold(word)
+    for word in ["valider", "valide", "ok", "c'est tout", "fini", "done", "confirm", "تأكيد", "تم"]
+)
 # "1, 3", "1 et 3", "statuts + liste", "١ و ٣".
 _LIST_SEPARATORS = re.compile(r"\s*(?:[,;+/&،]|\bet\b|\band\b|\bو\b)\s*", re.IGNORECASE)
 
@@ -36,6 +40,11 @@ class OutOfRange(ValueError):
 def is_skip(text: str) -> bool:
     """Tell whether the person passes on the question ("passer", "skip", "تخطي")."""
     return fold(text) in SKIP_WORDS
+
+
+def is_done(text: str) -> bool:
+    """Tell whether the person validates the options ticked ("valider", "ok", "تم")."""
+    return fold(text) in DONE_WORDS
 
 
 def read_option(question: ConsultationQuestion, text: str) -> str | None:
