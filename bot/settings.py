@@ -100,6 +100,12 @@ class Settings(BaseSettings):
             return [int(part) for part in value.replace(" ", "").split(",") if part]
         return value
 
+    @field_validator("staff_telegram_chat_id", mode="before")
+    @classmethod
+    def _no_chat_when_empty(cls, value: object) -> object:
+        # Compose passes an unset variable as an empty string.
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("whatsapp_notice_templates", mode="before")
     @classmethod
     def _split_templates(cls, value: object) -> object:

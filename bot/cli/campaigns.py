@@ -106,6 +106,65 @@ def campaign_create(
         click.echo(f"first run: {cli.local_time(created.next_run_at)} ({settings.timezone})")
 
 
+@campaign.command("edit")
+@click.argument("campaign_id", type=int)
+@click.option("--name", default=None)
+@click.option("--message", default=None, help="The French text.")
+@click.option("--message-en", default=None, help='"" removes the English text.')
+@click.option("--message-ar", default=None, help='"" removes the Arabic text.')
+@click.option("--audience", default=None)
+@click.option("--at", "at", type=LOCAL_DATE_TIME, default=None)
+@click.option("--yearly", default=None, help="MM-DD, at 09:00 local time.")
+@click.option("--rule", default=None, help='e.g. "second saturday of may".')
+@click.option("--cron", default=None)
+@click.option("--now", "now", is_flag=True, help="No schedule: send when sent or enabled.")
+@pass_cli
+def campaign_edit(
+    cli: CliContext,
+    campaign_id: int,
+    name: str | None,
+    message: str | None,
+    message_en: str | None,
+    message_ar: str | None,
+    audience: str | None,
+    at: datetime | None,
+    yearly: str | None,
+    rule: str | None,
+    cron: str | None,
+    now: bool,
+) -> None:
+    """Change a draft or scheduled campaign; what is not given stays as it is."""
+    from bot.campaigns.service import get_campaign, update_campaign
+
+    current = get_campaign(cli.database, campaign_id)
+    at_text = local_iso(at, cli) if at else None
+    given = [
+        f"{kind}:{value}"
+        for kind, value in (("at", at_text), ("yearly", yearly), ("rule", rule), ("cron", cron))
+        if value
+    ] + (["now"] if now else [])
+    if len(given) > 1:
+        msg = "give at most one of --at, --yearly, --rule, --cron, --now"
+        raise click.UsageError(msg)
+    messages = dict(current.messages)
+    for locale, text in (("fr", message), ("en", message_en), ("ar", message_ar)):
+        if text is not None:
+            messages[locale] = text
+    edited, size = update_campaign(
+        cli.database,
+        campaign_id,
+        name=name if name is not None else current.name,
+        messages=messages,
+        tz=cli.settings.tz,
+        audience=audience if audience is not None else current.audience,
+        schedule=given[0] if given else current.schedule,
+        templates=current.templates,
+    )
+    click.echo(f"campaign {campaign_id} changed; audience: {size} contact(s)", err=True)
+    if edited.next_run_at is not None:
+        click.echo(f"next run: {cli.local_time(edited.next_run_at)} ({cli.settings.timezone})")
+
+
 @campaign.command("list")
 @pass_cli
 def campaign_list(cli: CliContext) -> None:

@@ -52,6 +52,10 @@ async def test_a_draft_is_edited_in_every_language_with_its_templates(
 ) -> None:
     subscribers(relais, 4)
     await sign_in(client, ADMIN)
+    home = (await client.get("/admin")).text.split('id="home-charts"', 1)[1]
+    # The four subscribers of today draw the subscribers' line; no registration yet.
+    assert "Abonnés sur 90 jours" in home and "<polyline" in home
+    assert home.count("Pas encore de données.") == 2
     csrf = await console_csrf(client)
     location = await created(client, csrf)
     campaign_id = int(location.rsplit("/", 1)[1])

@@ -144,6 +144,9 @@ async def test_bad_event_input_is_refused_with_a_reason(
     assert missing.status_code == 400
     created = await client.post("/admin/events", data={"csrf": csrf, **event_form(starts)})
     location = created.headers["location"]
+    # Within two weeks, the event is on the home page, with its places.
+    upcoming = (await client.get("/admin")).text.split('<ul id="upcoming">', 1)[1]
+    assert "Formation coopératives" in upcoming.split("</ul>", 1)[0] and location in upcoming
     bad_move = await client.post(f"{location}/move", data={"csrf": csrf, "starts_at": "31/12"})
     assert bad_move.status_code == 400
 

@@ -56,6 +56,10 @@ async def test_reviewing_a_registration_tells_the_citizen(
         await citizen.say(text)
     assert "GA-" in await citizen.say("confirmer")
     await sign_in(client, AGENT)
+    charts = (await client.get("/admin")).text.split('id="home-charts"', 1)[1]
+    by_form = charts.split("Pré-inscriptions par forme", 1)[1].split("</figure>", 1)[0]
+    assert "<svg" in by_form and "coopérative: 1" in by_form
+    assert "Woleu-Ntem: 1" in charts.split("Pré-inscriptions par province", 1)[1]
     listing = await client.get("/admin/registrations", params={"status": "received"})
     assert "Les Agriculteurs de Bitam" in listing.text
     assert (

@@ -51,10 +51,24 @@ def test_create_show_send_and_stats(relais: Relais, tmp_path: Path) -> None:
     assert set(stats) >= {"targeted", "sent", "delivered", "read", "failed", "skipped"}
     assert stats["targeted"] == 2
 
+    edited = relais(
+        "campaign", "edit", campaign_id, "--rule", "second saturday of may",
+        "--message-en", "", "--audience", "all",
+    )  # fmt: skip
+    assert edited.exit_code == 0, edited.stderr
+    assert "audience: 2 contact(s)" in edited.stderr
+    shown = relais("campaign", "show", campaign_id).stdout
+    assert "rule:second saturday of may" in shown and "message [en]" not in shown
+    assert "message [fr]: Le 14 mai" in shown
+    refused = relais("campaign", "edit", campaign_id, "--rule", "quand il pleut")
+    assert refused.exit_code != 0 and "cannot read the rule" in refused.stderr
+
     cancelled = relais("campaign", "cancel", campaign_id)
     assert cancelled.exit_code == 0, cancelled.stderr
     listed = relais("campaign", "list").stdout
     assert "cancelled" in listed
+    late = relais("campaign", "edit", campaign_id, "--name", "x")
+    assert late.exit_code != 0 and "can no longer be changed" in late.stderr
 
 
 def test_bad_requests_are_explained(relais: Relais) -> None:

@@ -15,6 +15,8 @@ Every chart carries `role="img"`, its title and a text summary for screen reader
 figure next to every bar. Colours come from `PALETTE`, in the order of the series; an empty
 input draws a short "no data" text (`empty`) instead of a blank box. Only SVG presentation
 attributes are used (no `style`), so the console's content security policy lets them through.
+The drawing is laid out left to right in every language (an Arabic page keeps its axes where
+a reader of figures expects them); labels in Arabic script still read right to left.
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -186,7 +188,7 @@ def _svg(title: str, summary: str, height: float, body: str) -> Markup:
         f'<figure class="chart"><figcaption>{escape(title)}</figcaption>'
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {WIDTH} {height:.0f}" '
         f'width="100%" preserveAspectRatio="xMinYMin meet" aria-label="{escape(title)}" '
-        f'font-family="system-ui, sans-serif" fill="#1d2327">'
+        f'font-family="system-ui, sans-serif" fill="#1d2327" direction="ltr">'
         f"<title>{escape(title)}</title><desc>{escape(summary)}</desc>{body}</svg></figure>"
     )
 

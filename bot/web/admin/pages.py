@@ -7,7 +7,7 @@ commands use) in a worker thread, and renders a template; none queries the datab
 import io
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
@@ -16,12 +16,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute
 
+from bot.campaigns.events import list_events
 from bot.campaigns.service import list_campaigns
-from bot.domain import CampaignState, Channel, OrgType, RegistrationStatus, StaffRole
+from bot.domain import CampaignState, Channel, EventState, OrgType, RegistrationStatus, StaffRole
 from bot.errors import RelaisError
 from bot.services import conversations, review
 from bot.services.staff import StaffIdentity
 from bot.services.stats import Stats, collect_stats, subscribers_over_time
+from bot.storage.types import utcnow
 from bot.web.admin import charts
 from bot.web.admin.console import TYPE_LABELS, Console, Form
 
@@ -29,6 +31,8 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 AUDIT_PAGE = 100
+# The home page lists the events of the next two weeks.
+UPCOMING_DAYS = 14
 
 
 def page_routes(console: Console) -> list[BaseRoute]:
@@ -63,6 +67,12 @@ def page_routes(console: Console) -> list[BaseRoute]:
             for campaign in await call(list_campaigns, database)
             if campaign.state in (CampaignState.SENDING, CampaignState.SCHEDULED)
         ]
+        soon = utcnow() + timedelta(days=UPCOMING_DAYS)
+        events = [
+            (event, registered, waiting)
+            for event, registered, waiting in await call(list_events, database)
+            if event.state is EventState.SCHEDULED and utcnow() < event.starts_at <= soon
+        ]
         stats = await call(collect_stats, database)
         growth = await call(subscribers_over_time, database, tz=settings.tz)
         return console.render(
@@ -72,6 +82,8 @@ def page_routes(console: Console) -> list[BaseRoute]:
             requests=requests,
             waiting=waiting,
             campaigns=campaigns,
+            events=events,
+            upcoming_days=UPCOMING_DAYS,
             stats=stats,
             home_charts=home_charts(request, stats, growth),
         )

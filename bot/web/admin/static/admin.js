@@ -85,7 +85,8 @@ function watchCampaign(box) {
     const state = document.getElementById("state");
     if (state && state.dataset[data.state]) state.textContent = state.dataset[data.state];
     // Once the sending ends, the page is drawn again with its chart and its failures.
-    if (before === "sending" && !["scheduled", "sending"].includes(data.state)) location.reload();
+    const going = ["scheduled", "sending"];
+    if (going.includes(before) && !going.includes(data.state)) location.reload();
   });
 }
 
