@@ -1,8 +1,8 @@
 """The results add up in the database the same way on SQLite and on PostgreSQL."""
 
 from bot.campaigns.consultations import send_consultation
-from bot.services.consultation_results import Bin, consultation_results, histogram
 from bot.core.turn import Services
+from bot.services.consultation_results import Bin, consultation_results, histogram
 from bot.storage.database import create_db_engine
 from tests.admin.consultation_helpers import answer, person
 from tests.consultations.helpers import TZ, make_consultation
