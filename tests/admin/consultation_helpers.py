@@ -4,14 +4,16 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine as DatabaseEngine
+from sqlmodel import col
 
 from bot.domain import Channel, QuestionKind, Topic
 from bot.storage import consultations as answers
 from bot.storage import contacts
 from bot.storage.consultations import AnswerValue
 from bot.storage.database import new_session
-from bot.storage.models import Consultation
+from bot.storage.models import CampaignRun, Consultation, OutboxItem
 from bot.storage.types import utcnow
 from tests.consultations.helpers import TZ
 
@@ -121,6 +123,21 @@ def answer(
         if finish:
             answers.finish(session, response, contact.id or 0)
         session.commit()
+
+
+def queued_invitations(database: DatabaseEngine, consultation_id: int) -> int:
+    """Count the invitations of a sent consultation that the campaign loop has queued."""
+    with new_session(database) as session:
+        consultation = session.get(Consultation, consultation_id)
+        assert consultation is not None
+        return int(
+            session.execute(
+                sa.select(sa.func.count())
+                .select_from(OutboxItem)
+                .join(CampaignRun, col(CampaignRun.id) == col(OutboxItem.run_id))
+                .where(col(CampaignRun.campaign_id) == consultation.campaign_id)
+            ).scalar_one()
+        )
 
 
 def _value(kind: QuestionKind, value: Any) -> AnswerValue:

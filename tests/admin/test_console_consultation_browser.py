@@ -1,10 +1,11 @@
 """A consultation in a real browser (Debian's Chromium): prepared, sent, answered, read."""
 
+import time
 from typing import Any
 
 from bot.app import Relais
 from tests.admin.conftest import SCREENSHOTS
-from tests.admin.consultation_helpers import answer, header, person
+from tests.admin.consultation_helpers import answer, header, person, queued_invitations
 from tests.admin.test_console_browser import WAIT, sign_in_as_admin
 
 QUESTIONS = [
@@ -70,6 +71,10 @@ def test_prepare_send_and_read_a_consultation_in_a_browser(
     admin.locator("#state", has_text="ouverte").wait_for(timeout=WAIT)
     consultation_id = int(admin.url.rstrip("/").rsplit("/", 1)[1])
     assert admin.inner_text("#finished") == "0"
+    for _attempt in range(500):
+        if queued_invitations(relais.database, consultation_id) == 3:
+            break
+        time.sleep(0.02)
 
     # Answers come in as the chat writes them; the open page follows without a reload.
     answer(

@@ -1,5 +1,6 @@
 """Consultations in the console over HTTP: prepare, try, send, follow, close, publish, export."""
 
+import asyncio
 import csv
 import io
 import re
@@ -13,7 +14,12 @@ from sqlmodel import select
 from bot.app import Relais
 from bot.domain import ConsultationState, QuestionKind, StaffRole
 from bot.storage.database import new_session
-from bot.storage.models import AuditEntry, Campaign, Consultation, ConsultationQuestion
+from bot.storage.models import (
+    AuditEntry,
+    Campaign,
+    Consultation,
+    ConsultationQuestion,
+)
 from tests.admin.conftest import ADMIN, AGENT
 from tests.admin.consultation_helpers import (
     QUESTIONS,
@@ -21,6 +27,7 @@ from tests.admin.consultation_helpers import (
     create_through_forms,
     header,
     person,
+    queued_invitations,
 )
 from tests.admin.helpers import console_csrf, sign_in
 from tests.admin.test_console_auth import console_routes
@@ -50,6 +57,16 @@ def audit(relais: Relais) -> list[str]:
     return [row.action for row in rows if row.action.startswith("consultation.")]
 
 
+async def invitations_queued(relais: Relais, consultation_id: int, count: int) -> None:
+    """Wait for the campaign loop the console woke to queue the invitation to everyone."""
+    for _attempt in range(500):
+        if queued_invitations(relais.database, consultation_id) >= count:
+            return
+        await asyncio.sleep(0.02)
+    msg = "the invitation was not queued"
+    raise AssertionError(msg)
+
+
 async def sent_and_answered(client: httpx.AsyncClient, relais: Relais) -> int:
     """A consultation sent to three people; two finished, one is half-way."""
     for address, province in (("701", "Estuaire"), ("702", "Woleu-Ntem"), ("703", None)):
@@ -58,6 +75,7 @@ async def sent_and_answered(client: httpx.AsyncClient, relais: Relais) -> int:
     consultation_id = await create_through_forms(client, csrf)
     sent = await client.post(f"/admin/consultations/{consultation_id}/send", data={"csrf": csrf})
     assert sent.status_code == 303, sent.text
+    await invitations_queued(relais, consultation_id, 3)
     answer(
         relais.database,
         consultation_id,
