@@ -1,8 +1,8 @@
 """`make bench`: print the figures of the core, the dispatcher, the channels and the kills.
 
 `python -m bench [NAME ...] [--repeats N]`: only the benchmarks named (core, dispatcher,
-telegram, whatsapp, campaigns); `--repeats` sets how many kills per channel and database the
-campaigns benchmark makes (10 by default; fewer for a quick look).
+telegram, whatsapp, campaigns, consultations); `--repeats` sets how many kills per channel and
+database the campaigns benchmark makes (10 by default; fewer for a quick look).
 """
 
 import argparse
@@ -12,7 +12,16 @@ import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from bench import campaigns, conversations, core, dispatcher, scaleout, telegram, whatsapp
+from bench import (
+    campaigns,
+    consultations,
+    conversations,
+    core,
+    dispatcher,
+    scaleout,
+    telegram,
+    whatsapp,
+)
 
 
 def main() -> None:
@@ -26,6 +35,7 @@ def main() -> None:
         "conversations",
         "scale-out",
         "campaigns",
+        "consultations",
     ]
     parser.add_argument("names", nargs="*", choices=[[], *names], metavar="NAME", default=[])
     parser.add_argument("--repeats", type=int, default=campaigns.REPEATS, metavar="N")
@@ -40,6 +50,7 @@ def main() -> None:
             "conversations": lambda: conversations.run(Path(folder)),
             "scale-out": scaleout.run,
             "campaigns": lambda: campaigns.run(Path(folder), max(1, options.repeats)),
+            "consultations": lambda: consultations.run(Path(folder)),
         }
         for name in options.names or names:
             print(f"== {name}", flush=True)
