@@ -340,7 +340,16 @@ class ConsultationFeature(Feature):
         return False
 
     def resume(self, turn: Turn) -> None:
-        """Ask again what was asked."""
+        """Ask again what was asked, or take up the consultation left half-way ("continuer")."""
+        if turn.conversation.flow is not Flow.CONSULTATION:
+            left = [
+                consultation
+                for consultation in store.consultations_for(turn.session, turn.contact, utcnow())
+                if self._response(turn, consultation) is not None
+            ]
+            if left:
+                self.open(turn, left[0])
+            return
         consultation = self._current(turn)
         if consultation is None:
             return
