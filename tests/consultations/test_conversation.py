@@ -1,13 +1,19 @@
 """A person taken through a consultation: buttons and typed answers, skip, change, stop, resume."""
 
+import asyncio
+
 from sqlalchemy.engine import Engine as DatabaseEngine
 from sqlmodel import select
 
+from bot.campaigns import consultations as sending
+from bot.campaigns.background import CampaignLoop
 from bot.core.engine import Engine
 from bot.domain import Channel
+from bot.storage import contacts
 from bot.storage.database import new_session
 from bot.storage.models import ConsultationAnswer, ConsultationParticipant, ConsultationResponse
-from tests.consultations.helpers import invite, make_consultation, subscribers
+from tests.campaigns.test_dispatcher import FakeSender
+from tests.consultations.helpers import TZ, invite, make_consultation, subscribers
 from tests.transcript import Chat, verify_dialog
 
 
@@ -105,11 +111,9 @@ def test_arabic_speaker_gets_it_all_in_arabic(engine: Engine) -> None:
 
 def test_in_the_terminal_when_the_invitation_went_to_the_groups(engine: Engine) -> None:
     """The terminal cannot be sent an invitation: a group's members write in on their own."""
-    from bot.campaigns.consultations import send_consultation
-    from tests.consultations.helpers import TZ
 
     consultation = make_consultation(engine.database, audience="groups")
-    send_consultation(engine.database, consultation.id or 0, engine.services.catalogues, TZ)
+    sending.send_consultation(engine.database, consultation.id or 0, engine.services.catalogues, TZ)
     verify_dialog(
         Chat(engine, sender="terminal"),
         [
@@ -124,21 +128,13 @@ def test_in_the_terminal_when_the_invitation_went_to_the_groups(engine: Engine) 
 
 
 def test_a_draft_tried_by_one_contact_then_sent_for_real(engine: Engine) -> None:
-    from bot.campaigns.background import CampaignLoop
-    from bot.campaigns.consultations import test_consultation
-    from tests.campaigns.test_dispatcher import FakeSender
-    from tests.consultations.helpers import TZ
-
-    import asyncio
 
     consultation = make_consultation(engine.database)
     subscribers(engine.database, "staff", "citizen", channel=Channel.TELEGRAM)
     with new_session(engine.database) as session:
-        from bot.storage import contacts
-
         staff = contacts.find_contact(session, channel=Channel.TELEGRAM, address="staff")
         assert staff is not None
-    test_consultation(
+    sending.test_consultation(
         engine.database, consultation.id or 0, staff.id or 0, engine.services.catalogues, TZ
     )
     sender = FakeSender(Channel.TELEGRAM)
