@@ -1,8 +1,9 @@
 """`make bench`: print the figures of the core, the dispatcher, the channels and the kills.
 
 `python -m bench [NAME ...] [--repeats N]`: only the benchmarks named (core, dispatcher,
-telegram, whatsapp, campaigns, consultation-page); `--repeats` sets how many kills per channel
-and database the campaigns benchmark makes (10 by default; fewer for a quick look).
+telegram, whatsapp, campaigns, consultations, consultation-page); `--repeats` sets how many
+kills per channel and database the campaigns benchmark makes (10 by default; fewer for a quick
+look).
 """
 
 import argparse
@@ -15,6 +16,7 @@ from pathlib import Path
 from bench import (
     campaigns,
     consultation_page,
+    consultations,
     conversations,
     core,
     dispatcher,
@@ -35,6 +37,7 @@ def main() -> None:
         "conversations",
         "scale-out",
         "campaigns",
+        "consultations",
         "consultation-page",
     ]
     parser.add_argument("names", nargs="*", choices=[[], *names], metavar="NAME", default=[])
@@ -50,6 +53,7 @@ def main() -> None:
             "conversations": lambda: conversations.run(Path(folder)),
             "scale-out": scaleout.run,
             "campaigns": lambda: campaigns.run(Path(folder), max(1, options.repeats)),
+            "consultations": lambda: consultations.run(Path(folder)),
             "consultation-page": lambda: consultation_page.run(Path(folder)),
         }
         for name in options.names or names:

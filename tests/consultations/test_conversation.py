@@ -1,13 +1,19 @@
 """A person taken through a consultation: buttons and typed answers, skip, change, stop, resume."""
 
+import asyncio
+
 from sqlalchemy.engine import Engine as DatabaseEngine
 from sqlmodel import select
 
+from bot.campaigns import consultations as sending
+from bot.campaigns.background import CampaignLoop
 from bot.core.engine import Engine
 from bot.domain import Channel
+from bot.storage import contacts
 from bot.storage.database import new_session
 from bot.storage.models import ConsultationAnswer, ConsultationParticipant, ConsultationResponse
-from tests.consultations.helpers import invite, make_consultation, subscribers
+from tests.campaigns.test_dispatcher import FakeSender
+from tests.consultations.helpers import TZ, invite, make_consultation, subscribers
 from tests.transcript import Chat, verify_dialog
 
 
@@ -101,3 +107,45 @@ def test_arabic_speaker_gets_it_all_in_arabic(engine: Engine) -> None:
         ],
     )
     assert [a.number for a in answers(engine.database)[2:4]] == [3, 5]
+
+
+def test_in_the_terminal_when_the_invitation_went_to_the_groups(engine: Engine) -> None:
+    """The terminal cannot be sent an invitation: a group's members write in on their own."""
+
+    consultation = make_consultation(engine.database, audience="groups")
+    sending.send_consultation(engine.database, consultation.id or 0, engine.services.catalogues, TZ)
+    verify_dialog(
+        Chat(engine, sender="terminal"),
+        [
+            ("consultation", ["vous consulte", "[Commencer]", "[Plus tard]"]),
+            ("1", ["Question 1/6", "[Au bureau]"]),
+            ("au bureau", "Question 2/6"),
+            ("pardon ?", "Question 2/6"),
+            ("annuler", ["mise de côté", "!annulée"]),
+            ("continuer", ["Reprenons la consultation", "Question 2/6"]),
+        ],
+    )
+
+
+def test_a_draft_tried_by_one_contact_then_sent_for_real(engine: Engine) -> None:
+
+    consultation = make_consultation(engine.database)
+    subscribers(engine.database, "staff", "citizen", channel=Channel.TELEGRAM)
+    with new_session(engine.database) as session:
+        staff = contacts.find_contact(session, channel=Channel.TELEGRAM, address="staff")
+        assert staff is not None
+    sending.test_consultation(
+        engine.database, consultation.id or 0, staff.id or 0, engine.services.catalogues, TZ
+    )
+    sender = FakeSender(Channel.TELEGRAM)
+    asyncio.run(CampaignLoop(engine.database, {Channel.TELEGRAM: sender}, TZ).run_due())
+    assert dict(sender.sent) == {"staff": 1}
+    tester = Chat(engine, sender="staff", channel=Channel.TELEGRAM)
+    verify_dialog(tester, [("consultation", "[Commencer]"), ("[Commencer]", "Question 1/6")])
+    tester.send("1")
+    citizen = Chat(engine, sender="citizen", channel=Channel.TELEGRAM)
+    assert "[Commencer]" not in citizen.send("consultation")  # not sent to them yet
+    assert len(answers(engine.database)) == 1
+    invite(engine.database, engine.services, consultation, Channel.TELEGRAM)
+    assert answers(engine.database) == []  # the try-out does not count
+    assert "[Commencer]" in citizen.send("consultation")

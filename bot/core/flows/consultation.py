@@ -19,6 +19,7 @@ language: the person's, when the whole consultation exists in it, else French.
 
 import hashlib
 import secrets
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -104,6 +105,10 @@ class ConsultationFeature(Feature):
         ReviewAnswers,
         EditAnswer,
     )
+
+    def __init__(self) -> None:
+        # Per thread: turns of different people may run at once in the server's threads.
+        self._memo = threading.local()
 
     # -- entering
 
@@ -335,7 +340,16 @@ class ConsultationFeature(Feature):
         return False
 
     def resume(self, turn: Turn) -> None:
-        """Ask again what was asked."""
+        """Ask again what was asked, or take up the consultation left half-way ("continuer")."""
+        if turn.conversation.flow is not Flow.CONSULTATION:
+            left = [
+                consultation
+                for consultation in store.consultations_for(turn.session, turn.contact, utcnow())
+                if self._response(turn, consultation) is not None
+            ]
+            if left:
+                self.open(turn, left[0])
+            return
         consultation = self._current(turn)
         if consultation is None:
             return
@@ -553,7 +567,14 @@ class ConsultationFeature(Feature):
         return consultation
 
     def _questions(self, turn: Turn) -> list[ConsultationQuestion]:
-        return store.questions_of(turn.session, turn.data(CONSULTATION_KEY) or 0)
+        """Return the questions, read once per turn (a turn asks for them several times)."""
+        consultation_id = turn.data(CONSULTATION_KEY) or 0
+        memo = getattr(self._memo, "value", None)
+        if memo is not None and memo[0] is turn and memo[1] == consultation_id:
+            return list(memo[2])
+        questions = store.questions_of(turn.session, consultation_id)
+        self._memo.value = (turn, consultation_id, questions)
+        return list(questions)
 
     def _question(self, turn: Turn) -> ConsultationQuestion | None:
         question_id = turn.data(QUESTION_KEY)
