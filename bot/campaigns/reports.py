@@ -62,7 +62,7 @@ def timelines(database: DatabaseEngine, campaign_id: int) -> list[Timeline]:
             events.append((reported_at or item_time, "read"))
         if outbound_status in PROVIDER_FAILED:
             events.append((reported_at or item_time, "failed"))
-    return [_timeline(channel, events) for channel, events in sorted(moments.items()) if events]
+    return [timeline_of(channel, events) for channel, events in sorted(moments.items()) if events]
 
 
 def failures(database: DatabaseEngine, campaign_id: int) -> list[Failure]:
@@ -135,7 +135,7 @@ def _delivery(value: str | None) -> DeliveryStatus | None:
     return DeliveryStatus(value) if value is not None else None
 
 
-def _timeline(channel: Channel, events: list[tuple[datetime, str]]) -> Timeline:
+def timeline_of(channel: Channel, events: list[tuple[datetime, str]]) -> Timeline:
     """Add the events up in steps: of a minute, an hour or a day, whichever gives few points."""
     start = min(moment for moment, _figure in events)
     end = max(moment for moment, _figure in events)
@@ -154,11 +154,11 @@ def _timeline(channel: Channel, events: list[tuple[datetime, str]]) -> Timeline:
         running.update(counts)
         for figure in FIGURES:
             totals[figure].append(running[figure])
-    steps = [start + step * (index + 1) if index + 1 < count else end for index in range(count)]
-    if count == 1:
-        steps = [end]
-    # The lines start from nothing, a step before the first send.
-    steps.insert(0, start - step)
+    # Each point closes a step; the last one is the last event (or a step on, if all at once).
+    steps = [start + step * (index + 1) for index in range(count - 1)]
+    steps.append(end if end > start else start + step)
+    # The lines start from nothing at the first send; each later point closes a step.
+    steps.insert(0, start)
     for figure in FIGURES:
         totals[figure].insert(0, 0)
     return Timeline(channel=channel, steps=steps, totals=totals)

@@ -28,7 +28,7 @@ from markupsafe import Markup, escape
 PALETTE = ("#0b5d3b", "#2f6fb0", "#c77c02", "#a4262c", "#6b4fa0", "#4a6d62")
 # Drawing units: about the CSS pixels of a phone's width, so that text stays readable there.
 WIDTH = 400
-BAR_HEIGHT = 20
+BAR_HEIGHT = 22
 BAR_GAP = 7
 LABEL_WIDTH = 130
 PLOT_HEIGHT = 170
@@ -53,11 +53,11 @@ def bar_chart(
         y = BAR_GAP + index * (BAR_HEIGHT + BAR_GAP)
         length = max(room * value / top, 1 if value else 0)
         parts.append(
-            f'<text x="{LABEL_WIDTH - 6}" y="{y + 15}" text-anchor="end" font-size="13">'
-            f"{escape(_short(label, 18))}</text>"
+            f'<text x="{LABEL_WIDTH - 6}" y="{y + 16}" text-anchor="end" font-size="15">'
+            f"{escape(_short(label, 15))}</text>"
             f'<rect x="{LABEL_WIDTH}" y="{y}" width="{length:.1f}" height="{BAR_HEIGHT}" '
             f'rx="3" fill="{color}"><title>{escape(label)}: {_number(value)}</title></rect>'
-            f'<text x="{LABEL_WIDTH + length + 5:.1f}" y="{y + 15}" font-size="13">'
+            f'<text x="{LABEL_WIDTH + length + 5:.1f}" y="{y + 16}" font-size="15">'
             f"{_number(value)}</text>"
         )
     summary = ", ".join(f"{label}: {_number(value)}" for label, value in bars)
