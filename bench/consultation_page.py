@@ -16,14 +16,16 @@ import random
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime
 from pathlib import Path
 from statistics import median
+from typing import Any
 
 import httpx
 import sqlalchemy as sa
 from argon2 import PasswordHasher
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bench.common import ms
 from bot.app import Relais, build_app
@@ -38,6 +40,7 @@ from bot.storage.database import new_session, upgrade
 from bot.storage.models import (
     ConsultationAnswer,
     ConsultationParticipant,
+    ConsultationQuestion,
     ConsultationResponse,
     Contact,
     Subscription,
@@ -54,6 +57,8 @@ ADMIN = "bench@dges.example"
 PASSWORD = "correct horse battery"
 WORDS = ("guichet", "samedi", "dossier", "Oyem", "délai", "accueil", "téléphone", "formulaire")
 POSTGRES_DATABASE = "relais_bench_consultation_page"
+# A fresh database for one size of consultation.
+Databases = Callable[[int], AbstractContextManager[str]]
 
 
 def run(folder: Path) -> Iterator[str]:
@@ -69,7 +74,7 @@ def run(folder: Path) -> Iterator[str]:
 
 def _measure(name: str, url: str, size: int) -> Iterator[str]:
     upgrade(url)
-    relais = build_app(Settings(_env_file=None, database_url=url))  # type: ignore[call-arg]
+    relais = build_app(Settings(_env_file=None, database_url=url))
     try:
         started = time.perf_counter()
         consultation_id = _fill(relais, size)
@@ -102,7 +107,7 @@ def _fill(relais: Relais, size: int) -> int:
                 for number in range(size)
             ],
         )
-        ids = [row[0] for row in connection.execute(sa.select(Contact.id)).all()]  # type: ignore[call-overload]
+        ids = [int(row[0] or 0) for row in connection.execute(sa.select(col(Contact.id))).all()]
         connection.execute(
             sa.insert(Subscription),
             [
@@ -127,7 +132,7 @@ def _answer(
     database: sa.Engine,
     consultation_id: int,
     contact_ids: list[int],
-    questions: list,  # type: ignore[type-arg]
+    questions: list[ConsultationQuestion],
     provinces: list[str],
 ) -> None:
     chance = random.Random(15)
@@ -146,7 +151,7 @@ def _answer(
             ],
         )
         rows = connection.execute(
-            sa.insert(ConsultationResponse).returning(ConsultationResponse.id),  # type: ignore[arg-type]
+            sa.insert(ConsultationResponse).returning(col(ConsultationResponse.id)),
             [
                 {
                     "consultation_id": consultation_id,
@@ -166,13 +171,15 @@ def _answer(
         for number, (response_id,) in enumerate(rows):
             asked = questions if number % 10 != 9 else questions[:3]
             for question in asked:
-                answers.extend(_answers_to(question, response_id, chance, now))
+                answers.extend(_answers_to(question, int(response_id or 0), chance, now))
         for start in range(0, len(answers), 5000):
             connection.execute(sa.insert(ConsultationAnswer), answers[start : start + 5000])
 
 
-def _answers_to(question, response_id: int, chance: random.Random, now) -> list[dict]:  # type: ignore[no-untyped-def, type-arg]
-    base = {
+def _answers_to(
+    question: ConsultationQuestion, response_id: int, chance: random.Random, now: datetime
+) -> list[dict[str, Any]]:
+    base: dict[str, Any] = {
         "response_id": response_id,
         "question_id": question.id,
         "choices": [],
@@ -265,7 +272,7 @@ async def _timed(client: httpx.AsyncClient, path: str, expected: str) -> tuple[f
     return median(times), peak
 
 
-def _sqlite(folder: Path) -> Callable[[int], "contextmanager[str]"]:  # type: ignore[type-arg]
+def _sqlite(folder: Path) -> Databases:
     @contextmanager
     def database(size: int) -> Iterator[str]:
         path = folder / f"consultation-page-{size}.db"
@@ -275,7 +282,7 @@ def _sqlite(folder: Path) -> Callable[[int], "contextmanager[str]"]:  # type: ig
     return database
 
 
-def _postgres() -> Callable[[int], "contextmanager[str]"] | None:  # type: ignore[type-arg]
+def _postgres() -> Databases | None:
     admin_url = os.environ.get("RELAIS_TEST_POSTGRES_URL")
     if not admin_url:
         return None
