@@ -1,9 +1,9 @@
 """`make bench`: print the figures of the core, the dispatcher, the channels and the kills.
 
 `python -m bench [NAME ...] [--repeats N]`: only the benchmarks named (core, dispatcher,
-telegram, whatsapp, conversations, scale-out, campaigns, startup); `--repeats` sets how many
-kills per channel and database the campaigns benchmark makes (10 by default; fewer for a quick
-look).
+telegram, whatsapp, conversations, scale-out, campaigns, startup, consultations,
+consultation-page); `--repeats` sets how many kills per channel and database the campaigns
+benchmark makes (10 by default; fewer for a quick look), `--channel` and `--database` which.
 """
 
 import argparse
@@ -15,6 +15,8 @@ from pathlib import Path
 
 from bench import (
     campaigns,
+    consultation_page,
+    consultations,
     conversations,
     core,
     dispatcher,
@@ -37,6 +39,8 @@ def main() -> None:
         "scale-out",
         "campaigns",
         "startup",
+        "consultations",
+        "consultation-page",
     ]
     parser.add_argument("names", nargs="*", choices=[[], *names], metavar="NAME", default=[])
     parser.add_argument("--repeats", type=int, default=campaigns.REPEATS, metavar="N")
@@ -63,6 +67,8 @@ def main() -> None:
                 databases=options.database or ("sqlite", "postgresql"),
             ),
             "startup": lambda: startup.run(Path(folder)),
+            "consultations": lambda: consultations.run(Path(folder)),
+            "consultation-page": lambda: consultation_page.run(Path(folder)),
         }
         for name in options.names or names:
             print(f"== {name}", flush=True)

@@ -18,6 +18,7 @@ from bot.channels.base import ChannelAdapter
 from bot.content import load_pack
 from bot.core.engine import Engine
 from bot.core.feature import Feature
+from bot.core.flows.consultation import ConsultationFeature
 from bot.core.flows.data_rights import DataRightsFeature
 from bot.core.flows.decision import DecisionFeature
 from bot.core.flows.events import EventsFeature
@@ -125,6 +126,7 @@ def build_router() -> Router:
         handoff,
         LanguageFeature(),
         DataRightsFeature(),
+        ConsultationFeature(),
         FollowUpFeature(guidance=guidance, decision=decision, status=status, handoff=handoff),
         FactsFeature(),
     ]

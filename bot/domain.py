@@ -60,6 +60,7 @@ class Flow(StrEnum):
     LANGUAGE = "language"
     DATA_DELETION = "data_deletion"
     HANDOFF = "handoff"
+    CONSULTATION = "consultation"
 
 
 class Topic(StrEnum):
@@ -200,3 +201,23 @@ class MessageDirection(StrEnum):
 
     IN = "in"
     OUT = "out"
+
+
+class ConsultationState(StrEnum):
+    """Where a consultation stands: prepared, open to answers, or closed."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class QuestionKind(StrEnum):
+    """The kinds of question a consultation asks."""
+
+    SINGLE_CHOICE = "single_choice"
+    MULTIPLE_CHOICE = "multiple_choice"
+    NUMBER = "number"
+    RATING = "rating"
+    FREE_TEXT = "free_text"
+    # A document (or its summary) sent in parts, each open to a comment.
+    COMMENT = "comment"

@@ -3,8 +3,9 @@
 `all` (the default) is every subscriber; `groups` the community groups; both may be given.
 Filters narrow the subscribers: `channel=whatsapp`, `province=Estuaire`, `lang=fr`,
 `topic=events`, `org_type=cooperative` (from their registrations). `attendees=ID` adds the people
-registered for (or waiting for) an event, `contact=ID` one contact. Opted-out contacts are never
-part of an audience.
+registered for (or waiting for) an event, `contact=ID` one contact, `answered=ID` the people who
+finished consultation ID. `unanswered=ID` narrows the whole audience to those who neither
+finished nor stopped consultation ID. Opted-out contacts are never part of an audience.
 """
 
 from dataclasses import dataclass, field
@@ -14,7 +15,13 @@ from sqlmodel import Session, col, select
 
 from bot.domain import AttendanceStatus, Channel, ContactKind, Locale, OrgType, Topic
 from bot.errors import RelaisError
-from bot.storage.models import Contact, EventAttendance, Registration, Subscription
+from bot.storage.models import (
+    ConsultationParticipant,
+    Contact,
+    EventAttendance,
+    Registration,
+    Subscription,
+)
 
 BATCH = 1000
 # The terminal and the browser chat only answer; they cannot carry a message unasked.
@@ -38,6 +45,8 @@ class Audience:
     org_types: frozenset[OrgType] = field(default_factory=frozenset)
     attendees_of: frozenset[int] = field(default_factory=frozenset)
     contact_ids: frozenset[int] = field(default_factory=frozenset)
+    answered: frozenset[int] = field(default_factory=frozenset)
+    unanswered: frozenset[int] = field(default_factory=frozenset)
 
     def where(self) -> sa.ColumnElement[bool]:
         """Return the condition a contact must meet."""
@@ -63,7 +72,25 @@ class Audience:
             parts.append(sa.exists(attending))
         if self.contact_ids:
             parts.append(col(Contact.id).in_(self.contact_ids))
-        return sa.and_(reachable, sa.or_(*parts))
+        if self.answered:
+            finished = select(ConsultationParticipant.contact_id).where(
+                ConsultationParticipant.contact_id == Contact.id,
+                col(ConsultationParticipant.consultation_id).in_(self.answered),
+                col(ConsultationParticipant.finished_at).is_not(None),
+            )
+            parts.append(sa.exists(finished))
+        condition = sa.and_(reachable, sa.or_(*parts))
+        if self.unanswered:
+            done = select(ConsultationParticipant.contact_id).where(
+                ConsultationParticipant.contact_id == Contact.id,
+                col(ConsultationParticipant.consultation_id).in_(self.unanswered),
+                sa.or_(
+                    col(ConsultationParticipant.finished_at).is_not(None),
+                    col(ConsultationParticipant.stopped_at).is_not(None),
+                ),
+            )
+            condition = sa.and_(condition, ~sa.exists(done))
+        return condition
 
     def _filters(self) -> list[sa.ColumnElement[bool]]:
         subscribed = select(Subscription.contact_id).where(Subscription.contact_id == Contact.id)
@@ -101,9 +128,19 @@ def parse_audience(expression: str) -> Audience:
             msg = f"cannot read {token!r}: use all, groups or key=value"
             raise AudienceError(msg)
         values.setdefault(key.lower(), set()).update(value.split("|"))
-    if not (groups or "attendees" in values or "contact" in values):
+    if not (groups or "attendees" in values or "contact" in values or "answered" in values):
         subscribers = True
-    known = {"channel", "province", "lang", "topic", "org_type", "attendees", "contact"}
+    known = {
+        "channel",
+        "province",
+        "lang",
+        "topic",
+        "org_type",
+        "attendees",
+        "contact",
+        "answered",
+        "unanswered",
+    }
     unknown = set(values) - known
     if unknown:
         msg = f"unknown filter {sorted(unknown)[0]!r}: use {', '.join(sorted(known))}"
@@ -119,6 +156,8 @@ def parse_audience(expression: str) -> Audience:
             org_types=frozenset(OrgType(v) for v in values.get("org_type", ())),
             attendees_of=frozenset(int(v) for v in values.get("attendees", ())),
             contact_ids=frozenset(int(v) for v in values.get("contact", ())),
+            answered=frozenset(int(v) for v in values.get("answered", ())),
+            unanswered=frozenset(int(v) for v in values.get("unanswered", ())),
         )
     except ValueError as error:
         msg = f"bad audience value: {error}"

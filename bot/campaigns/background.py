@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine as DatabaseEngine
 from sqlmodel import col, select
 from starlette.routing import BaseRoute
 
+from bot.campaigns import consultations
 from bot.campaigns.delivery import BulkSender
 from bot.campaigns.dispatcher import IN_FLIGHT, LEASE
 from bot.campaigns.events import send_due_reminders
@@ -81,6 +82,13 @@ class CampaignLoop:
         if self._catalogues is not None:
             await asyncio.to_thread(
                 send_due_reminders, self._database, self._catalogues, self._tz, self._clock()
+            )
+            await asyncio.to_thread(
+                consultations.send_due_reminders,
+                self._database,
+                self._catalogues,
+                self._tz,
+                self._clock(),
             )
         for campaign_id in await asyncio.to_thread(self._due):
             log.info("sending campaign %s", campaign_id)

@@ -12,6 +12,7 @@ import click
 
 from bot.cli import (
     campaigns,
+    consultations,
     contacts,
     content,
     db,
@@ -84,6 +85,7 @@ main.add_command(registrations.registrations)
 main.add_command(handoffs.handoffs)
 main.add_command(contacts.contacts)
 main.add_command(campaigns.campaign)
+main.add_command(consultations.consultation)
 main.add_command(events.event)
 main.add_command(doctor.doctor)
 main.add_command(staff.staff)

@@ -202,3 +202,62 @@ class ConfirmDeletion(Payload, prefix="delok", offered_only=True):
     """Confirm or abandon the deletion of the contact's data."""
 
     answer: Answer
+
+
+@dataclass(frozen=True)
+class StartConsultation(Payload, prefix="cons"):
+    """Begin (or take up again) a consultation."""
+
+    consultation_id: int
+
+
+@dataclass(frozen=True)
+class ConsultationLater(Payload, prefix="clater", offered_only=True):
+    """Put a consultation aside, to answer it later."""
+
+    consultation_id: int
+
+
+@dataclass(frozen=True)
+class PickOption(Payload, prefix="cpick", offered_only=True):
+    """Answer a single-choice question or a rating with one value."""
+
+    question_id: int
+    value: str
+
+
+@dataclass(frozen=True)
+class ToggleOption(Payload, prefix="ctog", offered_only=True):
+    """Tick or untick one option of a multiple-choice question."""
+
+    question_id: int
+    value: str
+
+
+@dataclass(frozen=True)
+class ConfirmOptions(Payload, prefix="cok", offered_only=True):
+    """Validate the options ticked for a multiple-choice question."""
+
+    question_id: int
+
+
+@dataclass(frozen=True)
+class SkipQuestion(Payload, prefix="cskip", offered_only=True):
+    """Leave a question (or one part of a text to comment) unanswered."""
+
+    question_id: int
+    part: int = 0
+
+
+@dataclass(frozen=True)
+class ReviewAnswers(Payload, prefix="crev", offered_only=True):
+    """Send the answers of a consultation, or choose one to change."""
+
+    action: ReviewAction
+
+
+@dataclass(frozen=True)
+class EditAnswer(Payload, prefix="cedit", offered_only=True):
+    """Answer one question of the consultation again."""
+
+    question_id: int

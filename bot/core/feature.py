@@ -55,6 +55,20 @@ class Feature:
         """Tell whether there is work left half-way that "continuer" would pick up."""
         return False
 
+    def intercepts(self, turn: Turn, action: Payload) -> bool:
+        """Handle a word that works everywhere in this flow's own way; True when handled.
+
+        A consultation reads "stop" as leaving the consultation, not as unsubscribing.
+        """
+        return False
+
+    def answers_typed_text(self, turn: Turn) -> bool:
+        """Tell whether typed text answers the question itself rather than pressing a button.
+
+        The router otherwise reads "2" or a button's words as pressing that button.
+        """
+        return False
+
     def overheard(self, turn: Turn) -> None:
         """Take note of a message another feature answers while this flow waits (default: none)."""
 

@@ -78,6 +78,8 @@ class Router:
         if asks_to_repeat(turn.text) and self._repeat(turn, capturing):
             return
         keyword = global_action(turn.text)
+        if keyword is not None and capturing is not None and capturing.intercepts(turn, keyword):
+            return
         if keyword is not None:
             flow = turn.conversation.flow
             self.dispatch(turn, keyword)
@@ -85,7 +87,8 @@ class Router:
                 # "aide" or "stop" in the middle of a form: answer, then ask again.
                 capturing.resume(turn)
             return
-        action = _offered_choice(turn)
+        typed = capturing is not None and capturing.answers_typed_text(turn)
+        action = None if typed else _offered_choice(turn)
         if action is not None:
             self.dispatch(turn, action)
             return

@@ -10,6 +10,7 @@ from bot.domain import (
     AttendanceStatus,
     CampaignState,
     Channel,
+    ConsultationState,
     ContactKind,
     CoopForm,
     DeliveryStatus,
@@ -21,6 +22,7 @@ from bot.domain import (
     MessageDirection,
     OrgType,
     OutboxStatus,
+    QuestionKind,
     RegistrationStatus,
     ReplyStatus,
     StaffRole,
@@ -455,3 +457,156 @@ class AuditEntry(SQLModel, table=True):
     record_id: str | None = Field(default=None, max_length=40)
     detail: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class Consultation(SQLModel, table=True):
+    """Questions staff put to an audience between an opening and a closing date.
+
+    Texts are per language ({"fr": ..., "en": ..., "ar": ...}, French required). An anonymous
+    consultation stores its answers without the contact (see ConsultationResponse).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)
+    # Why staff ask: the heart of the introduction, framed by a translated template.
+    intro: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)
+    # Who asks (a directorate, a service); the introduction names it.
+    asked_by: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)
+    # What happens with the answers.
+    use_of_answers: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)
+    audience: str = Field(default="all", max_length=500)
+    # Per language: {"content_sid": "HX...", "variables": {...}} for WhatsApp outside 24 h.
+    templates: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    anonymous: bool = False
+    state: ConsultationState = Field(
+        default=ConsultationState.DRAFT, sa_type=enum_column(ConsultationState)
+    )
+    opens_at: datetime = Field(sa_type=UTCDateTime)
+    closes_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    # The campaign that carried the invitation, once sent.
+    campaign_id: int | None = Field(
+        default=None, sa_column=sa.Column(sa.ForeignKey("campaign.id", ondelete="SET NULL"))
+    )
+    # The last invitation sent to one staff contact to try the consultation before it opens.
+    test_campaign_id: int | None = Field(
+        default=None, sa_column=sa.Column(sa.ForeignKey("campaign.id", ondelete="SET NULL"))
+    )
+    # The one reminder to those who have not answered: due, then done (sent or dropped).
+    reminder_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    reminder_done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reminder_campaign_id: int | None = Field(
+        default=None, sa_column=sa.Column(sa.ForeignKey("campaign.id", ondelete="SET NULL"))
+    )
+    # Results staff publish to the respondents, per language; shown at the end once set.
+    results: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)
+    results_published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class ConsultationQuestion(SQLModel, table=True):
+    """One question of a consultation, asked in `position` order.
+
+    `options` is a list of {"key": ..., "label": {"fr": ..., ...}} for the choice kinds;
+    `parts` a list of {"fr": ..., ...} texts for a comment question, each commented on apart.
+    """
+
+    __table_args__ = (sa.UniqueConstraint("consultation_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    consultation_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("consultation.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    position: int
+    kind: QuestionKind = Field(sa_type=enum_column(QuestionKind))
+    text: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)
+    options: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
+    min_value: int | None = None
+    max_value: int | None = None
+    parts: list[dict[str, str]] = Field(default_factory=list, sa_type=sa.JSON)
+    # Also fit to ask a community group (a vote in a group chat).
+    for_groups: bool = False
+
+
+class ConsultationParticipant(SQLModel, table=True):
+    """That a contact started, finished or stopped a consultation; never what they answered.
+
+    Reminders go to those without a row that is finished or stopped; the row goes with the
+    contact's data.
+    """
+
+    __table_args__ = (sa.UniqueConstraint("consultation_id", "contact_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    consultation_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("consultation.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    contact_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("contact.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    started_at: datetime = _created()
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    stopped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ConsultationResponse(SQLModel, table=True):
+    """One person's set of answers to a consultation.
+
+    `respondent_key` is a keyed hash of the consultation and the contact: unique, it keeps one
+    answer set per person even when the consultation is anonymous and `contact_id` is empty.
+    Channel and province are kept for the response rates.
+    """
+
+    __table_args__ = (sa.UniqueConstraint("consultation_id", "respondent_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    consultation_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("consultation.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    respondent_key: str = Field(max_length=64)
+    contact_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.ForeignKey("contact.id", ondelete="CASCADE"), index=True),
+    )
+    channel: Channel = Field(sa_type=enum_column(Channel))
+    province: str | None = Field(default=None, max_length=40)
+    locale: str = Field(default="fr", max_length=8)
+    started_at: datetime = _created()
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_at: datetime = _created()
+
+
+class ConsultationAnswer(SQLModel, table=True):
+    """The answer to one question (one part of a comment question); the latest one counts."""
+
+    __table_args__ = (sa.UniqueConstraint("response_id", "question_id", "part"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    response_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("consultationresponse.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    question_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("consultationquestion.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        )
+    )
+    part: int = 0
+    choices: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    number: int | None = None
+    text: str | None = Field(default=None, sa_type=sa.Text)
+    skipped: bool = False
+    created_at: datetime = _created()
+    updated_at: datetime = _created()

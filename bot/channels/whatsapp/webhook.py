@@ -28,11 +28,11 @@ from bot.core import payloads
 from bot.core.actions import Unsubscribe
 from bot.core.keywords import global_action
 from bot.core.messages import Incoming
-from bot.domain import Channel
+from bot.domain import Channel, Flow
 from bot.settings import SettingsError
 from bot.storage import contacts, deliveries, replies
 from bot.storage.database import new_session
-from bot.storage.models import Contact, OutboundMessage
+from bot.storage.models import Contact, Conversation, OutboundMessage
 from bot.storage.types import clip, utcnow
 
 log = logging.getLogger(__name__)
@@ -195,6 +195,10 @@ class WhatsAppChannel:
             before = contacts.find_contact(
                 session, channel=Channel.WHATSAPP, address=incoming.sender
             )
+            # "stop" in a consultation leaves the consultation: no provider-level opt-out.
+            answering = before is not None and _answering_consultation(session, before)
+        if isinstance(action, Unsubscribe) and answering:
+            action = None
         if isinstance(action, Unsubscribe) and before and before.opted_out_at is not None:
             # Already opted out: STOP is confirmed once, not at every repetition.
             context[SILENT] = "STOP repeated: confirmed the first time"
@@ -249,6 +253,12 @@ class WhatsAppChannel:
         ):
             # Subscribed again (START, the menu's button, "abonnez-moi"): news may resume.
             deliveries.clear_opt_out(session, contact_id=contact.id)
+
+
+def _answering_consultation(session: Session, contact: Contact) -> bool:
+    """Tell whether the contact is in the middle of a consultation."""
+    conversation = session.get(Conversation, contact.id)
+    return conversation is not None and conversation.flow is Flow.CONSULTATION
 
 
 def _busy(reason: str) -> Response:

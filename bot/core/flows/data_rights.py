@@ -10,13 +10,14 @@ stateDiagram-v2
 
 from bot.core.actions import Answer, ConfirmDeletion, DeleteMyData, MainMenu, ShowMyData
 from bot.core.feature import Feature
+from bot.core.flows.consultation_answers import describe
 from bot.core.flows.language import autonym
 from bot.core.i18n import N_, _
 from bot.core.keywords import yes_or_no
 from bot.core.payloads import Payload
 from bot.core.turn import Turn
 from bot.domain import Flow, Locale, MessageDirection, Topic
-from bot.storage import contacts, messages
+from bot.storage import consultations, contacts, messages
 from bot.storage.registrations import registrations_of
 from bot.text import is_question
 from nlu import Intent, ParseResult
@@ -122,6 +123,7 @@ class DataRightsFeature(Feature):
                     email=registration.email or "—",
                 )
             )
+        lines.extend(_consultation_answers(turn))
         lines.append(
             _("Premier message le {date}.").format(
                 date=turn.translator.format_date(
@@ -140,8 +142,9 @@ class DataRightsFeature(Feature):
         turn.say(
             _(
                 "Voulez-vous vraiment supprimer vos données ? Votre nom, vos coordonnées, vos "
-                "abonnements et vos conversations seront effacés. Vos pré-inscriptions ne "
-                "seront plus liées à vous : seul un décompte anonyme reste. C'est définitif."
+                "abonnements, vos réponses aux consultations et vos conversations seront "
+                "effacés. Vos pré-inscriptions ne seront plus liées à vous : seul un décompte "
+                "anonyme reste. C'est définitif."
             ),
             [
                 (_("Oui, supprimer"), ConfirmDeletion(Answer.YES)),
@@ -167,3 +170,20 @@ class DataRightsFeature(Feature):
         """Leave the data as it is."""
         turn.go_idle()
         turn.say(_("Rien n'a été supprimé."), [(_("Menu"), MainMenu())])
+
+
+def _consultation_answers(turn: Turn) -> list[str]:
+    """List what the contact answered to consultations that are not anonymous."""
+    lines = []
+    for consultation, question, answer in consultations.answers_of_contact(
+        turn.session, turn.contact_id
+    ):
+        title = consultation.title.get(turn.translator.locale.value) or consultation.title["fr"]
+        asked = question.text.get(turn.translator.locale.value) or question.text["fr"]
+        given = describe(question, answer, turn.translator.locale)
+        lines.append(
+            _("• Consultation « {title} », {question} : {answer}").format(
+                title=title, question=asked, answer=given
+            )
+        )
+    return lines
