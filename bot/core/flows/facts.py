@@ -28,7 +28,7 @@ from bot.core.flows.compare import compare_forms, named_forms, only_names_a_form
 from bot.core.flows.guidance import GuidanceFeature, office_lines, org_type_name
 from bot.core.i18n import _
 from bot.core.payloads import Payload
-from bot.core.scope import country_name, foreign_country
+from bot.core.scope import country_name, foreign_city, foreign_country
 from bot.core.turn import Turn
 from bot.domain import Flow, OrgType
 from bot.text import fold
@@ -262,14 +262,31 @@ class FactsFeature(Feature):
         """Say which country the service covers instead of giving its procedure for another."""
         locale = turn.translator.locale.value
         home = country_name(turn.pack.country.code, locale)
-        turn.say(
-            _(
+        other = country_name(code, locale)
+        city = foreign_city(turn.text, turn.pack.country.code)
+        if city is None:
+            text = _(
                 "Ce service ne couvre qu'un pays : {home}.\n"
                 "Votre question parle d'un autre pays ({other}). Ses lois, ses démarches et ses "
                 "bureaux sont différents : je ne peux pas vous les donner. Renseignez-vous "
                 "auprès de l'administration de ce pays.\n"
                 "Pour un projet dans ce pays-ci ({home}), je peux vous aider."
-            ).format(home=home, other=country_name(code, locale)),
+            ).format(home=home, other=other)
+        else:
+            # "je suis à Paris": the person may live abroad with a project at home.
+            text = _(
+                "Ce service ne couvre qu'un pays : {home}. Il explique comment y créer une "
+                "association, une ONG, une coopérative, une mutuelle ou une fondation, et "
+                "comment vous pré-inscrire auprès de la {directorate}.\n"
+                "{city} est dans un autre pays ({other}) : ses lois, ses démarches et ses "
+                "bureaux sont différents, je ne peux pas vous les donner. Renseignez-vous "
+                "auprès de l'administration de ce pays.\n"
+                "Si votre projet est dans ce pays-ci ({home}), même si vous vivez à {city}, "
+                "je peux vous aider. Une personne de la {directorate} peut aussi vous "
+                "répondre : choisissez « Parler à une personne »."
+            ).format(home=home, other=other, city=city, directorate=turn.directorate)
+        turn.say(
+            text,
             [
                 (_("Démarches : {country}").format(country=home), GuideList()),
                 (_("Parler à une personne"), Handoff()),
