@@ -148,7 +148,7 @@ def test_a_cost_question_at_the_province_step_is_answered(chat: Chat) -> None:
                     "!Je ne connais pas cette province",
                 ],
             ),
-            ("cmt on depose le dossier", ["Où déposer", "Dans quelle province"]),
+            ("cmt on depose le dossier", ["Association, où déposer", "Dans quelle province"]),
             ("woleu ntem", "ville"),
         ],
     )
