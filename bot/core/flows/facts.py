@@ -275,9 +275,9 @@ class FactsFeature(Feature):
         else:
             # "je suis à Paris": the person may live abroad with a project at home.
             text = _(
-                "Ce service ne couvre qu'un pays : {home}. Il explique comment y créer une "
-                "association, une ONG, une coopérative, une mutuelle ou une fondation, et "
-                "comment vous pré-inscrire auprès de la {directorate}.\n"
+                "Ce service ne couvre qu'un pays : {home}. Il explique les démarches pour y "
+                "fonder une association, une ONG, une coopérative, une mutuelle ou une "
+                "fondation, et pour vous pré-inscrire auprès de la {directorate}.\n"
                 "{city} est dans un autre pays ({other}) : ses lois, ses démarches et ses "
                 "bureaux sont différents, je ne peux pas vous les donner. Renseignez-vous "
                 "auprès de l'administration de ce pays.\n"
