@@ -48,6 +48,20 @@ class _Match:
         return self.last - self.first + 1
 
 
+_CLAUSE_MARKS = frozenset(",;!?،؛؟")
+
+
+def _clause_breaks(text: str, tokens: list[Token]) -> frozenset[int]:
+    """Return the indexes of the tokens followed by a comma, a full stop or the like (a dot
+    inside an abbreviation, "O.N.G", is no break)."""
+    found = set()
+    for index in range(len(tokens) - 1):
+        gap = text[tokens[index].end : tokens[index + 1].start]
+        if _CLAUSE_MARKS & set(gap) or ("." in gap and any(char.isspace() for char in gap)):
+            found.add(index)
+    return frozenset(found)
+
+
 def _preference(match: _Match) -> tuple[bool, float, int, int]:
     """Order matches: exact ones first, longest first; then fuzzy ones, closest first."""
     # A fuzzy n-gram can swallow a neighbouring word ("a portgentil" is close to "port
@@ -129,7 +143,7 @@ class EntityExtractor:
         tokens = tokenize(text)
         if not tokens or not self._surfaces:
             return []
-        matches = self._candidates(tokens)
+        matches = self._candidates(tokens, _clause_breaks(text, tokens))
         taken: set[int] = set()
         chosen: list[_Match] = []
         for match in sorted(matches, key=_preference):
@@ -144,13 +158,21 @@ class EntityExtractor:
         ]
         return self._with_implied(entities)
 
-    def _candidates(self, tokens: list[Token]) -> list[_Match]:
-        """Return every exact match, and the best fuzzy match of the other n-grams."""
+    def _candidates(
+        self, tokens: list[Token], breaks: frozenset[int] = frozenset()
+    ) -> list[_Match]:
+        """Return every exact match, and the best fuzzy match of the other n-grams.
+
+        An n-gram does not run over a clause break: in "une coop, ça coûte combien" the
+        words "coop" and "ça" are not the cooperative form COOP-CA.
+        """
         folded = [token.folded for token in tokens]
         matches: list[_Match] = []
         queries: dict[int, list[tuple[int, str]]] = defaultdict(list)
         for size in range(1, min(self._max_tokens, len(tokens)) + 1):
             for first in range(len(tokens) - size + 1):
+                if any(index in breaks for index in range(first, first + size - 1)):
+                    continue
                 words = folded[first : first + size]
                 key = " ".join(words)
                 targets = self._surfaces.get(key)

@@ -91,6 +91,8 @@ def nlu_export_facts(cli: CliContext, output: str) -> None:
     lines = [
         f"# The {FACT_INTENT} retrieval intent, written by `relais nlu export-facts` from",
         f"# {pack.facts_source}: train a Rasa server with nlu/data and this file.",
+        "# The documents, fees, delays and filing place of each form are asked through intents",
+        "# of their own (ask_documents, ask_cost...): their questions come last, no response.",
         'version: "3.1"',
         "nlu:",
     ]
@@ -100,6 +102,8 @@ def nlu_export_facts(cli: CliContext, output: str) -> None:
     lines.append("responses:")
     facts = pack.facts
     for intent in by_fact:
+        if "/" not in intent:
+            continue  # the bot picks the fact from the form named: Rasa gives no response
         fact_id = intent.split("/", 1)[1]
         answer = facts.answer(fact_id).fr if facts is not None else ""
         lines += [f"  utter_{intent}:", f"  - text: {json.dumps(answer, ensure_ascii=False)}"]

@@ -36,7 +36,29 @@ class Aspect(StrEnum):
     BODIES = "bodies"
     CAPITAL = "capital"
     LAW = "law"
+    DOCUMENTS = "documents"
+    FEES = "fees"
+    DELAYS = "delays"
     FILING = "filing"
+
+
+# What a comparison ("asso ou ONG ?") sets side by side; the documents, fees and delays are
+# asked one form at a time, or as one aspect of the forms named ("frais asso et coop").
+COMPARED_ASPECTS = (
+    Aspect.FOUNDERS,
+    Aspect.PURPOSE,
+    Aspect.BODIES,
+    Aspect.CAPITAL,
+    Aspect.LAW,
+    Aspect.FILING,
+)
+# The guide section a fact's "more" button opens, by aspect (the overview for the others).
+_SECTION_OF_ASPECT = {
+    Aspect.DOCUMENTS: "documents",
+    Aspect.FEES: "costs",
+    Aspect.DELAYS: "costs",
+    Aspect.FILING: "office",
+}
 
 
 class FormCode(StrEnum):
@@ -68,15 +90,30 @@ class FullText(LocalizedText):
 
 
 class Questions(_Model):
-    """Example questions in each language, as people type them."""
+    """Example questions in each language, as people type them.
+
+    Algerian Darija is not a language of the replies, but people write in it, in Arabic
+    script or in Latin letters ("chhal", "win"): its questions train the NLU only.
+    """
 
     fr: Annotated[list[Text], Field(min_length=1)]
     en: Annotated[list[Text], Field(min_length=1)]
     ar: Annotated[list[Text], Field(min_length=1)]
+    darija_arabic: list[Text] = Field(default_factory=list)
+    darija_latin: list[Text] = Field(default_factory=list)
 
     def all(self) -> list[str]:
         """Return every question, French first."""
-        return [*self.fr, *self.en, *self.ar]
+        return [*self.fr, *self.en, *self.ar, *self.darija_arabic, *self.darija_latin]
+
+    def by_script(self) -> list[tuple[str, list[str]]]:
+        """Return (language of the names to fill in, questions) pairs: Darija in Arabic script
+        names forms as Arabic does, in Latin letters as French does."""
+        return [
+            (Locale.FR.value, [*self.fr, *self.darija_latin]),
+            (Locale.EN.value, list(self.en)),
+            (Locale.AR.value, [*self.ar, *self.darija_arabic]),
+        ]
 
 
 class Link(_Model):
@@ -95,9 +132,17 @@ class Link(_Model):
 
 
 class AspectTemplates(_Model):
-    """How an aspect is named, and questions about it with {form} where the form is named."""
+    """How an aspect is named, and questions about it with {form} where the form is named.
+
+    An aspect the NLU already knows as an intent of its own (`ask_documents`, `ask_cost`,
+    `ask_duration`, `ask_office`, which also take questions naming no form: "c'est combien ?")
+    names it in `intent`: its questions train that intent, and the form named, or the one
+    being discussed, picks the fact. Two labels for one question would only confuse the
+    classifier.
+    """
 
     label: FullText
+    intent: Annotated[str, Field(pattern=r"^[a-z_]+$")] | None = None
     examples: Questions | None = None
 
     @field_validator("examples")
@@ -122,6 +167,9 @@ class FormProfile(_Model):
     bodies: FullText
     capital: FullText
     law: FullText
+    documents: FullText
+    fees: FullText
+    delays: FullText
     filing: FullText
     sources: Annotated[list[Source], Field(min_length=1)]
     reviewed: date
@@ -228,10 +276,15 @@ class FactsBody(_Model):
         fact = self.facts[fact_id]
         if fact.more or fact.form is None:
             return fact.more
-        section = (
-            GuideSectionName.OFFICE if fact.aspect is Aspect.FILING else GuideSectionName.OVERVIEW
-        )
+        shown = _SECTION_OF_ASPECT.get(fact.aspect) if fact.aspect is not None else None
+        section = GuideSectionName(shown or "overview")
         return [Link(guide=self.forms[fact.form].guide, section=section)]
+
+    def aspect_of_intent(self, intent: str) -> Aspect | None:
+        """Return the aspect an NLU intent of its own asks ("ask_cost": the fees)."""
+        return next(
+            (aspect for aspect, item in self.aspects.items() if item.intent == intent), None
+        )
 
     def fact_of(self, form: FormCode, aspect: Aspect) -> str | None:
         """Return the id of the fact about one aspect of one form."""
@@ -269,24 +322,43 @@ class FactsBody(_Model):
         if templates is None:
             return own
         generated: list[str] = []
-        for locale in Locale:
-            names: list[str] = getattr(profile.names, locale.value)
-            for index, template in enumerate(getattr(templates, locale.value)):
-                name = names[index % len(names)]
-                marked = f"[{name}]{json.dumps({'entity': entity, 'value': value})}"
-                generated.append(template.replace(FORM_SLOT, marked))
+        for locale, questions in templates.by_script():
+            names: list[str] = getattr(profile.names, locale)
+            for index, template in enumerate(questions):
+                generated.append(_fill(template, names[index % len(names)], entity, value))
         return [*generated, *own]
 
     def training_examples(self, places: Sequence[tuple[str, str]] = ()) -> list[tuple[str, str]]:
-        """Return (annotated question, "ask_fact/<fact id>") pairs for the NLU.
+        """Return (annotated question, intent) pairs for the NLU: "ask_fact/<fact id>", or the
+        intent of its own of an aspect such as the fees, whose questions are asked once each
+        about one of the forms in turn (seven copies of each would outweigh every other intent).
 
         places are (name, province) pairs: "Oyem" in a question is the Woleu-Ntem province.
         """
-        return [
+        pairs = [
             (question, f"{FACT_INTENT}/{fact_id}")
-            for fact_id in self.facts
+            for fact_id, fact in self.facts.items()
+            if fact.aspect is None or self.aspects[fact.aspect].intent is None
             for question in dict.fromkeys(self.questions(fact_id, places))
         ]
+        for aspect, templates in self.aspects.items():
+            if templates.intent is None or templates.examples is None:
+                continue
+            forms = [
+                self.forms[fact.form]
+                for fact in self.facts.values()
+                if fact.aspect is aspect and fact.form is not None
+            ]
+            count = 0
+            for locale, questions in templates.examples.by_script():
+                for template in questions:
+                    profile = forms[count % len(forms)]
+                    names: list[str] = getattr(profile.names, locale)
+                    entity, value = profile.entity()
+                    filled = _fill(template, names[count % len(names)], entity, value)
+                    pairs.append((filled, templates.intent))
+                    count += 1
+        return pairs
 
     def texts(self) -> list[tuple[str, FullText]]:
         """Return every text a citizen reads, with its entry path, for the checks."""
@@ -307,6 +379,12 @@ def _whole_word(surface: str) -> re.Pattern[str]:
     """Return the pattern of surface as a whole word, any case."""
     # Compiled once: the pack's hundreds of names outnumber the re module's own cache.
     return re.compile(rf"(?<!\w){re.escape(surface)}(?!\w)", re.IGNORECASE)
+
+
+def _fill(template: str, name: str, entity: str, value: str) -> str:
+    """Put a form's name, annotated as its entity, in the {form} slot of a question."""
+    marked = f"[{name}]{json.dumps({'entity': entity, 'value': value}, ensure_ascii=False)}"
+    return template.replace(FORM_SLOT, marked)
 
 
 def annotate(text: str, marks: Sequence[tuple[str, str, str]]) -> str:

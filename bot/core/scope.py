@@ -1,10 +1,16 @@
 """Tell when a message is about another country than the one the content pack covers."""
 
 from functools import cache
+from pathlib import Path
 
+import yaml
 from babel import Locale as BabelLocale
 
+from bot.settings import DATA_ROOT
 from bot.text import fold
+
+# Cities abroad by country ("je suis à Paris", "from Douala"): data, not code.
+CITIES_FILE = DATA_ROOT / "content" / "cities.yml"
 
 # Babel names every territory in every language; only the three the bot speaks are read.
 _LANGUAGES = ("fr", "en", "ar")
@@ -64,12 +70,62 @@ def _names() -> dict[str, str]:
                     names.setdefault(prefix + folded, code)
     for word, code in _OTHER_NAMES.items():
         names.setdefault(word, code)
+    for folded, (code, _city) in _cities().items():
+        names.setdefault(folded, code)
     return names
+
+
+@cache
+def _cities(path: Path = CITIES_FILE) -> dict[str, tuple[str, str]]:
+    """Return every folded city name of the cities file with its country code and spelling."""
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    cities: dict[str, tuple[str, str]] = {}
+    for code, names in ((document or {}).get("cities") or {}).items():
+        for name in names:
+            folded = fold(str(name))
+            cities.setdefault(folded, (str(code).upper(), str(name)))
+            if folded[:1] and "\u0600" <= folded[0] <= "\u06ff":
+                for prefix in _ARABIC_PREFIXES:  # "بباريس", "في وهران"
+                    cities.setdefault(prefix + folded, (str(code).upper(), str(name)))
+    return cities
+
+
+@cache
+def _non_places(path: Path = CITIES_FILE) -> tuple[tuple[str, ...], ...]:
+    """Return the folded phrases in which a place's name names no place ("دعم مالي")."""
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    phrases = {tuple(fold(str(item)).split()) for item in (document or {}).get("not_places") or []}
+    return tuple(sorted((p for p in phrases if p), key=len, reverse=True))
+
+
+def _without_non_places(words: list[str]) -> list[str]:
+    """Blank out the phrases that only look like places, keeping the other words' positions."""
+    kept = list(words)
+    for phrase in _non_places():
+        size = len(phrase)
+        for start in range(len(kept) - size + 1):
+            if tuple(kept[start : start + size]) == phrase:
+                kept[start : start + size] = [""] * size
+    return kept
+
+
+def foreign_city(text: str, home: str) -> str | None:
+    """Return the city abroad a message names ("Paris"), as the cities file spells it."""
+    if foreign_country(text, home) is None:
+        return None
+    words = _without_non_places(fold(text).split())
+    cities = _cities()
+    for size in (3, 2, 1):
+        for start in range(len(words) - size + 1):
+            found = cities.get(" ".join(words[start : start + size]))
+            if found is not None and found[0] != home.upper():
+                return found[1]
+    return None
 
 
 def countries_named(text: str) -> list[str]:
     """Return the ISO codes of the countries a message names, in the order they appear."""
-    words = fold(text).split()
+    words = _without_non_places(fold(text).split())
     found: list[tuple[int, str]] = []
     names = _names()
     longest = max(name.count(" ") + 1 for name in names)

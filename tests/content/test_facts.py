@@ -37,7 +37,7 @@ def test_every_fact_reads_in_three_languages_with_sources(facts: FactsBody) -> N
 
 
 def test_every_aspect_of_every_main_form_is_a_fact(facts: FactsBody) -> None:
-    for aspect in (Aspect.FOUNDERS, Aspect.PURPOSE, Aspect.BODIES, Aspect.CAPITAL, Aspect.LAW):
+    for aspect in Aspect:
         for form in FormCode:
             assert facts.fact_of(form, aspect) is not None, (form, aspect)
 
@@ -58,6 +58,44 @@ def test_founders_agree_with_the_procedures(pack: ContentPack, facts: FactsBody)
         )
 
 
+def test_fees_and_delays_agree_with_the_procedures(pack: ContentPack, facts: FactsBody) -> None:
+    for form in FormCode:
+        profile = facts.forms[form]
+        procedure = pack.procedures[OrgType(profile.guide)]
+        known = [fee.amount for fee in procedure.fees if fee.amount is not None]
+        for locale in ("fr", "en", "ar"):
+            fees = profile.fees.get(locale)
+            if known:
+                # The one sourced amount, 10 000 FCFA, said with the warning that it may change.
+                assert re.search(r"10[\u00a0 ,]000", fees), (form, locale)
+                assert not find_placeholders(fees), (form, locale)
+            else:
+                assert find_placeholders(fees), (form, locale)
+        delays = profile.delays
+        assert bool(find_placeholders(delays.fr)) == bool(find_placeholders(procedure.delays.fr))
+        if "3 mois" in delays.fr:
+            assert "pas vérifié" in delays.fr and "not verified" in delays.en, form
+            assert "غير مؤكد" in delays.ar, form
+
+
+def test_procedure_aspects_train_their_own_intents(pack: ContentPack, facts: FactsBody) -> None:
+    examples = pack.training_examples()
+    for aspect, intent in (
+        (Aspect.DOCUMENTS, "ask_documents"),
+        (Aspect.FEES, "ask_cost"),
+        (Aspect.DELAYS, "ask_duration"),
+        (Aspect.FILING, "ask_office"),
+    ):
+        templates = facts.aspects[aspect].examples
+        assert facts.aspects[aspect].intent == intent
+        assert templates is not None and templates.darija_arabic and templates.darija_latin
+        trained = [line for line, name in examples if name == intent]
+        # Each question once, about one form or another: not seven copies of each.
+        assert len(trained) == len(templates.all()), aspect
+        assert not any(name.startswith(f"ask_fact/{aspect.value}_") for _, name in examples)
+    assert any("ta3" in line for line, name in examples if name == "ask_office")
+
+
 def test_governance_is_the_one_of_the_uniform_act(facts: FactsBody) -> None:
     scoops, coop_ca = facts.forms[FormCode.SCOOPS], facts.forms[FormCode.COOP_CA]
     assert "3 membres au plus" in scoops.bodies.fr and "100" in scoops.bodies.fr
@@ -68,8 +106,15 @@ def test_governance_is_the_one_of_the_uniform_act(facts: FactsBody) -> None:
 def test_fact_questions_are_annotated_for_the_nlu(pack: ContentPack) -> None:
     examples = pack.training_examples()
     keys = {intent for _, intent in examples}
-    assert all(intent.startswith("ask_fact/") for intent in keys)
-    assert len(keys) == len(pack.facts.facts if pack.facts else [])
+    assert pack.facts is not None
+    # The documents, fees, delays and filing place train the intents that ask them.
+    own_intents = {"ask_documents", "ask_cost", "ask_duration", "ask_office"}
+    assert keys - own_intents == {
+        f"ask_fact/{fact_id}"
+        for fact_id, fact in pack.facts.facts.items()
+        if fact.aspect is None or pack.facts.aspects[fact.aspect].intent is None
+    }
+    assert own_intents <= keys
     assert (
         'faut combien de membres pour une [SCOOPS]{"entity": "coop_form", "value": "scoops"}',
         "ask_fact/founders_scoops",

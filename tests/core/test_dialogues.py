@@ -49,7 +49,8 @@ def test_free_text_guide_and_follow_ups(chat: Chat) -> None:
                 ["Créer une association", "Les étapes", "Loi n°35/62", "Vérifié le"],
             ),
             ("et les documents ?", ["Documents à fournir", "statuts"]),
-            ("combien ça coûte ?", ["Coûts", "10\u00a0000\u00a0FCFA", "Délais"]),
+            ("combien ça coûte ?", ["Association, frais", "10\u00a0000\u00a0FCFA", "Sources"]),
+            ("et le délai ?", ["Association, délais", "3 mois", "pas vérifié"]),
             ("où déposer le dossier ?", ["Où déposer", "Adresse"]),
         ],
     )

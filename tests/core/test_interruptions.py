@@ -142,13 +142,13 @@ def test_a_cost_question_at_the_province_step_is_answered(chat: Chat) -> None:
             (
                 "combien ça coûte ?",
                 [
-                    "Coûts — Créer une association",
+                    "Association, frais",
                     "Reprenons votre pré-inscription",
                     "Dans quelle province",
                     "!Je ne connais pas cette province",
                 ],
             ),
-            ("cmt on depose le dossier", ["Où déposer", "Dans quelle province"]),
+            ("cmt on depose le dossier", ["Association, où déposer", "Dans quelle province"]),
             ("woleu ntem", "ville"),
         ],
     )
@@ -207,7 +207,7 @@ def test_the_decision_helper_never_traps(chat: Chat) -> None:
             ("je sais pas quelle structure choisir", ["questions courtes", "[Oui]"]),
             (
                 "combien ça coûte une asso ?",
-                ["Coûts — Créer une association", "Reprenons", "[Oui]", "!Répondez par oui"],
+                ["Association, frais", "Reprenons", "[Oui]", "!Répondez par oui"],
             ),
             ("bof", ["Répondez par oui ou par non", "[Oui]"]),
             ("je voudrais savoir si vous êtes ouverts samedi", ["annuler", "!Répondez par oui"]),
@@ -308,7 +308,7 @@ def test_details_after_asking_for_a_person_are_added_to_the_request(
                 ["aussi ajouté ce message à votre demande", "statuts", "!Je n'ai pas compris"],
             ),
             ("vous répondez quand ?", ["est bien enregistrée", "promettre", "!À COMPLÉTER"]),
-            ("combien ça coûte une asso ?", ["Coûts — Créer une association"]),
+            ("combien ça coûte une asso ?", ["Association, frais"]),
             ("merci", "Avec plaisir"),
             ("mon numéro c'est le 077 12 34 56", "ajouté votre message"),
             ("c'est pour mes statuts", "ajouté votre message à votre demande"),

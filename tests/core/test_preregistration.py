@@ -84,7 +84,9 @@ def test_every_validation_error_reasks_the_same_question(chat: Chat) -> None:
             ("JAM", "secteur"),
             ("astrologie quantique", ["Choisissez un secteur", "secteur"]),
             ("sport", "province"),
-            ("Paris", ["Je ne connais pas cette province", "province"]),
+            ("Atlantide", ["Je ne connais pas cette province", "province"]),
+            # A city abroad is not an unknown province: the service's scope, then again.
+            ("Paris", ["Paris est dans un autre pays", "Dans quelle province", "!Je ne connais"]),
             ("Mouila", "ville"),
             ("12345", ["doit contenir des lettres", "ville"]),
             ("Mouila", "membres fondateurs"),

@@ -153,3 +153,23 @@ def test_handles_long_text_quickly(extractor: EntityExtractor) -> None:
     entities = extractor.extract(text)
 
     assert [(e.entity, e.value) for e in entities] == [("province", "Woleu-Ntem")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "une coop, ça coûte combien",
+        "on veut une coop, ca prend combien de temps",
+        "coop. ca marche comment",
+        "une coop ; ça se dépose où",
+    ],
+)
+def test_a_form_s_name_does_not_run_over_a_comma(extractor: EntityExtractor, text: str) -> None:
+    # "coop" then "ça" after a comma is a cooperative, not the form COOP-CA.
+    values = {(entity.entity, entity.value) for entity in extractor.extract(text)}
+    assert values == {("org_type", "cooperative")}
+
+
+def test_a_multi_word_name_still_matches_without_punctuation(extractor: EntityExtractor) -> None:
+    for text in ("il faut etre combien pour une coop ca", "une COOP-CA", "mutuelle de santé"):
+        assert extractor.extract(text), text

@@ -41,7 +41,7 @@ def test_guidance_and_follow_ups(telegram: Harness) -> None:
         [
             ("cmt créer 1 asso stp", ["Créer une association", "Les étapes", "Loi n°35/62"]),
             ("et les documents ?", ["Documents à fournir", "statuts"]),
-            ("combien ça coûte ?", ["Coûts", "10\u00a0000\u00a0FCFA", "Délais"]),
+            ("combien ça coûte ?", ["Association, frais", "10\u00a0000\u00a0FCFA", "Sources"]),
             ("où déposer le dossier ?", ["Où déposer", "Adresse"]),
             ("/menu", ["Que voulez-vous faire ?", "[Créer une organisation]"]),
             ("[Créer une organisation]", "[Coopérative]"),

@@ -2,6 +2,7 @@
 
 import base64
 import json
+import re
 import secrets
 import threading
 import time
@@ -30,12 +31,22 @@ ERRORS = {
     20003: (401, "Authenticate"),
     20500: (500, "An internal server error has occurred"),
     21655: (400, "The ContentSid is Invalid"),
+    21656: (400, "The ContentVariables Parameter is invalid"),
     21658: (400, "Parameter exceeded character limit"),
     70002: (400, "Bad request"),
 }
 CONTENT_PATH = "/v1/Content"
 # The Content API's limits (twilio/quick-reply, twilio/list-picker).
-CONTENT_LIMITS = {"body": 1024, "title": 20, "item": 24, "button": 20, "id": 200}
+CONTENT_LIMITS = {
+    "body": 1024,
+    "title": 20,
+    "item": 24,
+    "button": 20,
+    "id": 200,
+    "description": 72,
+}
+# What a template variable may not hold: a line break, a tab, more than 4 spaces in a row.
+_BAD_VARIABLE = re.compile(r"[\n\r\t]| {5,}")
 
 
 @dataclass(frozen=True)
@@ -261,6 +272,8 @@ class FakeTwilio:
             payload = _error(code, status, message)
         elif form.get("ContentSid") in self.deleted_contents:
             status, payload = 400, _error(21655, *ERRORS[21655])
+        elif form.get("ContentSid") and _bad_variables(form.get("ContentVariables") or "{}"):
+            status, payload = 400, _error(21656, *ERRORS[21656])
         else:
             status, payload = 201, _message(form)
         call = Call(request.path, form, time.perf_counter(), status)
@@ -349,6 +362,17 @@ def _send_json(request: BaseHTTPRequestHandler, status: int, payload: dict[str, 
     request.wfile.write(data)
 
 
+def _bad_variables(variables: str) -> bool:
+    """Tell whether template variables are not JSON, or one holds what Twilio refuses."""
+    try:
+        values = json.loads(variables)
+    except ValueError:
+        return True
+    if not isinstance(values, dict):
+        return True
+    return any(not isinstance(v, str) or not v or _BAD_VARIABLE.search(v) for v in values.values())
+
+
 def _content_refusal(definition: Any) -> int | None:
     """Return the error Twilio gives a content it cannot create, None when it is valid."""
     if not isinstance(definition, dict) or not definition.get("language"):
@@ -363,6 +387,11 @@ def _content_refusal(definition: Any) -> int | None:
         elif name == "twilio/list-picker":
             choices = [(i.get("item") or "", i.get("id") or "") for i in kind.get("items") or []]
             title_limit = CONTENT_LIMITS["item"]
+            descriptions = [i.get("description") or "" for i in kind.get("items") or []]
+            if not all(descriptions):
+                return 70002
+            if any(len(text) > CONTENT_LIMITS["description"] for text in descriptions):
+                return 21658
             button = kind.get("button") or ""
             if not button or len(button) > CONTENT_LIMITS["button"]:
                 return 21658
@@ -376,6 +405,8 @@ def _content_refusal(definition: Any) -> int | None:
             return 70002
         if any(len(t) > title_limit or len(i) > CONTENT_LIMITS["id"] for t, i in choices):
             return 21658
+        if len({i for _t, i in choices}) != len(choices):
+            return 70002
     return None
 
 

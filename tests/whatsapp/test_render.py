@@ -100,7 +100,11 @@ def test_four_to_ten_choices_go_as_a_list_and_more_as_numbered_text() -> None:
     assert isinstance(short, Interactive) and short.kind is WhatsAppContentKind.QUICK_REPLY
     [longer] = render_interactive_turn([Outgoing("Oui ?", many_choices(2, width=21))]) or []
     assert isinstance(longer, Interactive) and longer.kind is WhatsAppContentKind.LIST_PICKER
-    assert render_interactive_turn([Outgoing("Oui ?", many_choices(2, width=25))]) is None
+    # Longer list titles are shortened to 24, the whole label in the item's description (72).
+    [cut] = render_interactive_turn([Outgoing("Oui ?", many_choices(2, width=25))]) or []
+    assert isinstance(cut, Interactive) and cut.kind is WhatsAppContentKind.LIST_PICKER
+    assert all(len(title) <= 24 and title.endswith("…") for title in cut.titles())
+    assert cut.descriptions == tuple(choice.label for choice in cut.choices)
     assert render_interactive_turn([Outgoing("Rien à choisir")]) is None
     twice = (Choice("Oui", "yes"), Choice("Bien sûr", "yes"))
     assert render_interactive_turn([Outgoing("Oui ?", twice)]) is None

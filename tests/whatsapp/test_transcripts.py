@@ -8,7 +8,13 @@ import pytest
 from sqlalchemy.engine import Engine as DatabaseEngine
 
 from bot.core.engine import Engine
-from tests.core import test_dialogues, test_fact_dialogues, test_preregistration
+from tests.core import (
+    test_dialogues,
+    test_fact_dialogues,
+    test_preregistration,
+    test_procedure_facts,
+    test_scope_places,
+)
 from tests.transcript import verify_dialog
 from tests.whatsapp.phone import WhatsAppChat
 
@@ -21,11 +27,19 @@ NOT_REPLAYED = {
 }
 TRANSCRIPTS = [
     function
-    for module in (test_dialogues, test_preregistration, test_fact_dialogues)
+    for module in (
+        test_dialogues,
+        test_preregistration,
+        test_fact_dialogues,
+        test_procedure_facts,
+        test_scope_places,
+    )
     for name, function in vars(module).items()
     if name.startswith("test_")
     and name not in NOT_REPLAYED
+    # Only the transcripts that take nothing but the chat and the database (no parameters).
     and "chat" in inspect.signature(function).parameters
+    and set(inspect.signature(function).parameters) <= {"chat", "database", "engine"}
 ]
 
 

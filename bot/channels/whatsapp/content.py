@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import re
 import time
 from typing import Any
 
@@ -21,7 +22,7 @@ from twilio.rest import Client
 from twilio.rest.content.v1.content import ContentList
 
 from bot.channels.whatsapp.codes import parse_code
-from bot.channels.whatsapp.render import Interactive
+from bot.channels.whatsapp.render import MAX_LIST_ITEM_DESCRIPTION, Interactive, shorten
 from bot.channels.whatsapp.transport import TwilioUnreachableError
 from bot.domain import Locale, WhatsAppContentKind
 from bot.locks import TaskLocks
@@ -38,6 +39,15 @@ INVALID_CONTENT = 400
 # After the Content API could not be reached (a timeout costs seconds), choices go as numbered
 # text for this long before it is tried again: replies do not wait on it meanwhile.
 UNREACHABLE_PAUSE = 60.0
+# Twilio refuses a template variable holding a line break, a tab or more than 4 spaces in a row.
+_VARIABLE_BREAK = re.compile(r"\s*[\n\r\t\v\f\u0085\u2028\u2029]\s*")
+_VARIABLE_SPACES = re.compile(r"[ \u00a0]{5,}")
+
+
+def fold_variable(value: str) -> str:
+    """Return a variable's value on one line: line breaks and tabs become one space, and no
+    more than 4 spaces follow each other, as Twilio's templates want."""
+    return _VARIABLE_SPACES.sub(" ", _VARIABLE_BREAK.sub(" ", value.strip()))
 
 
 def content_definition(interactive: Interactive, language: Locale) -> dict[str, Any]:
@@ -51,11 +61,18 @@ def content_definition(interactive: Interactive, language: Locale) -> dict[str, 
             ],
         }
     else:
+        # Rendered with the reply's language; else each item's label stands for itself.
+        descriptions = interactive.descriptions or tuple(
+            shorten(choice.label, MAX_LIST_ITEM_DESCRIPTION) for choice in interactive.choices
+        )
         kind = {
             "body": "{{1}}",
             "button": interactive.button,
             "items": [
-                {"item": choice.label, "id": choice.payload} for choice in interactive.choices
+                {"item": title, "id": choice.payload, "description": description}
+                for title, choice, description in zip(
+                    interactive.titles(), interactive.choices, descriptions, strict=True
+                )
             ],
         }
     return {

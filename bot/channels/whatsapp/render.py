@@ -18,7 +18,10 @@ MAX_QUICK_REPLIES = 3
 MAX_BUTTON_TITLE = 20
 MAX_LIST_ITEMS = 10
 MAX_LIST_ITEM_TITLE = 24
+MAX_LIST_ITEM_DESCRIPTION = 72
+MAX_ITEM_ID = 200
 MAX_CONTENT_BODY = 1024
+_ELLIPSIS = "…"
 _SEPARATORS = ("\n\n", "\n", " ")
 
 
@@ -93,19 +96,59 @@ class Interactive:
     choices: tuple[Choice, ...]
     button: str
     fallback: tuple[str, ...]
+    #: for a list picker, each item's description (Twilio requires one, at most 72 chars):
+    #: the whole label when the title had to be shortened, else the number to type instead
+    descriptions: tuple[str, ...] = ()
+
+    def titles(self) -> tuple[str, ...]:
+        """Return the titles shown on the buttons or the list's items, within their limits."""
+        if self.kind is WhatsAppContentKind.LIST_PICKER:
+            return tuple(shorten(choice.label, MAX_LIST_ITEM_TITLE) for choice in self.choices)
+        return tuple(choice.label for choice in self.choices)
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut a text to `limit` characters (UTF-16 units), on a word if one ends late enough."""
+    if body_length(text) <= limit:
+        return text
+    cut = text
+    while cut and body_length(cut + _ELLIPSIS) > limit:
+        cut = cut[:-1]
+    word = cut.rsplit(" ", 1)[0].rstrip(" ,;:—-")
+    if " " in cut and len(word) >= len(cut) // 2:
+        cut = word
+    return cut.rstrip() + _ELLIPSIS
 
 
 def interactive_kind(choices: Sequence[Choice]) -> WhatsAppContentKind | None:
-    """Return how WhatsApp can show these choices to tap, or None: numbered text then."""
+    """Return how WhatsApp can show these choices to tap, or None: numbered text then.
+
+    The Content API wants item ids unique and at most 200 characters, quick reply titles
+    at most 20 and list item titles at most 24: a longer label is shortened in a list, its
+    whole text in the item's description (72), unless two labels would then look the same.
+    """
     titles = [body_length(choice.label) for choice in choices]
     ids = [choice.payload for choice in choices]
     if not choices or len(set(ids)) != len(ids) or not all(ids):
         return None
+    if any(len(identifier) > MAX_ITEM_ID for identifier in ids):
+        return None
     if len(choices) <= MAX_QUICK_REPLIES and max(titles) <= MAX_BUTTON_TITLE:
         return WhatsAppContentKind.QUICK_REPLY
-    if len(choices) <= MAX_LIST_ITEMS and max(titles) <= MAX_LIST_ITEM_TITLE:
+    shortened = [shorten(choice.label, MAX_LIST_ITEM_TITLE) for choice in choices]
+    if len(choices) <= MAX_LIST_ITEMS and len(set(shortened)) == len(shortened):
         return WhatsAppContentKind.LIST_PICKER
     return None
+
+
+def list_descriptions(choices: Sequence[Choice]) -> tuple[str, ...]:
+    """Return each list item's description: its whole label if shortened, else its number."""
+    return tuple(
+        shorten(choice.label, MAX_LIST_ITEM_DESCRIPTION)
+        if body_length(choice.label) > MAX_LIST_ITEM_TITLE
+        else _("ou répondez {number}").format(number=number)
+        for number, choice in enumerate(choices, 1)
+    )
 
 
 def render_interactive_turn(replies: Sequence[Outgoing]) -> list[str | Interactive] | None:
@@ -129,12 +172,21 @@ def render_interactive_turn(replies: Sequence[Outgoing]) -> list[str | Interacti
         pieces = split_body(body, MAX_CONTENT_BODY)
         body = pieces.pop()
         parts += pieces
-    button = _("Voir les choix") if kind is WhatsAppContentKind.LIST_PICKER else ""
+    # The body is a template variable, which holds no line breaks: the paragraphs before the
+    # last go first as text, the last one is folded onto one line (see content.fold_variable).
+    earlier, separator, last = body.rpartition("\n\n")
+    if separator and earlier.strip() and last.strip():
+        parts.append(earlier)
+        body = last
     fallback = tuple(split_body(f"{body}\n\n{choices_block(numbered)}"))
+    button = _("Voir les choix") if kind is WhatsAppContentKind.LIST_PICKER else ""
+    descriptions = (
+        list_descriptions(numbered.choices) if kind is WhatsAppContentKind.LIST_PICKER else ()
+    )
     after = "\n\n".join(
         block
         for block in (embolden_title(r.text.strip()) for r in replies[position + 1 :])
         if block
     )
-    interactive = Interactive(kind, body, numbered.choices, button, fallback)
+    interactive = Interactive(kind, body, numbered.choices, button, fallback, descriptions)
     return [*parts, interactive, *(split_body(after) if after else [])]

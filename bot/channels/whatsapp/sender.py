@@ -29,7 +29,7 @@ from bot.channels.whatsapp.codes import (
     TwilioError,
     parse_code,
 )
-from bot.channels.whatsapp.content import ContentStore
+from bot.channels.whatsapp.content import ContentStore, fold_variable
 from bot.channels.whatsapp.history import LoggedMessage, sent_since
 from bot.channels.whatsapp.render import Interactive, render_interactive_turn, render_turn
 from bot.channels.whatsapp.transport import (
@@ -211,7 +211,7 @@ class WhatsAppSender:
             sid = await self.contents.sid_for(part, locale)
             if sid is None:
                 return list(self.render(contact, replies))
-            items.append(Template(sid, {"1": part.body}, fallback=part.fallback))
+            items.append(Template(sid, {"1": fold_variable(part.body)}, fallback=part.fallback))
         return items
 
     async def send_parts(self, contact: Contact, items: Sequence[Item]) -> list[SentMessage]:

@@ -1,6 +1,8 @@
 """Read which forms a message names, and say what differs between them, aspect by aspect."""
 
-from bot.content.facts import Aspect, FactsBody, FormCode, FullText, form_of
+from collections.abc import Sequence
+
+from bot.content.facts import COMPARED_ASPECTS, Aspect, FactsBody, FormCode, FullText, form_of
 from bot.content.placeholders import replace_placeholders
 from bot.core.i18n import _
 from bot.core.turn import Turn
@@ -51,12 +53,18 @@ def only_names_a_form(result: ParseResult) -> tuple[OrgType, CoopForm | None] | 
     )
 
 
-def compare_forms(turn: Turn, facts: FactsBody, forms: list[FormCode]) -> str:
-    """Write the differences between forms: founders, purpose, bodies, capital, law, filing."""
+def compare_forms(
+    turn: Turn,
+    facts: FactsBody,
+    forms: list[FormCode],
+    aspects: Sequence[Aspect] = COMPARED_ASPECTS,
+) -> str:
+    """Write the differences between forms: founders, purpose, bodies, capital, law, filing
+    (or only the aspects asked: "les frais d'une asso et d'une coop")."""
     profiles = [facts.forms[code] for code in forms]
     labels = [_local(turn, profile.label) for profile in profiles]
     lines = [_("{forms} : ce qui change").format(forms=_(" ou ").join(labels))]
-    for aspect in Aspect:
+    for aspect in aspects:
         texts = [_local(turn, profile.line(aspect)) for profile in profiles]
         lines.append("")
         lines.append(_local(turn, facts.aspects[aspect].label))

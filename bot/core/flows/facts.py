@@ -10,7 +10,7 @@ is only the name of a form ("mutuelle": that form's guide).
 
 from datetime import date
 
-from bot.content.facts import Aspect, FactsBody, FormCode, FullText, Link
+from bot.content.facts import Aspect, FactsBody, FormCode, FullText, Link, form_of
 from bot.content.model import Source
 from bot.content.placeholders import replace_placeholders
 from bot.core.actions import (
@@ -25,10 +25,10 @@ from bot.core.actions import (
 )
 from bot.core.feature import Feature
 from bot.core.flows.compare import compare_forms, named_forms, only_names_a_form
-from bot.core.flows.guidance import GuidanceFeature, org_type_name
+from bot.core.flows.guidance import GuidanceFeature, office_lines, org_type_name
 from bot.core.i18n import _
 from bot.core.payloads import Payload
-from bot.core.scope import country_name, foreign_country
+from bot.core.scope import country_name, foreign_city, foreign_country
 from bot.core.turn import Turn
 from bot.domain import Flow, OrgType
 from bot.text import fold
@@ -70,7 +70,15 @@ _COMPARISON_WORDS = frozenset(
 class FactsFeature(Feature):
     """Short answers to fact questions, comparisons of forms, and the service's scope."""
 
-    intents = (Intent.ASK_FACT,)
+    # The documents, fees, delays and where to file have intents of their own, which also
+    # take questions naming no form ("c'est combien ?"): the form discussed picks the fact.
+    intents = (
+        Intent.ASK_FACT,
+        Intent.ASK_DOCUMENTS,
+        Intent.ASK_COST,
+        Intent.ASK_DURATION,
+        Intent.ASK_OFFICE,
+    )
 
     def claims(self, turn: Turn) -> bool:
         """Take another country, a comparison or a form's bare name before intent routing."""
@@ -88,17 +96,25 @@ class FactsFeature(Feature):
             self._out_of_scope(turn, foreign)
             return
         single = only_names_a_form(result)
+        facts = turn.pack.facts
         if single is not None:
-            org_type, _coop_form = single
+            org_type, coop_form = single
             # "Pour quel type d'organisation ?" was asked for one part of the guides.
-            asked = turn.data("section") if turn.conversation.flow is Flow.GUIDE else None
+            pending = turn.conversation.flow is Flow.GUIDE
+            asked = turn.data("section") if pending else None
+            aspect = turn.data("aspect") if pending else None
+            if aspect and answer_aspect(turn, form_of(org_type, coop_form), Aspect(aspect)):
+                return
             section = GuideSection(asked) if asked else GuideSection.OVERVIEW
             GuidanceFeature().show(turn, org_type, section)
             return
         compared = self._comparison(turn, result)
-        facts = turn.pack.facts
         if compared is not None and facts is not None:
             self._compare(turn, facts, compared)
+            return
+        aspect_asked = facts.aspect_of_intent(result.intent) if facts is not None else None
+        if result.intent != Intent.ASK_FACT.value:
+            self._answer_aspect_intent(turn, result, aspect_asked)
             return
         fact_id = self._chosen_fact(turn, result)
         if facts is None or fact_id is None:
@@ -121,6 +137,9 @@ class FactsFeature(Feature):
         assert facts is not None
         fact = facts.facts[fact_id]
         answer = local(turn, facts.answer(fact_id))
+        if turn.conversation.flow is Flow.GUIDE:
+            turn.go(Flow.GUIDE)  # "Pour quel type d'organisation ?" is answered
+        turn.remember(aspect=None)
         if fact.form is not None and fact.aspect is not None:
             profile = facts.forms[fact.form]
             answer = _("{form}, {aspect} :\n{answer}").format(
@@ -129,8 +148,31 @@ class FactsFeature(Feature):
                 answer=answer,
             )
             turn.topic = OrgType(profile.guide)
+            if fact.aspect is Aspect.FILING:
+                # Where to file is a place: its offices, their address and hours.
+                answer = "\n".join([answer, *office_lines(turn, OrgType(profile.guide))])
+            # "et pour une coop ?", "c'est combien ?" next are read against this fact.
+            coop_form = profile.coop_form.value if profile.coop_form else None
+            turn.remember(aspect=fact.aspect.value, coop_form=coop_form)
         text = f"{answer}\n\n{sources_line(turn, facts.sources(fact_id), facts.reviewed(fact_id))}"
         turn.say(text, [*link_choices(facts.links(fact_id)), *_closing_choices()])
+
+    def _answer_aspect_intent(self, turn: Turn, result: ParseResult, aspect: Aspect | None) -> None:
+        """Answer "quels papiers ?", "c'est combien pour une coop ?", "je dépose où ?"."""
+        facts = turn.pack.facts
+        forms = named_forms(result)
+        if facts is not None and aspect is not None and len(forms) >= 2:
+            # "les frais d'une asso et d'une coop": that aspect, side by side.
+            text = compare_forms(turn, facts, forms[:3], (aspect,))
+            self._say_comparison(turn, facts, forms[:3], text)
+            return
+        form = forms[0] if forms else discussed_form(turn)
+        if aspect is not None and form is not None and answer_aspect(turn, form, aspect):
+            return
+        GuidanceFeature().on_intent(turn, result)
+        if aspect is not None and turn.conversation.flow is Flow.GUIDE and turn.data("section"):
+            # "Pour quel type d'organisation ?": the answer gets this aspect's fact.
+            turn.update(aspect=aspect.value)
 
     def _chosen_fact(self, turn: Turn, result: ParseResult) -> str | Aspect | None:
         """Return the fact to answer, an aspect to give for every form, or None."""
@@ -196,7 +238,11 @@ class FactsFeature(Feature):
 
     def _compare(self, turn: Turn, facts: FactsBody, forms: list[FormCode]) -> None:
         """Say what differs between forms, with a guide button for each."""
-        text = compare_forms(turn, facts, forms)
+        self._say_comparison(turn, facts, forms, compare_forms(turn, facts, forms))
+
+    def _say_comparison(
+        self, turn: Turn, facts: FactsBody, forms: list[FormCode], text: str
+    ) -> None:
         guides: list[tuple[str, Payload]] = []
         for code in forms:
             org_type = OrgType(facts.forms[code].guide)
@@ -216,20 +262,58 @@ class FactsFeature(Feature):
         """Say which country the service covers instead of giving its procedure for another."""
         locale = turn.translator.locale.value
         home = country_name(turn.pack.country.code, locale)
-        turn.say(
-            _(
+        other = country_name(code, locale)
+        city = foreign_city(turn.text, turn.pack.country.code)
+        if city is None:
+            text = _(
                 "Ce service ne couvre qu'un pays : {home}.\n"
                 "Votre question parle d'un autre pays ({other}). Ses lois, ses démarches et ses "
                 "bureaux sont différents : je ne peux pas vous les donner. Renseignez-vous "
                 "auprès de l'administration de ce pays.\n"
                 "Pour un projet dans ce pays-ci ({home}), je peux vous aider."
-            ).format(home=home, other=country_name(code, locale)),
+            ).format(home=home, other=other)
+        else:
+            # "je suis à Paris": the person may live abroad with a project at home.
+            text = _(
+                "Ce service ne couvre qu'un pays : {home}. Il explique les démarches pour y "
+                "fonder une association, une ONG, une coopérative, une mutuelle ou une "
+                "fondation, et pour vous pré-inscrire auprès de la {directorate}.\n"
+                "{city} est dans un autre pays ({other}) : ses lois, ses démarches et ses "
+                "bureaux sont différents, je ne peux pas vous les donner. Renseignez-vous "
+                "auprès de l'administration de ce pays.\n"
+                "Si votre projet est dans ce pays-ci ({home}), même si vous vivez à {city}, "
+                "je peux vous aider. Une personne de la {directorate} peut aussi vous "
+                "répondre : choisissez « Parler à une personne »."
+            ).format(home=home, other=other, city=city, directorate=turn.directorate)
+        turn.say(
+            text,
             [
                 (_("Démarches : {country}").format(country=home), GuideList()),
                 (_("Parler à une personne"), Handoff()),
                 (_("Menu"), MainMenu()),
             ],
         )
+
+
+def discussed_form(turn: Turn) -> FormCode | None:
+    """Return the form being discussed: the organisation, and its cooperative form if said."""
+    org_type = turn.topic
+    if org_type is None:
+        return None
+    coop_form = turn.recall("coop_form")
+    if org_type is OrgType.COOPERATIVE and coop_form:
+        return FormCode(coop_form)
+    return form_of(org_type)
+
+
+def answer_aspect(turn: Turn, form: FormCode, aspect: Aspect) -> bool:
+    """Answer one aspect of one form as its fact; False when the pack has no such fact."""
+    facts = turn.pack.facts
+    fact_id = facts.fact_of(form, aspect) if facts is not None else None
+    if fact_id is None:
+        return False
+    FactsFeature().answer(turn, fact_id)
+    return True
 
 
 def local(turn: Turn, text: FullText) -> str:

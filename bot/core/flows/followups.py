@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.content.facts import Aspect, form_of
 from bot.core.actions import (
     GuideSection,
     MainMenu,
@@ -18,6 +19,7 @@ from bot.core.actions import (
 )
 from bot.core.feature import Feature
 from bot.core.flows.decision import DecisionFeature
+from bot.core.flows.facts import answer_aspect, discussed_form
 from bot.core.flows.founders import check_founders
 from bot.core.flows.guidance import SECTION_OF_INTENT, GuidanceFeature, recommendation
 from bot.core.flows.handoff import HandoffFeature
@@ -67,6 +69,22 @@ _SECTION_WORDS = {
     GuideSection.OVERVIEW: ["etapes", "etape", "steps", "procedure", "demarche", "خطوات"],
 }  # fmt: skip
 _SECTION_OF_WORD = {fold(w): s for s, words in _SECTION_WORDS.items() for w in words}
+# Within the costs section, the words that ask how long rather than how much.
+_DELAY_WORDS = frozenset(
+    fold(word)
+    for word in ["delai", "delais", "duree", "temps", "long", "quand", "when", "المدة", "مدة"]
+)
+_ASPECT_OF_SECTION = {
+    GuideSection.DOCUMENTS: Aspect.DOCUMENTS,
+    GuideSection.COSTS: Aspect.FEES,
+    GuideSection.OFFICE: Aspect.FILING,
+}
+_ASPECT_OF_INTENT = {
+    Intent.ASK_DOCUMENTS: Aspect.DOCUMENTS,
+    Intent.ASK_COST: Aspect.FEES,
+    Intent.ASK_DURATION: Aspect.DELAYS,
+    Intent.ASK_OFFICE: Aspect.FILING,
+}
 # Intents a named organisation does not turn into a guide ("pré-inscrire ma coop").
 _NOT_GUIDES = frozenset(
     [
@@ -110,6 +128,8 @@ class FollowUp:
     org_type: OrgType | None = None
     coop_form: CoopForm | None = None
     section: GuideSection = GuideSection.OVERVIEW
+    #: the fact asked of the form, when it is one ("et pour une coop ?" after the fees)
+    aspect: Aspect | None = None
     count: int = 0
     reference: str = ""
 
@@ -153,6 +173,14 @@ class FollowUpFeature(Feature):
             assert follow_up.org_type is not None
             if follow_up.coop_form is not None:
                 turn.remember(coop_form=follow_up.coop_form.value)
+            form = (
+                form_of(follow_up.org_type, follow_up.coop_form)
+                if reading is Reading.OTHER_FORM
+                else discussed_form(turn)
+            )
+            aspect = follow_up.aspect
+            if aspect is not None and form is not None and answer_aspect(turn, form, aspect):
+                return
             self._guidance.show(turn, follow_up.org_type, follow_up.section)
 
     def on_payload(self, turn: Turn, payload: Payload) -> None:
@@ -240,11 +268,18 @@ def read_follow_up(turn: Turn) -> FollowUp | None:
         # Only the form's name, or "et pour ..." after a guide, or an answer to "which type?".
         if elliptic or pending or (len(words) <= 3 and turn.topic is not None):
             section = said_section or _pending_section(pending) or _recalled_section(turn)
+            if said_section is not None:
+                aspect = _aspect_in(words, result)
+            elif pending:
+                aspect = _stored_aspect(turn.data("aspect"))
+            else:
+                aspect = _stored_aspect(turn.recall("aspect"))
             return FollowUp(
                 Reading.OTHER_FORM,
                 org_type=OrgType(named[0]),
                 coop_form=CoopForm(coop_forms[0]) if len(coop_forms) == 1 else None,
                 section=section,
+                aspect=aspect,
             )
         return None
     if named:
@@ -255,7 +290,12 @@ def read_follow_up(turn: Turn) -> FollowUp | None:
     if turn.topic is not None and (elliptic or len(words) <= 2):
         asked = _section_in(words, None)
         if asked is not None:
-            return FollowUp(Reading.OTHER_SECTION, org_type=turn.topic, section=asked)
+            return FollowUp(
+                Reading.OTHER_SECTION,
+                org_type=turn.topic,
+                section=asked,
+                aspect=_aspect_in(words, None),
+            )
     return None
 
 
@@ -276,6 +316,23 @@ def _section_in(words: list[str], result: ParseResult | None) -> GuideSection | 
         if intent in SECTION_OF_INTENT and result.confidence >= 0.6:
             return SECTION_OF_INTENT[intent]
     return None
+
+
+def _aspect_in(words: list[str], result: ParseResult | None) -> Aspect | None:
+    """Return the fact a follow-up asks of a form: the fees, the delays, the documents..."""
+    section = _section_in(words, None)
+    if section is GuideSection.COSTS and any(word in _DELAY_WORDS for word in words):
+        return Aspect.DELAYS
+    if section is not None:
+        return _ASPECT_OF_SECTION.get(section)
+    if result is not None and result.confidence >= 0.6:
+        intent = _known(result.intent)
+        return _ASPECT_OF_INTENT.get(intent) if intent is not None else None
+    return None
+
+
+def _stored_aspect(value: str | None) -> Aspect | None:
+    return Aspect(value) if value else None
 
 
 def _pending_section(pending: str | None) -> GuideSection | None:

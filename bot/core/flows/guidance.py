@@ -23,7 +23,13 @@ from bot.domain import Flow, OrgType
 from bot.text import stated_group_size
 from nlu import EntityType, Intent, ParseResult
 
-__all__ = ["COOP_FORM_NAMES", "ORG_TYPE_NAMES", "GuidanceFeature", "org_type_name"]
+__all__ = [
+    "COOP_FORM_NAMES",
+    "ORG_TYPE_NAMES",
+    "GuidanceFeature",
+    "office_lines",
+    "org_type_name",
+]
 
 SECTION_OF_INTENT = {
     Intent.ASK_DOCUMENTS: GuideSection.DOCUMENTS,
@@ -43,13 +49,9 @@ def org_type_choices(
 class GuidanceFeature(Feature):
     """Explain how to create each kind of organisation, and answer follow-ups about it."""
 
-    intents = (
-        Intent.HOW_TO_CREATE,
-        Intent.ASK_DOCUMENTS,
-        Intent.ASK_COST,
-        Intent.ASK_DURATION,
-        Intent.ASK_OFFICE,
-    )
+    # The documents, cost, delays and office questions are the facts feature's: it answers
+    # them as one fact of the form asked about and hands those naming no form back here.
+    intents = (Intent.HOW_TO_CREATE,)
     payloads = (GuideList, ShowGuide)
 
     def on_payload(self, turn: Turn, payload: Payload) -> None:
@@ -96,7 +98,7 @@ class GuidanceFeature(Feature):
         procedure = turn.pack.procedures[org_type]
         turn.go(Flow.GUIDE)
         turn.topic = org_type
-        turn.remember(section=section.value)
+        turn.remember(section=section.value, aspect=None)
         body = {
             GuideSection.OVERVIEW: self._overview,
             GuideSection.DOCUMENTS: self._documents,
@@ -167,18 +169,8 @@ class GuidanceFeature(Feature):
         lines = [
             _("Où déposer — {title} :").format(title=turn.local(procedure.title)),
             turn.local(procedure.where_to_file.text),
+            *office_lines(turn, procedure.org_type),
         ]
-        for office in turn.pack.offices_for(procedure.org_type):
-            lines.append(
-                "\n".join(
-                    [
-                        f"• {turn.local(office.name)}",
-                        _("  Adresse : {address}").format(address=turn.local(office.address)),
-                        _("  Téléphone : {phone}").format(phone=turn.plain(office.phone)),
-                        _("  Horaires : {hours}").format(hours=turn.local(office.hours)),
-                    ]
-                )
-            )
         return "\n".join(lines)
 
     def _next_choices(self, org_type: OrgType, shown: GuideSection) -> list[tuple[str, Payload]]:
@@ -199,6 +191,21 @@ class GuidanceFeature(Feature):
             (_("Menu"), MainMenu()),
         ]
         return choices
+
+
+def office_lines(turn: Turn, org_type: OrgType) -> list[str]:
+    """Return, for each office dealing with a kind of organisation, its address and hours."""
+    return [
+        "\n".join(
+            [
+                f"• {turn.local(office.name)}",
+                _("  Adresse : {address}").format(address=turn.local(office.address)),
+                _("  Téléphone : {phone}").format(phone=turn.plain(office.phone)),
+                _("  Horaires : {hours}").format(hours=turn.local(office.hours)),
+            ]
+        )
+        for office in turn.pack.offices_for(org_type)
+    ]
 
 
 def recommendation(fitting: Sequence[LegalForm]) -> list[dict[str, str | None]]:
