@@ -7,10 +7,10 @@ and the note.
 
 import csv
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -24,6 +24,7 @@ from bot.domain import Locale, OrgType, RegistrationStatus
 from bot.errors import RelaisError
 from bot.services.notices import contact_locale, queue_notice
 from bot.services.registrations import EXPORT_COLUMNS, export_row, neutralise_formula
+from bot.services.spreadsheet import write_xlsx
 from bot.services.staff import StaffIdentity, add_audit_entry
 from bot.storage.database import new_session
 from bot.storage.models import Contact, Registration
@@ -129,13 +130,29 @@ def export_filtered(
     writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
     writer.writeheader()
     written = 0
+    for row in _filtered_rows(database, filters, tz):
+        writer.writerow({key: neutralise_formula(value) for key, value in row.items()})
+        written += 1
+    return written
+
+
+def export_filtered_xlsx(
+    database: DatabaseEngine, out: IO[bytes], filters: RegistrationFilter, *, tz: ZoneInfo
+) -> int:
+    """Write the matching registrations as a spreadsheet file; return how many."""
+    rows = (
+        [row[column] for column in EXPORT_COLUMNS] for row in _filtered_rows(database, filters, tz)
+    )
+    return write_xlsx(out, sheet="registrations", header=EXPORT_COLUMNS, rows=rows)
+
+
+def _filtered_rows(
+    database: DatabaseEngine, filters: RegistrationFilter, tz: ZoneInfo
+) -> Iterator[dict[str, Any]]:
     with new_session(database) as session:
         query = _filtered(select(Registration), filters, tz).order_by(col(Registration.id))
         for registration in session.exec(query):
-            row = export_row(registration)
-            writer.writerow({key: neutralise_formula(value) for key, value in row.items()})
-            written += 1
-    return written
+            yield export_row(registration)
 
 
 def provinces_in_use(database: DatabaseEngine) -> list[str]:

@@ -2,12 +2,15 @@
 
 import csv
 import io
+import zipfile
+from xml.etree import ElementTree
 
 import httpx
 from sqlmodel import select
 
 from bot.app import Relais
 from bot.domain import RegistrationStatus
+from bot.services.spreadsheet import XLSX_MEDIA_TYPE
 from bot.storage.database import new_session
 from bot.storage.models import HandoffRequest, Registration
 from tests.admin.conftest import ADMIN, AGENT
@@ -136,6 +139,61 @@ async def test_the_csv_export_keeps_the_filter_and_neutralises_formulas(
     assert row["town"].startswith("'=") and row["phone"] == "+24177123456"
     empty = await client.get("/admin/registrations.csv", params={"province": "Estuaire"})
     assert list(csv.DictReader(io.StringIO(empty.text))) == []
+    await citizen.client.aclose()
+
+
+def sheet_rows(book: bytes) -> list[list[str]]:
+    """Read the cells of a one-sheet .xlsx back, as text, row by row."""
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    with zipfile.ZipFile(io.BytesIO(book)) as archive:
+        names = archive.namelist()
+        shared = []
+        if "xl/sharedStrings.xml" in names:
+            strings = ElementTree.fromstring(archive.read("xl/sharedStrings.xml"))
+            shared = ["".join(t.text or "" for t in si.iter(f"{main}t")) for si in strings]
+        sheet = ElementTree.fromstring(archive.read("xl/worksheets/sheet1.xml"))
+    rows = []
+    for row in sheet.iter(f"{main}row"):
+        cells: dict[int, str] = {}
+        for cell in row.iter(f"{main}c"):
+            # Empty cells are not written: the reference ("C2") says which column this is.
+            letters = "".join(c for c in cell.get("r", "") if c.isalpha())
+            column = 0
+            for letter in letters:
+                column = column * 26 + ord(letter) - ord("A") + 1
+            value = cell.find(f"{main}v")
+            if cell.get("t") == "s" and value is not None:
+                cells[column - 1] = shared[int(value.text or 0)]
+            elif cell.get("t") == "inlineStr":
+                cells[column - 1] = "".join(t.text or "" for t in cell.iter(f"{main}t"))
+            else:
+                cells[column - 1] = value.text or "" if value is not None else ""
+        rows.append([cells.get(index, "") for index in range(max(cells, default=-1) + 1)])
+    return rows
+
+
+async def test_the_spreadsheet_export_keeps_the_filter_and_the_values(
+    client: httpx.AsyncClient, relais: Relais
+) -> None:
+    citizen = await citizen_of(relais)
+    for text, _expected in FULL_FORM:
+        await citizen.say(text)
+    await citizen.say("confirmer")
+    with new_session(relais.database) as session:
+        registration = session.exec(select(Registration)).one()
+        registration.town = '=HYPERLINK("http://x")'
+        session.add(registration)
+        session.commit()
+    await sign_in(client, AGENT)
+    export = await client.get("/admin/registrations.xlsx", params={"province": "Woleu-Ntem"})
+    assert export.status_code == 200
+    assert export.headers["content-type"].startswith(XLSX_MEDIA_TYPE)
+    header, row = sheet_rows(export.content)
+    values = dict(zip(header, row + [""] * (len(header) - len(row)), strict=True))
+    assert values["town"].startswith("'=") and values["phone"] == "+24177123456"
+    assert values["reference"].startswith("GA-")
+    empty = await client.get("/admin/registrations.xlsx", params={"province": "Estuaire"})
+    assert len(sheet_rows(empty.content)) == 1  # the header alone
     await citizen.client.aclose()
 
 

@@ -28,6 +28,7 @@ from bot.services import consultation_results as results_service
 from bot.services import consultations as service
 from bot.services.contacts_import import parse_address
 from bot.services.review import provinces_in_use
+from bot.services.spreadsheet import XLSX_MEDIA_TYPE
 from bot.services.staff import StaffIdentity
 from bot.storage import contacts
 from bot.storage.database import new_session
@@ -50,10 +51,7 @@ TEXTS_PER_PAGE = 50
 CHUNK = 64 * 1024
 EXPORTS = {
     "csv": ("text/csv; charset=utf-8", results_service.export_csv),
-    "xlsx": (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        results_service.export_xlsx,
-    ),
+    "xlsx": (XLSX_MEDIA_TYPE, results_service.export_xlsx),
 }
 
 

@@ -21,6 +21,7 @@ from bot.campaigns.service import list_campaigns
 from bot.domain import CampaignState, Channel, EventState, OrgType, RegistrationStatus, StaffRole
 from bot.errors import RelaisError
 from bot.services import conversations, review
+from bot.services.spreadsheet import XLSX_MEDIA_TYPE
 from bot.services.staff import StaffIdentity
 from bot.services.stats import Stats, collect_stats, subscribers_over_time
 from bot.storage.types import utcnow
@@ -161,6 +162,20 @@ def page_routes(console: Console) -> list[BaseRoute]:
             out.getvalue(),
             media_type="text/csv; charset=utf-8",
             headers={"content-disposition": 'attachment; filename="inscriptions.csv"'},
+        )
+
+    async def registrations_xlsx(request: Request, identity: StaffIdentity) -> Response:
+        out = io.BytesIO()
+        written = await call(
+            review.export_filtered_xlsx, database, out, filters_of(request), tz=settings.tz
+        )
+        await call(
+            console.staff.record, identity, "registration.export", None, None, f"{written} rows"
+        )
+        return Response(
+            out.getvalue(),
+            media_type=XLSX_MEDIA_TYPE,
+            headers={"content-disposition": 'attachment; filename="inscriptions.xlsx"'},
         )
 
     async def registration(request: Request, identity: StaffIdentity) -> Response:
@@ -347,6 +362,7 @@ def page_routes(console: Console) -> list[BaseRoute]:
         page("/admin", home),
         page("/admin/registrations", registrations),
         page("/admin/registrations.csv", registrations_csv),
+        page("/admin/registrations.xlsx", registrations_xlsx),
         page("/admin/registrations/{id:int}", registration),
         page("/admin/registrations/{id:int}/status", registration_status, methods=("POST",)),
         page("/admin/conversations", conversation_list),
