@@ -24,13 +24,12 @@ from bot.content.schema import (
     Office,
     OfficesBody,
     Procedure,
-    Province,
     valid_phone,
 )
+from bot.content.territory import Region, TerritoryBody
 from bot.domain import FaqTopic, OrgType
 from bot.errors import RelaisError
 from bot.settings import DATA_ROOT
-from bot.text import fold
 
 DEFAULT_CONTENT_DIR = DATA_ROOT / "content"
 
@@ -92,6 +91,8 @@ class ContentPack:
     faq: dict[FaqTopic, FaqEntry]
     offices: dict[str, Office]
     decision: DecisionTree
+    #: the first-level units (provinces, wilayas) and the words for them
+    territory: TerritoryBody
     #: the facts answered one by one and the form profiles of comparisons (facts.yml)
     facts: FactsBody | None = None
 
@@ -99,12 +100,7 @@ class ContentPack:
         """Return the facts' example questions as (Rasa-annotated line, intent) pairs."""
         if self.facts is None:
             return []
-        places = [
-            (name, province.name)
-            for province in self.country.provinces
-            for name in (province.name, province.capital)
-        ]
-        return self.facts.training_examples(places)
+        return self.facts.training_examples(self.territory.places())
 
     @property
     def facts_source(self) -> str:
@@ -120,17 +116,9 @@ class ContentPack:
         """Return the directorate's own office, where citizens check and ask."""
         return self.offices[self.country.directorate.office]
 
-    def province(self, name_or_capital: str) -> Province | None:
-        """Find a province by its name or its capital, ignoring case, accents and hyphens."""
-        wanted = fold(name_or_capital)
-        return next(
-            (
-                province
-                for province in self.country.provinces
-                if wanted in (fold(province.name), fold(province.capital))
-            ),
-            None,
-        )
+    def province(self, name_or_capital: str) -> Region | None:
+        """Find a unit by its name, number, capital or former name, ignoring case and accents."""
+        return self.territory.find(name_or_capital)
 
 
 @dataclass(frozen=True)
@@ -338,6 +326,7 @@ class _Assembler:
         faq = self.single(FileKind.FAQ)
         offices = self.single(FileKind.OFFICES)
         decision = self.single(FileKind.DECISION)
+        territory = self.single(FileKind.TERRITORY)
         procedures = self.procedures()
         facts = self.optional(FileKind.FACTS)
         if facts is not None:
@@ -346,14 +335,16 @@ class _Assembler:
         if country is not None:
             self.check_country(*country, offices)
         if offices is not None:
-            self.check_offices(*offices, country[1] if country else None)
+            self.check_offices(
+                *offices, country[1] if country else None, territory[1] if territory else None
+            )
         if offices is not None:
             for display, procedure in self.bodies[FileKind.PROCEDURE]:
                 self.check_filing(display, procedure, offices[1])
         if decision is not None:
             self.check_decision(*decision, procedures)
         if country is not None:
-            acronym = country[1].directorate.acronym
+            acronym = country[1].directorate.closing_word
             for display, procedure in self.bodies[FileKind.PROCEDURE]:
                 if acronym not in procedure.closing.fr:
                     self.error(
@@ -366,6 +357,7 @@ class _Assembler:
             or faq is None
             or offices is None
             or decision is None
+            or territory is None
         ):
             return
         faq_body: FaqBody = faq[1]
@@ -378,6 +370,7 @@ class _Assembler:
             faq=dict(faq_body.entries),
             offices={office.id: office for office in offices_body.offices},
             decision=decision[1],
+            territory=territory[1],
             facts=facts[1] if facts is not None else None,
         )
 
@@ -406,12 +399,18 @@ class _Assembler:
         if offices is not None and office_id not in {office.id for office in offices[1].offices}:
             self.error(display, "directorate.office", f"no office {office_id!r} in {offices[0]}")
 
-    def check_offices(self, display: str, body: OfficesBody, country: CountryInfo | None) -> None:
-        """Check provinces and phone numbers of the offices."""
+    def check_offices(
+        self,
+        display: str,
+        body: OfficesBody,
+        country: CountryInfo | None,
+        territory: TerritoryBody | None,
+    ) -> None:
+        """Check the units and phone numbers of the offices."""
         for index, office in enumerate(body.offices):
             entry = f"offices[{index}]"
-            if country is not None and office.province is not None:
-                names = [province.name for province in country.provinces]
+            if territory is not None and office.province is not None:
+                names = [region.name for region in territory.regions]
                 if office.province not in names:
                     self.error(
                         display,

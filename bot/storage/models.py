@@ -23,6 +23,7 @@ from bot.domain import (
     OutboxStatus,
     RegistrationStatus,
     ReplyStatus,
+    Scope,
     StaffRole,
     Topic,
     WhatsAppContentKind,
@@ -115,6 +116,8 @@ class Registration(SQLModel, table=True):
     )
     org_type: OrgType = Field(sa_type=enum_column(OrgType))
     coop_form: CoopForm | None = Field(default=None, sa_type=enum_column(CoopForm))
+    # The reach the founders were counted for, where the country's law sets them by it.
+    scope: Scope | None = Field(default=None, sa_type=enum_column(Scope))
     name: str | None = Field(default=None, max_length=160)
     name_key: str | None = Field(default=None, max_length=160)
     acronym: str | None = Field(default=None, max_length=32)
