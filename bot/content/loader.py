@@ -1,5 +1,6 @@
 """Read a country's content pack from YAML, validate it and cross-check its references."""
 
+import dataclasses
 import re
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
@@ -95,6 +96,8 @@ class ContentPack:
     territory: TerritoryBody
     #: the facts answered one by one and the form profiles of comparisons (facts.yml)
     facts: FactsBody | None = None
+    #: names of the other packs' countries, their people and towns, with the country's code
+    other_countries: dict[str, str] = field(default_factory=dict)
 
     def training_examples(self) -> list[tuple[str, str]]:
         """Return the facts' example questions as (Rasa-annotated line, intent) pairs."""
@@ -180,7 +183,41 @@ def read_pack(root: Path, country: str) -> PackReading:
             bodies[kind].append((display, model))
 
     _Assembler(shown_dir, country, bodies, failed, reading).run()
+    if reading.pack is not None:
+        others = other_country_names(root, country)
+        reading.pack = dataclasses.replace(reading.pack, other_countries=others)
     return reading
+
+
+def other_country_names(root: Path, home: str) -> dict[str, str]:
+    """Return the words naming the countries of the other packs: `also_named` and town names.
+
+    Read leniently from each other pack's country and territory files: a broken pack of
+    another country must not stop this one, and only names are taken from it.
+    """
+    names: dict[str, str] = {}
+    for pack_dir in sorted(path for path in root.iterdir() if path.is_dir()):
+        if pack_dir.name == home:
+            continue
+        country = _lenient(pack_dir / "pack.yml")
+        code = country.get("code")
+        if not isinstance(code, str):
+            continue
+        words = [word for word in country.get("also_named", []) if isinstance(word, str)]
+        territory = _lenient(pack_dir / "territory.yml")
+        for region in territory.get("regions", []):
+            if isinstance(region, dict) and isinstance(region.get("capital"), str):
+                words.append(region["capital"])
+        names.update((word, code) for word in words)
+    return names
+
+
+def _lenient(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_ContentLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _display(root: Path, path: Path) -> str:

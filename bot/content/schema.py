@@ -349,6 +349,9 @@ class CountryInfo(_Model):
 
     code: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
     name: LocalizedText
+    #: words that name the country as surely as its name (its people, its capital): a
+    #: deployment for another country tells a question using them what it covers
+    also_named: list[Text] = Field(default_factory=list)
     phone_region: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
     reference_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{1,6}$")]
     timezone: TimeZoneName

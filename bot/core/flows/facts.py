@@ -210,7 +210,7 @@ class FactsFeature(Feature):
     # -- scope -----------------------------------------------------------------------------
 
     def _foreign(self, turn: Turn) -> str | None:
-        return foreign_country(turn.text, turn.pack.country.code)
+        return foreign_country(turn.text, turn.pack.country.code, turn.pack.other_countries)
 
     def _out_of_scope(self, turn: Turn, code: str) -> None:
         """Say which country the service covers instead of giving its procedure for another."""
