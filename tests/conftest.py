@@ -3,8 +3,9 @@
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -42,6 +43,48 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def services(settings: Settings) -> Services:
     """Content, catalogues and NLU, built once for the whole run."""
     return build_services(settings)
+
+
+# The content packs every pack-neutral transcript is played with.
+PACKS = ("ga", "dz")
+
+
+@pytest.fixture(scope="session")
+def services_by_pack(services: Services) -> Callable[[str], Services]:
+    """Build each country's services once (its own pack, NLU model and time zone)."""
+    built: dict[str, Services] = {services.settings.country: services}
+
+    def get(country: str) -> Services:
+        if country not in built:
+            built[country] = build_services(
+                Settings(
+                    _env_file=None,  # type: ignore[call-arg]
+                    database_url="sqlite://",
+                    cache_dir=Path(".cache"),
+                    country=country,
+                )
+            )
+        return built[country]
+
+    return get
+
+
+@pytest.fixture(params=PACKS)
+def pack_services(request: pytest.FixtureRequest, services_by_pack: Any) -> Services:
+    """The services of each country's pack in turn."""
+    return services_by_pack(str(request.param))  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def pack_engine(database: DatabaseEngine, pack_services: Services) -> Engine:
+    """The conversation engine of each country's pack in turn, over a fresh database."""
+    return Engine(database=database, services=pack_services, router=build_router())
+
+
+@pytest.fixture
+def pack_chat(pack_engine: Engine) -> Chat:
+    """A person talking to the bot of each country's pack in turn."""
+    return Chat(pack_engine)
 
 
 @pytest.fixture(scope="session")

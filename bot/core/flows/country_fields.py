@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.content import ContentPack
 from bot.content.schema import Procedure, ScopeRule
-from bot.core.flows.form_base import FieldName, FormContext, Invalid, pick
+from bot.core.flows.form_base import FieldName, FormContext, Invalid
 from bot.core.i18n import _
 from bot.domain import OrgType, Scope
 from bot.text import fold
@@ -92,10 +92,9 @@ def scope_choices(ctx: FormContext) -> list[tuple[str, str]]:
 
 
 def parse_scope(text: str, ctx: FormContext) -> str:
+    # No fuzzy matching here: every label starts with the same word ("Association ..."),
+    # so "association" alone would look like the first scope.
     scope = read_scope(text, scope_rules(ctx), ctx.translator.locale.value)
-    if scope is None:
-        scope_value = pick(text, scope_choices(ctx))
-        scope = Scope(scope_value) if scope_value else None
     if scope is None:
         raise Invalid(_("Choisissez la portée de l'organisation dans la liste."))
     return scope.value

@@ -154,7 +154,12 @@ class FactsFeature(Feature):
 
     def _overview(self, turn: Turn, facts: FactsBody, aspect: Aspect) -> None:
         """Answer an aspect for every form when the question names none."""
-        shown = [FormCode.ASSOCIATION, FormCode.NGO, FormCode.SCOOPS, FormCode.COOP_CA]
+        # The cooperative's legal forms where the country has them (OHADA's, in Gabon).
+        if turn.pack.procedures[OrgType.COOPERATIVE].variants:
+            cooperatives = [FormCode.SCOOPS, FormCode.COOP_CA]
+        else:
+            cooperatives = [FormCode.COOPERATIVE]
+        shown = [FormCode.ASSOCIATION, FormCode.NGO, *cooperatives]
         shown += [FormCode.MUTUAL, FormCode.FOUNDATION]
         lines = [
             _("{aspect}, selon la forme :").format(aspect=local(turn, facts.aspects[aspect].label))

@@ -170,6 +170,15 @@ def _parse_founders(text: str, ctx: FormContext) -> int:
     if count > MAX_FOUNDERS:
         raise Invalid(_("Ce nombre semble trop grand. Écrivez le nombre de membres fondateurs."))
     minimum = minimum_founders(ctx)
+    scope = ctx.answers.get(FieldName.SCOPE)
+    if count < minimum and scope:
+        raise Invalid(
+            _(
+                "Pour « {scope} », il faut au moins {minimum} membres fondateurs ; vous en "
+                "indiquez {count}. Corrigez le nombre, ou écrivez « modifier » pour changer "
+                "de portée."
+            ).format(minimum=minimum, count=count, scope=show_scope(scope, ctx))
+        )
     if count < minimum:
         raise Invalid(
             _(
@@ -326,7 +335,7 @@ FIELDS: tuple[FormField, ...] = (
         _text(2, 160, N_("Le nom")),
         help=N_(
             "Le nom complet de l'organisation, tel qu'il sera écrit dans ses statuts, par "
-            "exemple « Association des Jeunes de Franceville »."
+            "exemple « Association des Jeunes pour la Formation »."
         ),
         about=("nom", "name", "اسم"),
     ),
@@ -339,7 +348,7 @@ FIELDS: tuple[FormField, ...] = (
         display=_show_optional,
         help=N_(
             "Un sigle est le nom court fait des premières lettres du nom, par exemple « AJF » "
-            "pour Association des Jeunes de Franceville. Il n'est pas obligatoire : répondez "
+            "pour Association des Jeunes pour la Formation. Il n'est pas obligatoire : répondez "
             "« non » si l'organisation n'en a pas."
         ),
         about=("sigle", "acronyme", "acronym", "abbreviation", "abreviation", "رمز", "اختصار"),
