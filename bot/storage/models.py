@@ -267,6 +267,8 @@ class Event(SQLModel, table=True):
     # Minutes before the start at which reminders go out.
     reminder_offsets: list[int] = Field(default_factory=list, sa_type=sa.JSON)
     state: EventState = Field(default=EventState.SCHEDULED, sa_type=enum_column(EventState))
+    # The series a recurring event belongs to (a quarterly meeting in a rotating place).
+    series: str | None = Field(default=None, max_length=32, index=True)
     created_at: datetime = _created()
     updated_at: datetime = _created()
 
