@@ -17,7 +17,7 @@ from bot.core.turn import Services
 from bot.settings import Settings
 from bot.storage.database import create_db_engine, upgrade
 from tests.offline import offline
-from tests.transcript import Chat
+from tests.transcript import PACKS, Chat
 
 POSTGRES_URL_VARIABLE = "RELAIS_TEST_POSTGRES_URL"
 
@@ -43,10 +43,6 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def services(settings: Settings) -> Services:
     """Content, catalogues and NLU, built once for the whole run."""
     return build_services(settings)
-
-
-# The content packs every pack-neutral transcript is played with.
-PACKS = ("ga", "dz")
 
 
 @pytest.fixture(scope="session")
@@ -159,9 +155,17 @@ def database(sqlite_url: str) -> Iterator[DatabaseEngine]:
 
 
 @pytest.fixture
-def engine(database: DatabaseEngine, services: Services) -> Engine:
-    """The conversation engine over a fresh database."""
-    return Engine(database=database, services=services, router=build_router())
+def country() -> str:
+    """The content pack of the engine; `@both_packs` plays a test with each country's."""
+    return "ga"
+
+
+@pytest.fixture
+def engine(
+    database: DatabaseEngine, country: str, services_by_pack: Callable[[str], Services]
+) -> Engine:
+    """The conversation engine over a fresh database, with the country's pack."""
+    return Engine(database=database, services=services_by_pack(country), router=build_router())
 
 
 @pytest.fixture

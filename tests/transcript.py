@@ -4,11 +4,34 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import count
 
+import pytest
+
 from bot.core.engine import Engine
 from bot.core.messages import Incoming, Outgoing
 from bot.domain import Channel
 
 _ids = count(1)
+# The content packs every pack-neutral transcript is played with.
+PACKS = ("ga", "dz")
+# Plays a test once with each country's pack (the `country` fixture, then `engine`, `chat`).
+both_packs = pytest.mark.parametrize("country", PACKS)
+# What each pack says where a transcript checks a country's own fact.
+PACK_WORDS = {
+    "ga": {
+        "authority": "APDPVP",
+        "law": "001/2011",
+        "law_more": "025/2023",
+        "law_ar": "القانون رقم 001/2011",
+        "prefix": "GA-20",
+    },
+    "dz": {
+        "authority": "ANPDP",
+        "law": "18-07",
+        "law_more": "2018",
+        "law_ar": "القانون رقم 18-07",
+        "prefix": "DZ-20",
+    },
+}
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Transcripts of every flow of the core, played through the engine in the terminal channel."""
 
-from tests.transcript import Chat, verify_dialog
+from tests.transcript import Chat, both_packs, verify_dialog
 
 
 def test_greeting_shows_the_menu(chat: Chat) -> None:
@@ -98,6 +98,7 @@ def test_decision_helper_by_buttons_reaches_mutual(chat: Chat) -> None:
     assert "Mutuelle" in answer or "mutuelle" in answer
 
 
+@both_packs
 def test_decision_helper_reasks_on_nonsense(chat: Chat) -> None:
     verify_dialog(
         chat,
@@ -109,6 +110,7 @@ def test_decision_helper_reasks_on_nonsense(chat: Chat) -> None:
     )
 
 
+@both_packs
 def test_subscribe_and_stop(chat: Chat) -> None:
     verify_dialog(
         chat,
@@ -121,6 +123,7 @@ def test_subscribe_and_stop(chat: Chat) -> None:
     )
 
 
+@both_packs
 def test_faq_answers_have_sources(chat: Chat) -> None:
     for question in [
         "c'est quoi l'ESS ?",
@@ -131,6 +134,7 @@ def test_faq_answers_have_sources(chat: Chat) -> None:
         assert "Sources :" in answer, (question, answer)
 
 
+@both_packs
 def test_handoff_is_recorded_once(chat: Chat) -> None:
     verify_dialog(
         chat,
@@ -141,6 +145,7 @@ def test_handoff_is_recorded_once(chat: Chat) -> None:
     )
 
 
+@both_packs
 def test_garbage_and_emoji_get_the_menu_then_a_person(chat: Chat) -> None:
     verify_dialog(
         chat,
@@ -152,6 +157,7 @@ def test_garbage_and_emoji_get_the_menu_then_a_person(chat: Chat) -> None:
     )
 
 
+@both_packs
 def test_language_switch(chat: Chat) -> None:
     verify_dialog(
         chat,
@@ -164,6 +170,7 @@ def test_language_switch(chat: Chat) -> None:
     )
 
 
+@both_packs
 def test_topics_one_by_one(chat: Chat) -> None:
     verify_dialog(
         chat,
