@@ -1,8 +1,9 @@
 """Dialogue tests written as transcripts: what the person sends, what the bot must say."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import count
+from typing import Any
 
 import pytest
 
@@ -15,6 +16,25 @@ _ids = count(1)
 PACKS = ("ga", "dz")
 # Plays a test once with each country's pack (the `country` fixture, then `engine`, `chat`).
 both_packs = pytest.mark.parametrize("country", PACKS)
+
+
+def packs_of(function: Callable[..., None]) -> tuple[str, ...]:
+    """Return the packs a core transcript is played with: both when marked `@both_packs`."""
+    for mark in getattr(function, "pytestmark", []):
+        if mark.name == "parametrize" and mark.args and mark.args[0] == "country":
+            return tuple(mark.args[1])
+    return ("ga",)
+
+
+def replays(functions: Sequence[Callable[..., None]]) -> list[Any]:
+    """Return (transcript, country) parameters for a channel's replay of core transcripts."""
+    return [
+        pytest.param(function, country, id=f"{function.__name__}-{country}")
+        for function in functions
+        for country in packs_of(function)
+    ]
+
+
 # What each pack says where a transcript checks a country's own fact.
 PACK_WORDS = {
     "ga": {

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine as DatabaseEngine
 
 from bot.core.engine import Engine
 from tests.core import test_dialogues, test_fact_dialogues, test_preregistration
-from tests.transcript import verify_dialog
+from tests.transcript import replays, verify_dialog
 from tests.whatsapp.phone import WhatsAppChat
 
 # Every transcript of the core that talks through a `chat`, except two that cannot hold on
@@ -29,14 +29,20 @@ TRANSCRIPTS = [
 ]
 
 
-@pytest.mark.parametrize("transcript", TRANSCRIPTS, ids=lambda function: function.__name__)
+@pytest.mark.parametrize(("transcript", "country"), replays(TRANSCRIPTS))
 def test_core_transcript_over_whatsapp(
     transcript: Callable[..., None],
     whatsapp_chat: WhatsAppChat,
     database: DatabaseEngine,
     engine: Engine,
+    country: str,
 ) -> None:
-    available: dict[str, Any] = {"chat": whatsapp_chat, "database": database, "engine": engine}
+    available: dict[str, Any] = {
+        "chat": whatsapp_chat,
+        "database": database,
+        "engine": engine,
+        "country": country,
+    }
     transcript(**{name: available[name] for name in inspect.signature(transcript).parameters})
 
 
