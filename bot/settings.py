@@ -185,6 +185,15 @@ class Settings(BaseSettings):
         return bool(self.twilio_account_sid) and self.secret("twilio_auth_token") is not None
 
     @property
+    def nlu_cache_dir(self) -> Path:
+        """Return where the trained NLU model is kept: one folder per country's pack.
+
+        The model is trained with the pack's facts, and a new model replaces the older ones
+        of its folder: two countries in one cache would each throw the other's away.
+        """
+        return self.cache_dir / "nlu" / self.country
+
+    @property
     def tz(self) -> ZoneInfo:
         """Return the time zone used for schedules and the dates shown."""
         return ZoneInfo(self.timezone)
