@@ -13,7 +13,11 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.content import DEFAULT_CONTENT_DIR, has_placeholder
+from bot.content import DEFAULT_CONTENT_DIR, ContentPack, has_placeholder, load_pack
+from bot.content.decision import NumberNode
+from bot.domain import OrgType, Scope
+from nlu.parser import DEFAULT_DATA_DIR
+from nlu.training_data import load_training_data
 
 DZ = DEFAULT_CONTENT_DIR / "dz"
 LOCALES = ("fr", "en", "ar")
@@ -160,3 +164,47 @@ def test_every_dz_file_is_found() -> None:
         "offices.yml",
         "decision.yml",
     }
+
+
+@pytest.fixture(scope="module")
+def dz_pack() -> ContentPack:
+    return load_pack(DEFAULT_CONTENT_DIR, "dz")
+
+
+def test_the_pack_loads_with_each_scope_where_the_law_puts_it(dz_pack: ContentPack) -> None:
+    association = dz_pack.procedures[OrgType.ASSOCIATION]
+    founders = {scope: association.scope_rule(scope) for scope in Scope}
+    assert {scope: rule.min_founders for scope, rule in founders.items() if rule} == {
+        Scope.COMMUNAL: 10,
+        Scope.WILAYA: 15,
+        Scope.INTER_WILAYA: 21,
+        Scope.NATIONAL: 25,
+    }
+    assert association.where_to_file.offices == ["apc", "wilaya", "interieur"]
+    assert not dz_pack.procedures[OrgType.COOPERATIVE].variants
+
+
+def test_the_decision_helper_never_sends_fewer_than_10_to_an_association(
+    dz_pack: ContentPack,
+) -> None:
+    node = dz_pack.decision.nodes["founders"]
+    assert isinstance(node, NumberNode)
+    for count, ready in ((1, False), (9, False), (10, True), (25, True), (200, True)):
+        route = node.route(count)
+        assert route is not None and route.outcome is not None
+        assert route.outcome.ready is ready, count
+
+
+def test_the_facts_train_the_nlu_beside_its_own_data(dz_pack: ContentPack) -> None:
+    examples = dz_pack.training_examples()
+    data = load_training_data(DEFAULT_DATA_DIR).with_examples(examples, dz_pack.facts_source)
+    keys = {example.response_key for example in data.examples if example.response_key}
+    assert "ask_fact/association_scope" in keys and "ask_fact/criminal_record" in keys
+    assert (
+        'ch7al men wa7ed lazem f [jam3iya]{"entity": "org_type", "value": "association"}',
+        "ask_fact/founders_association",
+    ) in examples
+    # A wilaya named in a question is marked as the place it is; "الجزائر" is also the
+    # country's name, so no question uses it for the wilaya of Algiers.
+    assert any('"value": "Barika"' in line for line, _ in examples)
+    assert not any("[الجزائر]" in line for line, _ in examples)
