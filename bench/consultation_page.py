@@ -90,7 +90,7 @@ def _measure(name: str, url: str, size: int) -> Iterator[str]:
 def _fill(relais: Relais, size: int) -> int:
     """Invite `size` subscribers through the dispatcher and write their answers."""
     database = relais.database
-    provinces = [province.name for province in relais.engine.services.pack.country.provinces]
+    provinces = [region.name for region in relais.engine.services.pack.territory.regions]
     now = utcnow()
     with database.begin() as connection:
         connection.execute(

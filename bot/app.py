@@ -143,7 +143,7 @@ def build_services(settings: Settings, catalogues: Catalogues | None = None) -> 
         nlu=load_parser(
             rasa_url=settings.rasa_url or None,  # an empty variable means none
             data_dir=settings.nlu_data_dir,
-            cache_dir=settings.cache_dir / "nlu",
+            cache_dir=settings.nlu_cache_dir,
             # The facts' questions train the ask_fact retrieval intent with the NLU data.
             extra_examples=pack.training_examples(),
             extra_source=pack.facts_source,

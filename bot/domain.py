@@ -20,6 +20,15 @@ class CoopForm(StrEnum):
     COOP_CA = "coop_ca"
 
 
+class Scope(StrEnum):
+    """How far an organisation reaches, where a country's law sets founders by it (Algeria)."""
+
+    COMMUNAL = "communal"
+    WILAYA = "wilaya"
+    INTER_WILAYA = "inter_wilaya"
+    NATIONAL = "national"
+
+
 class Locale(StrEnum):
     """Languages a contact can choose."""
 

@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.domain import Locale
 from bot.errors import RelaisError
-from bot.timezones import TimeZoneName
+from bot.timezones import TimeZoneName, check_timezone
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # A checkout keeps content/ and locales/ beside the code; an installed wheel inside bot/data.
@@ -33,6 +33,27 @@ def _sqlite_in(data_dir: Path, url: str) -> str:
     if Path(database).is_absolute():
         return url
     return parsed.set(database=str(data_dir / database)).render_as_string(hide_password=False)
+
+
+def _pack_timezone(content_dir: Path, country: str) -> str | None:
+    """Read the time zone a country's pack.yml names, if it can be read (else the default).
+
+    Only this key is read here: the whole pack is validated by the app factory, which says what
+    is wrong with it.
+    """
+    import yaml
+
+    try:
+        data = yaml.safe_load((content_dir / country / "pack.yml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    zone = data.get("timezone") if isinstance(data, dict) else None
+    if not isinstance(zone, str):
+        return None
+    try:
+        return check_timezone(zone)
+    except ValueError:
+        return None
 
 
 class SettingsError(RelaisError, ValueError):
@@ -120,6 +141,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
+        if "timezone" not in self.model_fields_set:
+            # Unset, the time zone is the country's: Algiers for Algeria, Libreville for Gabon.
+            self.timezone = _pack_timezone(self.content_dir, self.country) or self.timezone
         self.cache_dir = self.in_data_dir(self.cache_dir)
         self.database_url = _sqlite_in(self.data_dir, self.database_url)
         self.check()
@@ -174,6 +198,15 @@ class Settings(BaseSettings):
     def message_retention(self) -> timedelta:
         """Return how long the messages of a conversation are kept."""
         return timedelta(days=self.message_retention_days)
+
+    @property
+    def nlu_cache_dir(self) -> Path:
+        """Return where the trained NLU model is kept: one folder per country's pack.
+
+        The model is trained with the pack's facts, and a new model replaces the older ones
+        of its folder: two countries in one cache would each throw the other's away.
+        """
+        return self.cache_dir / "nlu" / self.country
 
     @property
     def tz(self) -> ZoneInfo:

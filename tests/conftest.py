@@ -3,8 +3,9 @@
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -16,7 +17,7 @@ from bot.core.turn import Services
 from bot.settings import Settings
 from bot.storage.database import create_db_engine, upgrade
 from tests.offline import offline
-from tests.transcript import Chat
+from tests.transcript import PACKS, Chat
 
 POSTGRES_URL_VARIABLE = "RELAIS_TEST_POSTGRES_URL"
 
@@ -42,6 +43,44 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def services(settings: Settings) -> Services:
     """Content, catalogues and NLU, built once for the whole run."""
     return build_services(settings)
+
+
+@pytest.fixture(scope="session")
+def services_by_pack(services: Services) -> Callable[[str], Services]:
+    """Build each country's services once (its own pack, NLU model and time zone)."""
+    built: dict[str, Services] = {services.settings.country: services}
+
+    def get(country: str) -> Services:
+        if country not in built:
+            built[country] = build_services(
+                Settings(
+                    _env_file=None,  # type: ignore[call-arg]
+                    database_url="sqlite://",
+                    cache_dir=Path(".cache"),
+                    country=country,
+                )
+            )
+        return built[country]
+
+    return get
+
+
+@pytest.fixture(params=PACKS)
+def pack_services(request: pytest.FixtureRequest, services_by_pack: Any) -> Services:
+    """The services of each country's pack in turn."""
+    return services_by_pack(str(request.param))  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def pack_engine(database: DatabaseEngine, pack_services: Services) -> Engine:
+    """The conversation engine of each country's pack in turn, over a fresh database."""
+    return Engine(database=database, services=pack_services, router=build_router())
+
+
+@pytest.fixture
+def pack_chat(pack_engine: Engine) -> Chat:
+    """A person talking to the bot of each country's pack in turn."""
+    return Chat(pack_engine)
 
 
 @pytest.fixture(scope="session")
@@ -116,9 +155,17 @@ def database(sqlite_url: str) -> Iterator[DatabaseEngine]:
 
 
 @pytest.fixture
-def engine(database: DatabaseEngine, services: Services) -> Engine:
-    """The conversation engine over a fresh database."""
-    return Engine(database=database, services=services, router=build_router())
+def country() -> str:
+    """The content pack of the engine; `@both_packs` plays a test with each country's."""
+    return "ga"
+
+
+@pytest.fixture
+def engine(
+    database: DatabaseEngine, country: str, services_by_pack: Callable[[str], Services]
+) -> Engine:
+    """The conversation engine over a fresh database, with the country's pack."""
+    return Engine(database=database, services=services_by_pack(country), router=build_router())
 
 
 @pytest.fixture

@@ -1,14 +1,57 @@
 """Dialogue tests written as transcripts: what the person sends, what the bot must say."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import count
+from typing import Any
+
+import pytest
 
 from bot.core.engine import Engine
 from bot.core.messages import Incoming, Outgoing
 from bot.domain import Channel
 
 _ids = count(1)
+# The content packs every pack-neutral transcript is played with.
+PACKS = ("ga", "dz")
+# Plays a test once with each country's pack (the `country` fixture, then `engine`, `chat`).
+both_packs = pytest.mark.parametrize("country", PACKS)
+
+
+def packs_of(function: Callable[..., None]) -> tuple[str, ...]:
+    """Return the packs a core transcript is played with: both when marked `@both_packs`."""
+    for mark in getattr(function, "pytestmark", []):
+        if mark.name == "parametrize" and mark.args and mark.args[0] == "country":
+            return tuple(mark.args[1])
+    return ("ga",)
+
+
+def replays(functions: Sequence[Callable[..., None]]) -> list[Any]:
+    """Return (transcript, country) parameters for a channel's replay of core transcripts."""
+    return [
+        pytest.param(function, country, id=f"{function.__name__}-{country}")
+        for function in functions
+        for country in packs_of(function)
+    ]
+
+
+# What each pack says where a transcript checks a country's own fact.
+PACK_WORDS = {
+    "ga": {
+        "authority": "APDPVP",
+        "law": "001/2011",
+        "law_more": "025/2023",
+        "law_ar": "القانون رقم 001/2011",
+        "prefix": "GA-20",
+    },
+    "dz": {
+        "authority": "ANPDP",
+        "law": "18-07",
+        "law_more": "2018",
+        "law_ar": "القانون رقم 18-07",
+        "prefix": "DZ-20",
+    },
+}
 
 
 @dataclass

@@ -56,8 +56,9 @@ def create_event(
     capacity: int | None = None,
     audience: str = "all topic=events groups",
     offsets: list[int] | None = None,
+    series: str | None = None,
 ) -> Event:
-    """Create an event and its reminders."""
+    """Create an event and its reminders (one occurrence of a series, when `series` is set)."""
     if not title.get(Locale.FR.value, "").strip():
         msg = "an event needs a French title"
         raise CampaignError(msg)
@@ -78,6 +79,7 @@ def create_event(
         capacity=capacity,
         audience=audience,
         reminder_offsets=list(DEFAULT_OFFSETS if offsets is None else offsets),
+        series=series,
     )
     with new_session(database) as session:
         session.add(event)

@@ -1,6 +1,7 @@
 """`relais event`: seminars, workshops, trainings and meetings, with their reminders."""
 
 from datetime import datetime
+from typing import Any
 
 import click
 
@@ -33,6 +34,18 @@ def event() -> None:
 @click.option(
     "--reminders", default="7d,1d,2h", show_default=True, help="Before the start: d, h, m."
 )
+@click.option(
+    "--every",
+    type=click.Choice(["quarter"]),
+    default=None,
+    help="Recur every quarter from --at (which may be past): the next occurrences are created.",
+)
+@click.option(
+    "--rotate",
+    default=None,
+    help="With --every: the places in turn, separated by ';' (Alger;Oran;Constantine).",
+)
+@click.option("--occurrences", type=int, default=4, show_default=True, help="With --every.")
 @pass_cli
 def event_create(
     cli: CliContext,
@@ -47,10 +60,29 @@ def event_create(
     capacity: int | None,
     audience: str,
     reminders: str,
+    every: str | None,
+    rotate: str | None,
+    occurrences: int,
 ) -> None:
-    """Create an event; prints its id alone on the first line."""
+    """Create an event (or a quarterly series); prints each id alone on a line first."""
     from bot.campaigns.events import create_event, parse_offsets
     from bot.domain import EventKind
+
+    if every is not None:
+        _create_series(
+            cli,
+            kind=EventKind(kind),
+            title={"fr": title, "en": title_en or "", "ar": title_ar or ""},
+            description={"fr": description or ""},
+            anchor=at,
+            places=rotate.split(";") if rotate else [place],
+            province=province,
+            capacity=capacity,
+            audience=audience,
+            offsets=parse_offsets(reminders),
+            count=occurrences,
+        )
+        return
 
     created = create_event(
         cli.database,
@@ -66,6 +98,36 @@ def event_create(
     )
     click.echo(created.id)
     click.echo(f"starts: {cli.local_time(created.starts_at)} ({cli.settings.timezone})")
+
+
+def _create_series(
+    cli: CliContext,
+    *,
+    places: list[str],
+    province: str | None,
+    count: int,
+    **event: Any,
+) -> None:
+    """Create the next occurrences of a quarterly series; each place names its unit if it can."""
+    from bot.campaigns.series import Place, create_series
+    from bot.content import load_pack
+    from bot.storage.types import utcnow
+
+    pack = load_pack(cli.settings.content_dir, cli.settings.country)
+    rotation = []
+    for name in (part.strip() for part in places):
+        if not name:
+            continue
+        unit = pack.province(name.split(",", 1)[0])
+        rotation.append(Place(name, unit.name if unit is not None else province))
+    created = create_series(cli.database, places=rotation, now=utcnow(), count=count, **event)
+    for item in created:
+        click.echo(item.id)
+    for item in created:
+        click.echo(
+            f"starts: {cli.local_time(item.starts_at)} ({cli.settings.timezone}), {item.place}",
+            err=True,
+        )
 
 
 @event.command("list")

@@ -26,7 +26,7 @@ def nlu_parse(cli: CliContext, text: str) -> None:
     parser = load_parser(
         rasa_url=settings.rasa_url or None,  # an empty variable means none
         data_dir=settings.nlu_data_dir,
-        cache_dir=settings.cache_dir / "nlu",
+        cache_dir=settings.nlu_cache_dir,
         extra_examples=pack.training_examples(),
         extra_source=pack.facts_source,
     )

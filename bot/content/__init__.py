@@ -24,11 +24,11 @@ from bot.content.schema import (
     Ministry,
     Office,
     Procedure,
-    Province,
     Sector,
     Variant,
     WhereToFile,
 )
+from bot.content.territory import Region, TerritoryBody
 
 __all__ = [
     "DEFAULT_CONTENT_DIR",
@@ -51,10 +51,11 @@ __all__ = [
     "Outcome",
     "Placeholder",
     "Procedure",
-    "Province",
     "Range",
+    "Region",
     "Sector",
     "Source",
+    "TerritoryBody",
     "Transition",
     "Variant",
     "WhereToFile",

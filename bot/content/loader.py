@@ -1,5 +1,6 @@
 """Read a country's content pack from YAML, validate it and cross-check its references."""
 
+import dataclasses
 import re
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
@@ -24,13 +25,12 @@ from bot.content.schema import (
     Office,
     OfficesBody,
     Procedure,
-    Province,
     valid_phone,
 )
+from bot.content.territory import Region, TerritoryBody
 from bot.domain import FaqTopic, OrgType
 from bot.errors import RelaisError
 from bot.settings import DATA_ROOT
-from bot.text import fold
 
 DEFAULT_CONTENT_DIR = DATA_ROOT / "content"
 
@@ -92,19 +92,18 @@ class ContentPack:
     faq: dict[FaqTopic, FaqEntry]
     offices: dict[str, Office]
     decision: DecisionTree
+    #: the first-level units (provinces, wilayas) and the words for them
+    territory: TerritoryBody
     #: the facts answered one by one and the form profiles of comparisons (facts.yml)
     facts: FactsBody | None = None
+    #: names of the other packs' countries, their people and towns, with the country's code
+    other_countries: dict[str, str] = field(default_factory=dict)
 
     def training_examples(self) -> list[tuple[str, str]]:
         """Return the facts' example questions as (Rasa-annotated line, intent) pairs."""
         if self.facts is None:
             return []
-        places = [
-            (name, province.name)
-            for province in self.country.provinces
-            for name in (province.name, province.capital)
-        ]
-        return self.facts.training_examples(places)
+        return self.facts.training_examples(self.territory.places())
 
     @property
     def facts_source(self) -> str:
@@ -120,17 +119,9 @@ class ContentPack:
         """Return the directorate's own office, where citizens check and ask."""
         return self.offices[self.country.directorate.office]
 
-    def province(self, name_or_capital: str) -> Province | None:
-        """Find a province by its name or its capital, ignoring case, accents and hyphens."""
-        wanted = fold(name_or_capital)
-        return next(
-            (
-                province
-                for province in self.country.provinces
-                if wanted in (fold(province.name), fold(province.capital))
-            ),
-            None,
-        )
+    def province(self, name_or_capital: str) -> Region | None:
+        """Find a unit by its name, number, capital or former name, ignoring case and accents."""
+        return self.territory.find(name_or_capital)
 
 
 @dataclass(frozen=True)
@@ -192,7 +183,41 @@ def read_pack(root: Path, country: str) -> PackReading:
             bodies[kind].append((display, model))
 
     _Assembler(shown_dir, country, bodies, failed, reading).run()
+    if reading.pack is not None:
+        others = other_country_names(root, country)
+        reading.pack = dataclasses.replace(reading.pack, other_countries=others)
     return reading
+
+
+def other_country_names(root: Path, home: str) -> dict[str, str]:
+    """Return the words naming the countries of the other packs: `also_named` and town names.
+
+    Read leniently from each other pack's country and territory files: a broken pack of
+    another country must not stop this one, and only names are taken from it.
+    """
+    names: dict[str, str] = {}
+    for pack_dir in sorted(path for path in root.iterdir() if path.is_dir()):
+        if pack_dir.name == home:
+            continue
+        country = _lenient(pack_dir / "pack.yml")
+        code = country.get("code")
+        if not isinstance(code, str):
+            continue
+        words = [word for word in country.get("also_named", []) if isinstance(word, str)]
+        territory = _lenient(pack_dir / "territory.yml")
+        for region in territory.get("regions", []):
+            if isinstance(region, dict) and isinstance(region.get("capital"), str):
+                words.append(region["capital"])
+        names.update((word, code) for word in words)
+    return names
+
+
+def _lenient(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_ContentLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _display(root: Path, path: Path) -> str:
@@ -338,6 +363,7 @@ class _Assembler:
         faq = self.single(FileKind.FAQ)
         offices = self.single(FileKind.OFFICES)
         decision = self.single(FileKind.DECISION)
+        territory = self.single(FileKind.TERRITORY)
         procedures = self.procedures()
         facts = self.optional(FileKind.FACTS)
         if facts is not None:
@@ -346,14 +372,16 @@ class _Assembler:
         if country is not None:
             self.check_country(*country, offices)
         if offices is not None:
-            self.check_offices(*offices, country[1] if country else None)
+            self.check_offices(
+                *offices, country[1] if country else None, territory[1] if territory else None
+            )
         if offices is not None:
             for display, procedure in self.bodies[FileKind.PROCEDURE]:
                 self.check_filing(display, procedure, offices[1])
         if decision is not None:
             self.check_decision(*decision, procedures)
         if country is not None:
-            acronym = country[1].directorate.acronym
+            acronym = country[1].directorate.closing_word
             for display, procedure in self.bodies[FileKind.PROCEDURE]:
                 if acronym not in procedure.closing.fr:
                     self.error(
@@ -366,6 +394,7 @@ class _Assembler:
             or faq is None
             or offices is None
             or decision is None
+            or territory is None
         ):
             return
         faq_body: FaqBody = faq[1]
@@ -378,6 +407,7 @@ class _Assembler:
             faq=dict(faq_body.entries),
             offices={office.id: office for office in offices_body.offices},
             decision=decision[1],
+            territory=territory[1],
             facts=facts[1] if facts is not None else None,
         )
 
@@ -406,12 +436,18 @@ class _Assembler:
         if offices is not None and office_id not in {office.id for office in offices[1].offices}:
             self.error(display, "directorate.office", f"no office {office_id!r} in {offices[0]}")
 
-    def check_offices(self, display: str, body: OfficesBody, country: CountryInfo | None) -> None:
-        """Check provinces and phone numbers of the offices."""
+    def check_offices(
+        self,
+        display: str,
+        body: OfficesBody,
+        country: CountryInfo | None,
+        territory: TerritoryBody | None,
+    ) -> None:
+        """Check the units and phone numbers of the offices."""
         for index, office in enumerate(body.offices):
             entry = f"offices[{index}]"
-            if country is not None and office.province is not None:
-                names = [province.name for province in country.provinces]
+            if territory is not None and office.province is not None:
+                names = [region.name for region in territory.regions]
                 if office.province not in names:
                     self.error(
                         display,

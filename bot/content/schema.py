@@ -17,7 +17,8 @@ from bot.content.decision import DecisionTree
 from bot.content.facts import FactsBody
 from bot.content.model import Count, LocalizedText, Slug, Source, Text, _Model
 from bot.content.placeholders import has_placeholder
-from bot.domain import CoopForm, FaqTopic, OrgType
+from bot.content.territory import TerritoryBody
+from bot.domain import CoopForm, FaqTopic, OrgType, Scope
 from bot.timezones import TimeZoneName
 
 CONTENT_VERSION = 1
@@ -27,6 +28,8 @@ _EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$"
 
 
 Sources = Annotated[list[Source], Field(min_length=1)]
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Founders = Annotated[int, Field(strict=True, ge=1)]
 
 
 class Fee(_Model):
@@ -34,7 +37,8 @@ class Fee(_Model):
 
     label: LocalizedText
     amount: Count | None
-    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "XAF"
+    #: an ISO 4217 code; unset, the country's currency (pack.yml, currency.code)
+    currency: CurrencyCode | None = None
     source_note: LocalizedText | None = None
 
     @model_validator(mode="after")
@@ -66,6 +70,32 @@ class Variant(_Model):
     capital: LocalizedText
 
 
+class SpreadUnit(StrEnum):
+    """The unit founders must come from several of (communes of a wilaya, wilayas)."""
+
+    COMMUNE = "commune"
+    WILAYA = "wilaya"
+
+
+class Spread(_Model):
+    """Founders must come from at least `count` different units."""
+
+    count: Founders
+    unit: SpreadUnit
+
+
+class ScopeRule(_Model):
+    """The founders an organisation of one scope needs, and where it files."""
+
+    scope: Scope
+    label: LocalizedText
+    min_founders: Founders
+    spread: Spread | None = None
+    filed_with: LocalizedText
+    #: more folded words a typed answer may use for this scope ("wataniya")
+    words: list[Text] = Field(default_factory=list)
+
+
 class Procedure(_Model):
     """How to create one kind of organisation, step by step."""
 
@@ -83,6 +113,8 @@ class Procedure(_Model):
     legal_basis: LocalizedText
     caveats: LocalizedText | None = None
     variants: list[Variant] = Field(default_factory=list)
+    #: where the law sets the founders by the organisation's reach (Algeria's associations)
+    founders_by_scope: list[ScopeRule] = Field(default_factory=list)
     closing: LocalizedText
     sources: Sources
     reviewed: date
@@ -95,7 +127,8 @@ class Procedure(_Model):
         if self.variants and self.org_type is not OrgType.COOPERATIVE:
             msg = f"variants are only for cooperatives, not for {self.org_type.value}"
             raise ValueError(msg)
-        if self.org_type is OrgType.COOPERATIVE:
+        # OHADA's two cooperative forms (Gabon); a country without them lists no variant.
+        if self.org_type is OrgType.COOPERATIVE and self.variants:
             codes = [variant.code for variant in self.variants]
             missing = [form.value for form in CoopForm if form not in codes]
             if missing or len(codes) != len(set(codes)):
@@ -105,7 +138,20 @@ class Procedure(_Model):
             if self.min_founders != smallest:
                 msg = f"min_founders must be {smallest}, the smallest of the variants"
                 raise ValueError(msg)
+        if self.founders_by_scope:
+            scopes = [rule.scope for rule in self.founders_by_scope]
+            if len(scopes) != len(set(scopes)):
+                msg = "founders_by_scope must list each scope once"
+                raise ValueError(msg)
+            smallest = min(rule.min_founders for rule in self.founders_by_scope)
+            if self.min_founders != smallest:
+                msg = f"min_founders must be {smallest}, the smallest of founders_by_scope"
+                raise ValueError(msg)
         return self
+
+    def scope_rule(self, scope: Scope | str | None) -> ScopeRule | None:
+        """Return the founders rule of a scope, if this procedure sets founders by scope."""
+        return next((rule for rule in self.founders_by_scope if rule.scope == scope), None)
 
     def variant(self, form: CoopForm) -> Variant | None:
         """Return the variant of a cooperative form, if this procedure has it."""
@@ -187,12 +233,34 @@ class Directorate(_Model):
     """The administration the bot speaks for."""
 
     acronym: Text
+    #: how a sentence names it where it has no known acronym ("la structure chargée de
+    #: l'ESS"): written without placeholder, since every message may carry it
+    called: LocalizedText | None = None
+    #: the word every guide's French closing names to say "check with it"; the acronym unset
+    closing_mention: Text | None = None
     name: LocalizedText
     decree: LocalizedText
     missions: Annotated[list[LocalizedText], Field(min_length=1)]
     presence: LocalizedText
     office: Slug
     sources: Sources
+
+    @field_validator("called")
+    @classmethod
+    def _no_placeholder(cls, called: LocalizedText | None) -> LocalizedText | None:
+        if called is not None and any(has_placeholder(text) for text in called.texts().values()):
+            msg = "called: every message may name the administration so: no placeholder here"
+            raise ValueError(msg)
+        return called
+
+    def short(self, locale: str) -> str:
+        """Return the name a sentence uses: the acronym ("DGES"), else the pack's words."""
+        return self.called.get(locale) if self.called is not None else self.acronym
+
+    @property
+    def closing_word(self) -> str:
+        """Return the word the French closing of every guide must name (check with it)."""
+        return self.closing_mention or self.acronym
 
 
 class DataRightCode(StrEnum):
@@ -234,11 +302,29 @@ class DataProtection(_Model):
         return rights
 
 
-class Province(_Model):
-    """A province and its capital."""
+class CurrencySign(_Model):
+    """The sign one language writes after an amount ("DA" in French, "دج" in Arabic)."""
 
-    name: Text
-    capital: Text
+    locale: Annotated[str, StringConstraints(pattern=r"^(fr|en|ar)$")]
+    sign: Text
+
+
+class Currency(_Model):
+    """The country's currency and how amounts are written.
+
+    Babel writes an amount the locale's way; `digits` overrides the ISO decimals (Algeria
+    writes dinars without centimes) and `signs` the sign a language uses ("DA", "دج").
+    Without a symbol for a language, the currency is named in full ("Algerian dinars").
+    """
+
+    code: CurrencyCode
+    digits: Annotated[int, Field(strict=True, ge=0, le=3)] | None = None
+    signs: list[CurrencySign] = Field(default_factory=list)
+
+    def sign(self, locale: str) -> str | None:
+        """Return the sign a language writes after the amount, if the pack sets one."""
+        language = str(locale).split("_", 1)[0]
+        return next((item.sign for item in self.signs if item.locale == language), None)
 
 
 class Sector(_Model):
@@ -263,13 +349,16 @@ class CountryInfo(_Model):
 
     code: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
     name: LocalizedText
+    #: words that name the country as surely as its name (its people, its capital): a
+    #: deployment for another country tells a question using them what it covers
+    also_named: list[Text] = Field(default_factory=list)
     phone_region: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
     reference_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{1,6}$")]
     timezone: TimeZoneName
     ministry: Ministry
     directorate: Directorate
+    currency: Currency
     data_protection: DataProtection
-    provinces: Annotated[list[Province], Field(min_length=1)]
     sectors: Annotated[list[Sector], Field(min_length=1)]
     sources: Sources
     content_reviewed: date
@@ -281,15 +370,6 @@ class CountryInfo(_Model):
             msg = f"{value} is not a region phonenumbers knows"
             raise ValueError(msg)
         return value
-
-    @field_validator("provinces")
-    @classmethod
-    def _unique_provinces(cls, provinces: list[Province]) -> list[Province]:
-        names = [p.name.casefold() for p in provinces] + [p.capital.casefold() for p in provinces]
-        if len(names) != len(set(names)):
-            msg = "province names and capitals must be unique"
-            raise ValueError(msg)
-        return provinces
 
     @field_validator("sectors")
     @classmethod
@@ -310,6 +390,7 @@ class FileKind(StrEnum):
     OFFICES = "offices"
     DECISION = "decision"
     FACTS = "facts"
+    TERRITORY = "territory"
 
 
 BODY_MODELS: dict[FileKind, type[_Model]] = {
@@ -319,6 +400,7 @@ BODY_MODELS: dict[FileKind, type[_Model]] = {
     FileKind.OFFICES: OfficesBody,
     FileKind.DECISION: DecisionTree,
     FileKind.FACTS: FactsBody,
+    FileKind.TERRITORY: TerritoryBody,
 }
 
 

@@ -66,17 +66,40 @@ class Translator:
         """Format a number with the contact's grouping and decimal signs."""
         return _phone_safe(numbers.format_decimal(value, locale=self.locale.value))
 
-    def format_amount(self, value: int | float | Decimal, currency: str) -> str:
-        """Format an amount of money the locale's way ("10 000 FCFA", "10,000 CFA francs").
+    def format_amount(
+        self,
+        value: int | float | Decimal,
+        currency: str,
+        *,
+        digits: int | None = None,
+        sign: str | None = None,
+    ) -> str:
+        """Format an amount of money the locale's way ("10 000 FCFA", "10 000 DA").
 
         French readers know the currency by its symbol; in English and Arabic the symbol
-        ("FCFA10,000") reads as a French abbreviation, so the currency is named in full.
+        ("FCFA10,000") reads as a French abbreviation, so the currency is named in full,
+        unless the country's pack gives the sign a language writes (`sign`, "دج").
+        `digits` overrides the ISO decimals (dinars are written without centimes).
         """
+        locale = self.locale.value
+        if digits is not None:
+            pattern = "#,##0" + ("." + "0" * digits if digits else "")
+            amount = numbers.format_decimal(value, format=pattern, locale=locale)
+            if sign is not None:
+                return _phone_safe(f"{amount}\u00a0{sign}")
+            if self.locale is Locale.FR:
+                symbol = numbers.get_currency_symbol(currency, locale=locale)
+                return _phone_safe(f"{amount}\u00a0{symbol}")
+            name = numbers.get_currency_name(currency, count=value, locale=locale)
+            return _phone_safe(f"{amount} {name}")
+        if sign is not None:
+            amount = numbers.format_decimal(value, locale=locale)
+            return _phone_safe(f"{amount}\u00a0{sign}")
         return _phone_safe(
             numbers.format_currency(
                 value,
                 currency,
-                locale=self.locale.value,
+                locale=locale,
                 currency_digits=True,
                 format_type="standard" if self.locale is Locale.FR else "name",
             )
@@ -154,6 +177,12 @@ def current() -> Translator:
         msg = "no locale is active: wrap the turn in i18n.using()"
         raise RuntimeError(msg)
     return translator
+
+
+def current_locale() -> Locale:
+    """Return the language of the turn being handled, French outside a turn."""
+    translator = _current.get()
+    return translator.locale if translator is not None else Locale.FR
 
 
 def _(message: str) -> str:

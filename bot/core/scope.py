@@ -1,5 +1,6 @@
 """Tell when a message is about another country than the one the content pack covers."""
 
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
@@ -25,8 +26,6 @@ _OTHER_NAMES = {
     "algerien": "DZ",
     "algerienne": "DZ",
     "algeriens": "DZ",
-    "wilaya": "DZ",
-    "wilayas": "DZ",
     "senegalais": "SN",
     "senegalaise": "SN",
     "camerounais": "CM",
@@ -109,9 +108,9 @@ def _without_non_places(words: list[str]) -> list[str]:
     return kept
 
 
-def foreign_city(text: str, home: str) -> str | None:
+def foreign_city(text: str, home: str, extra: Mapping[str, str] | None = None) -> str | None:
     """Return the city abroad a message names ("Paris"), as the cities file spells it."""
-    if foreign_country(text, home) is None:
+    if foreign_country(text, home, extra) is None:
         return None
     words = _without_non_places(fold(text).split())
     cities = _cities()
@@ -123,11 +122,16 @@ def foreign_city(text: str, home: str) -> str | None:
     return None
 
 
-def countries_named(text: str) -> list[str]:
-    """Return the ISO codes of the countries a message names, in the order they appear."""
+def countries_named(text: str, extra: Mapping[str, str] | None = None) -> list[str]:
+    """Return the ISO codes of the countries a message names, in the order they appear.
+
+    `extra` adds words of the other content packs ("Libreville", "wilaya") with their code.
+    """
     words = _without_non_places(fold(text).split())
     found: list[tuple[int, str]] = []
     names = _names()
+    if extra:
+        names = {**names, **{fold(word): code.upper() for word, code in extra.items()}}
     longest = max(name.count(" ") + 1 for name in names)
     for size in range(longest, 0, -1):
         for start in range(len(words) - size + 1):
@@ -137,9 +141,9 @@ def countries_named(text: str) -> list[str]:
     return [code for _, code in sorted(found)]
 
 
-def foreign_country(text: str, home: str) -> str | None:
+def foreign_country(text: str, home: str, extra: Mapping[str, str] | None = None) -> str | None:
     """Return the code of another country the message is about, unless it names home too."""
-    named = countries_named(text)
+    named = countries_named(text, extra)
     if home.upper() in named:
         return None
     return named[0] if named else None

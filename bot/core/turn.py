@@ -82,7 +82,7 @@ class Turn:
     @property
     def directorate(self) -> str:
         """Return the short name of the administration the bot speaks for ("DGES")."""
-        return self.services.pack.country.directorate.acronym
+        return self.services.pack.country.directorate.short(self.translator.locale.value)
 
     @property
     def contact_id(self) -> int:
@@ -100,6 +100,18 @@ class Turn:
         if self._parsed is None:
             self._parsed = self.services.nlu.parse(self.text)
         return self._parsed
+
+    def amount(self, value: int, currency: str | None = None) -> str:
+        """Format an amount in the country's currency (or another), the pack's way."""
+        country = self.services.pack.country.currency
+        if currency is not None and currency != country.code:
+            return self.translator.format_amount(value, currency)
+        return self.translator.format_amount(
+            value,
+            country.code,
+            digits=country.digits,
+            sign=country.sign(self.translator.locale.value),
+        )
 
     def local(self, text: LocalizedText) -> str:
         """Return content text in the contact's language, placeholders said plainly."""

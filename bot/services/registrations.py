@@ -33,6 +33,8 @@ EXPORT_COLUMNS = (
     "possible_duplicate_of",
     "consent_at",
     "anonymised_at",
+    # Added after the others so that scripts reading the columns by position keep working.
+    "scope",
 )
 
 

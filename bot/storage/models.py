@@ -25,6 +25,7 @@ from bot.domain import (
     QuestionKind,
     RegistrationStatus,
     ReplyStatus,
+    Scope,
     StaffRole,
     Topic,
     WhatsAppContentKind,
@@ -117,6 +118,8 @@ class Registration(SQLModel, table=True):
     )
     org_type: OrgType = Field(sa_type=enum_column(OrgType))
     coop_form: CoopForm | None = Field(default=None, sa_type=enum_column(CoopForm))
+    # The reach the founders were counted for, where the country's law sets them by it.
+    scope: Scope | None = Field(default=None, sa_type=enum_column(Scope))
     name: str | None = Field(default=None, max_length=160)
     name_key: str | None = Field(default=None, max_length=160)
     acronym: str | None = Field(default=None, max_length=32)
@@ -266,6 +269,8 @@ class Event(SQLModel, table=True):
     # Minutes before the start at which reminders go out.
     reminder_offsets: list[int] = Field(default_factory=list, sa_type=sa.JSON)
     state: EventState = Field(default=EventState.SCHEDULED, sa_type=enum_column(EventState))
+    # The series a recurring event belongs to (a quarterly meeting in a rotating place).
+    series: str | None = Field(default=None, max_length=32, index=True)
     created_at: datetime = _created()
     updated_at: datetime = _created()
 

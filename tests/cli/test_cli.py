@@ -5,6 +5,8 @@ import io
 import json
 from pathlib import Path
 
+import pytest
+
 from nlu.training_data import load_training_data
 from tests.cli.conftest import Relais, cli_env, runner_for
 
@@ -99,12 +101,19 @@ def test_nlu_parse_names_the_fact(relais: Relais) -> None:
     assert selected == "ask_fact/founders_scoops"
 
 
-def test_exported_facts_are_the_rasa_servers_training_file(relais: Relais, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("country", "shipped_name", "a_fact"),
+    [("ga", "facts.yml", "ask_fact/recepisse"), ("dz", "facts_dz.yml", "ask_fact/bailiff")],
+)
+def test_exported_facts_are_the_rasa_servers_training_file(
+    env: dict[str, str], tmp_path: Path, country: str, shipped_name: str, a_fact: str
+) -> None:
+    relais = runner_for({**env, "RELAIS_COUNTRY": country})
     output = tmp_path / "facts.yml"
     assert relais("nlu", "export-facts", "--output", str(output)).exit_code == 0
-    shipped = Path(__file__).resolve().parents[2] / "nlu" / "rasa" / "facts.yml"
+    shipped = Path(__file__).resolve().parents[2] / "nlu" / "rasa" / shipped_name
     # docker compose trains Rasa on the shipped copy: it must say what the content pack says.
     assert output.read_text(encoding="utf-8") == shipped.read_text(encoding="utf-8")
     data = load_training_data(output)
     assert data.retrieval_intents == ("ask_fact",)
-    assert "ask_fact/recepisse" in {example.response_key for example in data.examples}
+    assert a_fact in {example.response_key for example in data.examples}

@@ -39,7 +39,7 @@ def test_unknown_kind(edit: Edit) -> None:
     (error,) = errors_of(root)
     assert error == (
         "content/ga/offices.yml: kind: 'office' is not one of "
-        "country, procedure, faq, offices, decision, facts"
+        "country, procedure, faq, offices, decision, facts, territory"
     )
 
 

@@ -131,8 +131,8 @@ def test_offices_by_org_type(pack: ContentPack) -> None:
 
 
 def test_nine_provinces(pack: ContentPack) -> None:
-    assert len(pack.country.provinces) == 9
-    assert {p.name for p in pack.country.provinces} >= {"Woleu-Ntem", "Ogooué-Maritime"}
+    assert len(pack.territory.regions) == 9
+    assert {p.name for p in pack.territory.regions} >= {"Woleu-Ntem", "Ogooué-Maritime"}
 
 
 @pytest.mark.parametrize(

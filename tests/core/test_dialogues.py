@@ -1,6 +1,6 @@
 """Transcripts of every flow of the core, played through the engine in the terminal channel."""
 
-from tests.transcript import Chat, verify_dialog
+from tests.transcript import Chat, both_packs, verify_dialog
 
 
 def test_greeting_shows_the_menu(chat: Chat) -> None:
@@ -99,6 +99,7 @@ def test_decision_helper_by_buttons_reaches_mutual(chat: Chat) -> None:
     assert "Mutuelle" in answer or "mutuelle" in answer
 
 
+@both_packs
 def test_decision_helper_reasks_on_nonsense(chat: Chat) -> None:
     verify_dialog(
         chat,
@@ -110,6 +111,7 @@ def test_decision_helper_reasks_on_nonsense(chat: Chat) -> None:
     )
 
 
+@both_packs
 def test_subscribe_and_stop(chat: Chat) -> None:
     verify_dialog(
         chat,
@@ -122,6 +124,7 @@ def test_subscribe_and_stop(chat: Chat) -> None:
     )
 
 
+@both_packs
 def test_faq_answers_have_sources(chat: Chat) -> None:
     for question in [
         "c'est quoi l'ESS ?",
@@ -132,6 +135,7 @@ def test_faq_answers_have_sources(chat: Chat) -> None:
         assert "Sources :" in answer, (question, answer)
 
 
+@both_packs
 def test_handoff_is_recorded_once(chat: Chat) -> None:
     verify_dialog(
         chat,
@@ -142,6 +146,7 @@ def test_handoff_is_recorded_once(chat: Chat) -> None:
     )
 
 
+@both_packs
 def test_garbage_and_emoji_get_the_menu_then_a_person(chat: Chat) -> None:
     verify_dialog(
         chat,
@@ -153,6 +158,7 @@ def test_garbage_and_emoji_get_the_menu_then_a_person(chat: Chat) -> None:
     )
 
 
+@both_packs
 def test_language_switch(chat: Chat) -> None:
     verify_dialog(
         chat,
@@ -165,6 +171,7 @@ def test_language_switch(chat: Chat) -> None:
     )
 
 
+@both_packs
 def test_topics_one_by_one(chat: Chat) -> None:
     verify_dialog(
         chat,

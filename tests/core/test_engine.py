@@ -12,9 +12,10 @@ from bot.core.turn import Services
 from bot.domain import Channel
 from bot.storage.database import create_db_engine, new_session
 from bot.storage.models import Conversation, Subscription
-from tests.transcript import Chat
+from tests.transcript import Chat, both_packs
 
 
+@both_packs
 def test_a_repeated_provider_message_id_is_processed_once(
     chat: Chat, database: DatabaseEngine
 ) -> None:
@@ -86,6 +87,7 @@ def test_many_people_at_once(engine: Engine, database: DatabaseEngine) -> None:
         assert len(subscribers) == 20
 
 
+@both_packs
 def test_unknown_or_forged_payload_is_not_a_crash(chat: Chat) -> None:
     answer = chat.send(payload="guide:spaceship:o")
     assert "Ce bouton n'est plus valable" in answer
@@ -93,6 +95,7 @@ def test_unknown_or_forged_payload_is_not_a_crash(chat: Chat) -> None:
     assert "Ce bouton n'est plus valable" in answer
 
 
+@both_packs
 def test_old_buttons_do_not_break_the_form(chat: Chat) -> None:
     chat.send("preinscription")
     chat.press("J'accepte")

@@ -4,7 +4,7 @@ English and Arabic transcripts choose their language in words first, so that the
 every channel (WhatsApp replays them too, where no language hint comes with a message).
 """
 
-from tests.transcript import Chat, verify_dialog
+from tests.transcript import PACK_WORDS, Chat, both_packs, verify_dialog
 
 NOT_UNDERSTOOD = "!Je n'ai pas compris"
 
@@ -79,16 +79,20 @@ def test_placeholders_are_said_unknown_never_shown(chat: Chat) -> None:
     )
 
 
-def test_data_protection_questions_get_purpose_retention_law_and_authority(chat: Chat) -> None:
+@both_packs
+def test_data_protection_questions_get_purpose_retention_law_and_authority(
+    chat: Chat, country: str
+) -> None:
     no_dump = "!Voici ce que nous gardons sur vous"
+    words = PACK_WORDS[country]
     verify_dialog(
         chat,
         [
             ("que faites-vous de mes données", ["pré-inscription", "agents", no_dump]),
             ("combien de temps vous les gardez", ["conservation", no_dump]),
-            ("qui contrôle ?", ["APDPVP", "[En savoir plus]", no_dump]),
-            ("[En savoir plus]", ["001/2011", "APDPVP"]),
-            ("quelle loi protège mes données", ["001/2011", "025/2023"]),
+            ("qui contrôle ?", [words["authority"], "[En savoir plus]", no_dump]),
+            ("[En savoir plus]", [words["law"], words["authority"]]),
+            ("quelle loi protège mes données", [words["law"], words["law_more"]]),
             ("je veux voir mes données", "Voici ce que nous gardons sur vous"),
         ],
     )
@@ -201,13 +205,18 @@ def test_a_form_named_after_which_organisation_opens_the_part_asked(chat: Chat) 
     )
 
 
-def test_the_data_protection_answer_is_among_the_other_topics(chat: Chat) -> None:
+@both_packs
+def test_the_data_protection_answer_is_among_the_other_topics(chat: Chat, country: str) -> None:
+    words = PACK_WORDS[country]
     verify_dialog(
         chat,
         [
             ("menu", "[Autres questions]"),
             ("[Autres questions]", "[Protection des données]"),
-            ("[Protection des données]", ["001/2011", "APDPVP", "!Voici ce que nous gardons"]),
+            (
+                "[Protection des données]",
+                [words["law"], words["authority"], "!Voici ce que nous gardons"],
+            ),
         ],
     )
 

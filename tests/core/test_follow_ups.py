@@ -4,7 +4,7 @@ shown, the last recommendation, a group size, greetings in front of questions, a
 Each transcript is replayed over WhatsApp and Telegram (see their `test_conversation_*`).
 """
 
-from tests.transcript import Chat, verify_dialog
+from tests.transcript import Chat, both_packs, verify_dialog
 
 IN_ENGLISH = [("langue", "[English]"), ("[English]", "English")]
 IN_ARABIC = [("langue", "[العربية]"), ("[العربية]", "العربية")]
@@ -146,6 +146,7 @@ def test_group_size_stated_with_the_request(chat: Chat) -> None:
     )
 
 
+@both_packs
 def test_which_one_with_nothing_recommended_starts_the_questions(chat: Chat) -> None:
     verify_dialog(chat, [("laquelle choisir ?", ["questions courtes", "[Oui]", "[Non]"])])
 
@@ -181,6 +182,7 @@ def test_a_greeting_in_front_of_a_question_answers_the_question(chat: Chat) -> N
     )
 
 
+@both_packs
 def test_acknowledgements_are_understood_and_never_counted(chat: Chat) -> None:
     verify_dialog(
         chat,
@@ -198,6 +200,7 @@ def test_acknowledgements_are_understood_and_never_counted(chat: Chat) -> None:
     )
 
 
+@both_packs
 def test_acknowledgements_in_arabic_and_english(chat: Chat) -> None:
     verify_dialog(chat, [*IN_ARABIC, ("حسنا", "اكتب سؤالك متى شئت"), ("شكرا", "على الرحب")])
     verify_dialog(chat, [*IN_ENGLISH, ("got it", "Type your question"), ("thx", "You are welcome")])
@@ -230,6 +233,7 @@ def test_pardon_repeats_the_last_question(chat: Chat) -> None:
     verify_dialog(chat, [*IN_ENGLISH, ("help me choose", "[Yes]"), ("say again", "[Yes]")])
 
 
+@both_packs
 def test_my_file_after_a_guide_is_the_status_not_the_documents(chat: Chat) -> None:
     verify_dialog(
         chat,

@@ -12,12 +12,21 @@ from bot.services.handoffs import open_handoffs
 from bot.storage.database import new_session
 from bot.storage.models import Registration, Subscription
 from tests.core.test_follow_ups import IN_ARABIC, IN_ENGLISH
-from tests.transcript import Chat, verify_dialog
+from tests.transcript import Chat, both_packs, verify_dialog
 
 START = [
     ("jveux preinscrire mon asso", "[J'accepte]"),
     ("oui", "Quel est le nom"),
 ]
+# Algeria's associations are asked their scope first (law 12-06 sets founders by it).
+STARTS = {
+    "ga": START,
+    "dz": [
+        ("jveux preinscrire mon asso", "[J'accepte]"),
+        ("oui", ["portée", "[Association communale"]),
+        ("communale", "Quel est le nom"),
+    ],
+}
 
 
 def registrations(database: DatabaseEngine) -> list[Registration]:
@@ -89,11 +98,14 @@ def test_consent_given_in_a_sentence(chat: Chat) -> None:
     )
 
 
-def test_an_unknown_question_in_the_form_is_not_taken_as_the_answer(chat: Chat) -> None:
+@both_packs
+def test_an_unknown_question_in_the_form_is_not_taken_as_the_answer(
+    chat: Chat, country: str
+) -> None:
     verify_dialog(
         chat,
         [
-            *START,
+            *STARTS[country],
             ("Les Amis du Marché", "sigle"),
             ("est-ce que vous aimez le foot ?", ["ne la prends pas comme réponse", "sigle"]),
             ("non", "secteur"),
@@ -232,6 +244,7 @@ def test_naming_a_form_ends_the_decision_helper(chat: Chat) -> None:
     )
 
 
+@both_packs
 def test_a_person_asked_for_in_the_middle_of_the_helper(chat: Chat) -> None:
     verify_dialog(
         chat,
@@ -324,6 +337,7 @@ def test_details_after_asking_for_a_person_are_added_to_the_request(
     assert "vous répondez quand" not in request.last_message
 
 
+@both_packs
 def test_when_will_you_answer_is_answered_honestly(chat: Chat) -> None:
     verify_dialog(
         chat,
@@ -368,13 +382,14 @@ def test_a_reference_typed_after_asking_for_the_file(chat: Chat, database: Datab
     )
 
 
+@both_packs
 def test_resume_words_go_on_with_the_form_instead_of_subscribing(
-    chat: Chat, database: DatabaseEngine
+    chat: Chat, database: DatabaseEngine, country: str
 ) -> None:
     verify_dialog(
         chat,
         [
-            *START,
+            *STARTS[country],
             ("reprendre", ["Reprenons votre pré-inscription", "Quel est le nom", "!C'est fait"]),
             ("Les Amis", "sigle"),
             ("menu", "Que voulez-vous faire"),

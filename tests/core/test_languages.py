@@ -11,7 +11,7 @@ from bot.core.engine import Engine
 from bot.domain import FaqTopic, Locale, OrgType
 from bot.storage.database import new_session
 from bot.storage.models import Registration
-from tests.transcript import Chat, verify_dialog
+from tests.transcript import PACK_WORDS, Chat, both_packs, verify_dialog
 
 # Words that only French uses, in the content and the catalogue: two of them in one line of
 # an English reply mean a French sentence slipped in.
@@ -82,6 +82,7 @@ def test_an_arabic_speaker_gets_a_whole_guide_in_arabic(chat: Chat) -> None:
     )
 
 
+@both_packs
 def test_darija_in_latin_letters_gets_arabic(chat: Chat) -> None:
     answer = chat.send("kifach ndir jam3iya")
     assert "إنشاء جمعية" in answer
@@ -120,18 +121,20 @@ def test_an_english_pre_registration_from_start_to_reference(
     assert registration.sector == "agriculture"
 
 
-def test_an_arabic_menu_and_consent(chat: Chat) -> None:
+@both_packs
+def test_an_arabic_menu_and_consent(chat: Chat, country: str) -> None:
     verify_dialog(
         chat,
         [
             ("السلام عليكم", ["[إنشاء منظمة]", "[التحدث مع موظف]", "!Créer"]),
-            ("[التسجيل المسبق لمنظمتي]", ["القانون رقم 001/2011", "[أوافق]", "!Loi"]),
+            ("[التسجيل المسبق لمنظمتي]", [PACK_WORDS[country]["law_ar"], "[أوافق]", "!Loi"]),
         ],
     )
     # Rights are joined the Arabic way, not with a Latin comma.
     assert "معطياتكم, " not in chat.transcript()
 
 
+@both_packs
 def test_short_messages_keep_the_language(chat: Chat) -> None:
     verify_dialog(
         chat,
@@ -176,6 +179,7 @@ def test_switching_is_offered_once_in_the_new_language(chat: Chat) -> None:
     assert "Continue" not in chat.transcript()
 
 
+@both_packs
 def test_switching_to_arabic_is_offered_in_arabic(chat: Chat) -> None:
     chat.send("langue")
     chat.press("English")

@@ -1,5 +1,7 @@
 """Pre-registration transcripts: consent, every validation error, edits, cancel, resume."""
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine as DatabaseEngine
 from sqlmodel import select
@@ -9,7 +11,7 @@ from bot.core.engine import Engine
 from bot.core.turn import Services
 from bot.storage.database import new_session
 from bot.storage.models import Contact, Conversation, Registration, Subscription, Tally
-from tests.transcript import Chat, verify_dialog
+from tests.transcript import PACK_WORDS, Chat, both_packs, verify_dialog
 
 FULL_FORM = [
     (
@@ -35,9 +37,62 @@ FULL_FORM = [
 ]
 
 
+# The same form in Algeria: no OHADA cooperative forms, an association's scope, a wilaya by
+# its number, a commune, +213.
+DZ_FULL_FORM = [
+    (
+        "je veux pré-inscrire mon organisation",
+        ["Avant de commencer", "18-07", "[J'accepte]", "[Je refuse]"],
+    ),
+    ("oui", ["Quel type d'organisation", "[Association]"]),
+    ("association", ["portée", "[Association de wilaya"]),
+    ("de wilaya", "Quel est le nom de l'organisation ?"),
+    ("Les Jeunes de Bir El Djir", "sigle"),
+    ("non", ["secteur", "[Agriculture"]),
+    ("1", ["wilaya", "16 ou Alger"]),
+    ("31", "commune"),
+    ("Bir El Djir", "membres fondateurs"),
+    ("12", ["au moins 15", "membres fondateurs"]),
+    ("16", "personne à contacter"),
+    ("Amina Benali", ["fonction", "[Président(e)]"]),
+    ("[Président(e)]", "numéro de téléphone"),
+    ("0551 23 45 67", "e-mail"),
+    (
+        "amina@example.org",
+        ["Voici votre pré-inscription", "Portée", "Wilaya : Oran", "+213551234567", "[Confirmer]"],
+    ),
+]
+FORMS = {"ga": FULL_FORM, "dz": DZ_FULL_FORM}
+
+
 def registrations(database: DatabaseEngine) -> list[Registration]:
     with new_session(database) as session:
         return list(session.exec(select(Registration)).all())
+
+
+@both_packs
+def test_dz_or_ga_preregistration_gives_the_pack_s_reference(
+    chat: Chat, database: DatabaseEngine, country: str
+) -> None:
+    prefix = PACK_WORDS[country]["prefix"]
+    verify_dialog(chat, [*FORMS[country], ("[Confirmer]", ["Merci", prefix, "-00001"])])
+    [registration] = registrations(database)
+    assert registration.reference.startswith(prefix)
+    assert registration.consent_at is not None
+
+
+def test_algeria_stores_the_scope_and_the_wilaya(
+    database: DatabaseEngine, services_by_pack: Callable[[str], Services]
+) -> None:
+    chat = Chat(Engine(database=database, services=services_by_pack("dz"), router=build_router()))
+    verify_dialog(chat, [*DZ_FULL_FORM, ("[Confirmer]", ["DZ-20", "-00001"])])
+    [registration] = registrations(database)
+    assert registration.scope == "wilaya"
+    assert registration.province == "Oran"
+    assert registration.town == "Bir El Djir"
+    assert registration.founders == 16
+    assert registration.phone == "+213551234567"
+    assert registration.coop_form is None
 
 
 def test_full_preregistration_gives_a_reference(chat: Chat, database: DatabaseEngine) -> None:
@@ -162,23 +217,29 @@ def test_edit_any_field_before_confirming(chat: Chat, database: DatabaseEngine) 
     assert registration.coop_form is None
 
 
-def test_cancel_at_any_step_stores_nothing(chat: Chat, database: DatabaseEngine) -> None:
+@both_packs
+def test_cancel_at_any_step_stores_nothing(
+    chat: Chat, database: DatabaseEngine, country: str
+) -> None:
+    form = FORMS[country]
     verify_dialog(
         chat,
         [
-            *FULL_FORM[:6],
+            *form[:6],
             ("annuler", ["Pré-inscription annulée", "Rien n'a été enregistré"]),
             ("preinscription", "Avant de commencer"),
         ],
     )
-    verify_dialog(chat, [*FULL_FORM[1:], ("[Annuler]", "Pré-inscription annulée")])
+    verify_dialog(chat, [*form[1:], ("[Annuler]", "Pré-inscription annulée")])
     assert registrations(database) == []
 
 
+@both_packs
 def test_resume_after_a_detour_and_a_restart(
-    chat: Chat, database: DatabaseEngine, services: Services
+    chat: Chat, database: DatabaseEngine, country: str, services_by_pack: Callable[[str], Services]
 ) -> None:
-    verify_dialog(chat, FULL_FORM[:5])
+    services = services_by_pack(country)
+    verify_dialog(chat, FORMS[country][:5])
     verify_dialog(
         chat,
         [

@@ -93,9 +93,9 @@ def test_relais_serve_from_the_wheel_keeps_its_data_in_the_data_dir(
     env["RELAIS_DATA_DIR"] = str(data)
     # The cache goes to the data directory too; the test run's model is copied there first.
     del env["RELAIS_CACHE_DIR"]
-    (data / ".cache" / "nlu").mkdir(parents=True)
-    for model in (PROJECT_ROOT / ".cache" / "nlu").glob("intent-model-*.npz"):
-        shutil.copy(model, data / ".cache" / "nlu" / model.name)
+    (data / ".cache" / "nlu" / "ga").mkdir(parents=True)
+    for model in (PROJECT_ROOT / ".cache" / "nlu" / "ga").glob("intent-model-*.npz"):
+        shutil.copy(model, data / ".cache" / "nlu" / "ga" / model.name)
     server = subprocess.Popen(
         [str(installed / "bin" / "relais"), "serve", "--port", str(port)],
         cwd=elsewhere,

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine as DatabaseEngine
 
 from tests.core import test_follow_ups, test_interruptions
 from tests.telegram.harness import Harness
+from tests.transcript import replays
 
 # One transcript or two of each kind of free text (all of them run in the terminal channel
 # and over WhatsApp): the slower Telegram round trips stay few.
@@ -39,11 +40,15 @@ TRANSCRIPTS = [
 # The dialogue does not depend on how updates arrive: webhook mode only (both modes run the
 # core's other transcripts).
 @pytest.mark.parametrize("telegram", ["webhook"], indirect=True)
-@pytest.mark.parametrize("transcript", TRANSCRIPTS, ids=lambda function: function.__name__)
+@pytest.mark.parametrize(("transcript", "country"), replays(TRANSCRIPTS))
 def test_conversation_over_telegram(
-    transcript: Callable[..., None], telegram: Harness, database: DatabaseEngine
+    transcript: Callable[..., None], telegram: Harness, database: DatabaseEngine, country: str
 ) -> None:
-    available: dict[str, Any] = {"chat": telegram.user(), "database": database}
+    available: dict[str, Any] = {
+        "chat": telegram.user(),
+        "database": database,
+        "country": country,
+    }
     transcript(**{name: available[name] for name in inspect.signature(transcript).parameters})
 
 

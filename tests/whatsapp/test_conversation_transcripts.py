@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine as DatabaseEngine
 
 from bot.core.engine import Engine
 from tests.core import test_follow_ups, test_interruptions
+from tests.transcript import replays
 from tests.whatsapp.phone import WhatsAppChat
 
 TRANSCRIPTS = [
@@ -19,12 +20,18 @@ TRANSCRIPTS = [
 ]
 
 
-@pytest.mark.parametrize("transcript", TRANSCRIPTS, ids=lambda function: function.__name__)
+@pytest.mark.parametrize(("transcript", "country"), replays(TRANSCRIPTS))
 def test_conversation_over_whatsapp(
     transcript: Callable[..., None],
     whatsapp_chat: WhatsAppChat,
     database: DatabaseEngine,
     engine: Engine,
+    country: str,
 ) -> None:
-    available: dict[str, Any] = {"chat": whatsapp_chat, "database": database, "engine": engine}
+    available: dict[str, Any] = {
+        "chat": whatsapp_chat,
+        "database": database,
+        "engine": engine,
+        "country": country,
+    }
     transcript(**{name: available[name] for name in inspect.signature(transcript).parameters})

@@ -15,7 +15,7 @@ from tests.core import (
     test_procedure_facts,
     test_scope_places,
 )
-from tests.transcript import verify_dialog
+from tests.transcript import replays, verify_dialog
 from tests.whatsapp.phone import WhatsAppChat
 
 # Every transcript of the core that talks through a `chat`, except two that cannot hold on
@@ -39,18 +39,24 @@ TRANSCRIPTS = [
     and name not in NOT_REPLAYED
     # Only the transcripts that take nothing but the chat and the database (no parameters).
     and "chat" in inspect.signature(function).parameters
-    and set(inspect.signature(function).parameters) <= {"chat", "database", "engine"}
+    and set(inspect.signature(function).parameters) <= {"chat", "database", "engine", "country"}
 ]
 
 
-@pytest.mark.parametrize("transcript", TRANSCRIPTS, ids=lambda function: function.__name__)
+@pytest.mark.parametrize(("transcript", "country"), replays(TRANSCRIPTS))
 def test_core_transcript_over_whatsapp(
     transcript: Callable[..., None],
     whatsapp_chat: WhatsAppChat,
     database: DatabaseEngine,
     engine: Engine,
+    country: str,
 ) -> None:
-    available: dict[str, Any] = {"chat": whatsapp_chat, "database": database, "engine": engine}
+    available: dict[str, Any] = {
+        "chat": whatsapp_chat,
+        "database": database,
+        "engine": engine,
+        "country": country,
+    }
     transcript(**{name: available[name] for name in inspect.signature(transcript).parameters})
 
 

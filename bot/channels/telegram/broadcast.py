@@ -84,7 +84,7 @@ class Broadcasts:
             return Outgoing(
                 _(
                     "Écrivez le message après la commande, par exemple : "
-                    "/diffusion Formation le 3 mars à Oyem."
+                    "/diffusion Formation des coopératives le 3 mars."
                 )
             )
         campaign, _size = service.create_campaign(

@@ -34,8 +34,8 @@ CHANNEL_NAMES = {
 }
 
 
-def stats_text(stats: Stats, translator: Translator) -> str:
-    """Describe the figures for a member of staff."""
+def stats_text(stats: Stats, translator: Translator, unit: str) -> str:
+    """Describe the figures for a member of staff; `unit` is the pack's word ("wilaya")."""
     number = translator.format_number
     channels = ", ".join(
         f"{_(CHANNEL_NAMES[channel])} {number(count)}"
@@ -59,7 +59,7 @@ def stats_text(stats: Stats, translator: Translator) -> str:
         for status, count in stats.registrations_by_status.items()
     ]
     if stats.registrations_by_province:
-        lines += ["", _("Par province :")]
+        lines += ["", _("Par {unit} :").format(unit=unit)]
         lines += [
             f"• {province} : {number(count)}" for province, count in stats.registrations_by_province
         ]

@@ -109,7 +109,8 @@ class StaffCommands:
     async def _stats(self, chat_id: int, text: str, translator: Translator) -> None:
         stats = await asyncio.to_thread(collect_stats, self._database)
         with i18n.using(translator):
-            reply = stats_text(stats, translator)
+            unit = self._kit.runtime.engine.services.pack.territory.region.word
+            reply = stats_text(stats, translator, unit.get(translator.locale.value))
         await self._kit.sender.deliver(chat_id, [Outgoing(reply)])
 
     async def _registrations(self, chat_id: int, text: str, translator: Translator) -> None:

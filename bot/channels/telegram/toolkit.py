@@ -38,7 +38,8 @@ class Toolkit:
     @property
     def directorate(self) -> str:
         """Return the acronym of the directorate the bot speaks for."""
-        return self.runtime.engine.services.pack.country.directorate.acronym
+        directorate = self.runtime.engine.services.pack.country.directorate
+        return directorate.short(i18n.current_locale().value)
 
     def translator(self, hint: str | None) -> Translator:
         """Return the translator of a Telegram language code, or of the default language."""

@@ -166,6 +166,6 @@ def note(unreadable: Unreadable) -> str:
     if unreadable is Unreadable.LOCATION:
         return _(
             "Merci, mais je ne sais pas lire une position. Écrivez plutôt le nom de "
-            "votre ville ou de votre province."
+            "l'endroit où vous êtes."
         )
     return _("Je n'ai reçu aucun texte. Écrivez votre question en quelques mots, ou tapez *menu*.")

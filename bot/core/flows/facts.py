@@ -196,7 +196,12 @@ class FactsFeature(Feature):
 
     def _overview(self, turn: Turn, facts: FactsBody, aspect: Aspect) -> None:
         """Answer an aspect for every form when the question names none."""
-        shown = [FormCode.ASSOCIATION, FormCode.NGO, FormCode.SCOOPS, FormCode.COOP_CA]
+        # The cooperative's legal forms where the country has them (OHADA's, in Gabon).
+        if turn.pack.procedures[OrgType.COOPERATIVE].variants:
+            cooperatives = [FormCode.SCOOPS, FormCode.COOP_CA]
+        else:
+            cooperatives = [FormCode.COOPERATIVE]
+        shown = [FormCode.ASSOCIATION, FormCode.NGO, *cooperatives]
         shown += [FormCode.MUTUAL, FormCode.FOUNDATION]
         lines = [
             _("{aspect}, selon la forme :").format(aspect=local(turn, facts.aspects[aspect].label))
@@ -256,14 +261,14 @@ class FactsFeature(Feature):
     # -- scope -----------------------------------------------------------------------------
 
     def _foreign(self, turn: Turn) -> str | None:
-        return foreign_country(turn.text, turn.pack.country.code)
+        return foreign_country(turn.text, turn.pack.country.code, turn.pack.other_countries)
 
     def _out_of_scope(self, turn: Turn, code: str) -> None:
         """Say which country the service covers instead of giving its procedure for another."""
         locale = turn.translator.locale.value
         home = country_name(turn.pack.country.code, locale)
         other = country_name(code, locale)
-        city = foreign_city(turn.text, turn.pack.country.code)
+        city = foreign_city(turn.text, turn.pack.country.code, turn.pack.other_countries)
         if city is None:
             text = _(
                 "Ce service ne couvre qu'un pays : {home}.\n"

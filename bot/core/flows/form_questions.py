@@ -7,7 +7,8 @@ given earlier. Neither is ever stored as the answer to the pending question.
 from typing import Any
 
 from bot.content import ContentPack
-from bot.core.flows.registration_form import FIELDS, FieldName, FormField
+from bot.core.flows.form_base import FieldName
+from bot.core.flows.registration_form import FIELDS, FormField
 from bot.text import fold, is_question
 from nlu import EntityType, ParseResult
 
@@ -33,7 +34,7 @@ BARE_WHY = frozenset(
 )  # fmt: skip
 
 
-def question_about(text: str, pending: FormField) -> FormField | None:
+def question_about(text: str, pending: FormField, pack: ContentPack) -> FormField | None:
     """Return the field a question is about, the pending one first; None if it is not one."""
     folded = fold(text)
     if folded in BARE_WHY:
@@ -42,7 +43,7 @@ def question_about(text: str, pending: FormField) -> FormField | None:
         return None
     padded = f" {folded} "
     for form_field in (pending, *FIELDS):
-        for word in form_field.about:
+        for word in form_field.about_words(pack):
             if (f" {word} " in padded) if word.isascii() else (word in folded):
                 return form_field
     return None

@@ -15,9 +15,13 @@ class LegalForm:
     org_type: OrgType
     coop_form: CoopForm | None
     minimum: int | None
+    # Where the minimum depends on the organisation's reach: that reach, in the reader's words.
+    scope_label: str | None = None
 
     def name(self) -> str:
         """Return the translated name of the form."""
+        if self.scope_label is not None:
+            return self.scope_label
         if self.coop_form is not None:
             return _(COOP_FORM_NAMES[self.coop_form])
         return org_type_name(self.org_type)
@@ -39,6 +43,11 @@ def legal_forms(turn: Turn, org_type: OrgType | None = None) -> list[LegalForm]:
         procedure = turn.pack.procedures[kind]
         if procedure.variants:
             forms += [LegalForm(kind, v.code, v.min_founders) for v in procedure.variants]
+        elif procedure.founders_by_scope and org_type is not None:
+            forms += [
+                LegalForm(kind, None, rule.min_founders, turn.local(rule.label))
+                for rule in procedure.founders_by_scope
+            ]
         else:
             forms.append(LegalForm(kind, None, procedure.min_founders))
     return forms

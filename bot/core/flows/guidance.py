@@ -156,7 +156,7 @@ class GuidanceFeature(Feature):
             if fee.amount is None:
                 lines.append(_item("•", label))
             else:
-                amount = turn.translator.format_amount(fee.amount, fee.currency)
+                amount = turn.amount(fee.amount, fee.currency)
                 lines.append(_item("•", f"{label} : {amount}"))
             if fee.source_note is not None:
                 lines.append(f"  ({turn.local(fee.source_note)})")

@@ -69,7 +69,7 @@ class MenuFeature(Feature):
     def on_intent(self, turn: Turn, result: ParseResult) -> None:
         """Answer small talk, and anything not understood."""
         if result.intent == Intent.GREET:
-            directorate = turn.pack.country.directorate.acronym
+            directorate = turn.directorate
             show_menu(
                 turn,
                 _(

@@ -34,13 +34,11 @@ from bot.core.actions import (
     StartPreregistration,
 )
 from bot.core.feature import Feature
+from bot.core.flows.form_base import FieldName, FormContext, Invalid
 from bot.core.flows.form_questions import correction, question_about
 from bot.core.flows.registration_form import (
     FIELDS_BY_NAME,
-    FieldName,
-    FormContext,
     FormField,
-    Invalid,
     applicable,
     drop_inapplicable,
     next_missing,
@@ -49,7 +47,7 @@ from bot.core.i18n import _
 from bot.core.keywords import is_acknowledgement, read_yes_or_no
 from bot.core.payloads import Payload
 from bot.core.turn import FORM_KEY, Turn
-from bot.domain import CoopForm, Flow, OrgType
+from bot.domain import CoopForm, Flow, OrgType, Scope
 from bot.storage.models import Registration
 from bot.storage.registrations import find_duplicate, name_key, next_reference
 from bot.storage.types import utcnow
@@ -198,7 +196,8 @@ class PreregistrationFeature(Feature):
 
     def _question_about(self, turn: Turn) -> FormField | None:
         """Return the field a question is about ("c'est quoi un sigle ?"), the pending one first."""
-        return question_about(turn.text, FIELDS_BY_NAME[FieldName(turn.data(FIELD_KEY))])
+        pending = FIELDS_BY_NAME[FieldName(turn.data(FIELD_KEY))]
+        return question_about(turn.text, pending, turn.pack)
 
     def _explain(self, turn: Turn, form_field: FormField | None) -> None:
         pending = FIELDS_BY_NAME[FieldName(turn.data(FIELD_KEY))]
@@ -210,7 +209,7 @@ class PreregistrationFeature(Feature):
                 "réponse. Pour la poser à un agent, écrivez « parler à une personne »."
             )
         else:
-            intro = _(about.help).format(
+            intro = about.help_in(self._context(turn)).format(
                 directorate=turn.directorate, recipients=turn.local(protection.recipients)
             )
         self._ask(turn, pending, error=intro)
@@ -229,12 +228,13 @@ class PreregistrationFeature(Feature):
         answers = {**self._form(turn)["answers"], name.value: value}
         if name is FieldName.COOP_FORM:
             answers[FieldName.ORG_TYPE.value] = OrgType.COOPERATIVE.value
-        self._set_form(turn, answers=drop_inapplicable(answers))
+        self._set_form(turn, answers=drop_inapplicable(answers, turn.pack))
         self._remember(turn, answers)
         form_field = FIELDS_BY_NAME[name]
+        ctx = self._context(turn)
         turn.say(
             _("C'est noté, je corrige : {label} : {value}.").format(
-                label=_(form_field.label), value=form_field.display(value, self._context(turn))
+                label=form_field.label_in(ctx), value=form_field.display(value, ctx)
             )
         )
         self._continue(turn)
@@ -337,7 +337,7 @@ class PreregistrationFeature(Feature):
     def _ask(self, turn: Turn, form_field: FormField, error: str | None = None) -> None:
         turn.go(Flow.PREREGISTRATION, Step.ASK, **{FIELD_KEY: form_field.name.value})
         ctx = self._context(turn)
-        question = _(form_field.question)
+        question = form_field.question_in(ctx)
         text = f"{error}\n\n{question}" if error else question
         choices: list[tuple[str, Payload]] = []
         if form_field.choices is not None:
@@ -374,7 +374,7 @@ class PreregistrationFeature(Feature):
 
     def _store(self, turn: Turn, name: FieldName, value: Any) -> None:
         answers = {**self._form(turn)["answers"], name.value: value}
-        self._set_form(turn, answers=drop_inapplicable(answers))
+        self._set_form(turn, answers=drop_inapplicable(answers, turn.pack))
         self._remember(turn, answers)
         self._continue(turn)
 
@@ -384,10 +384,10 @@ class PreregistrationFeature(Feature):
         turn.go(Flow.PREREGISTRATION, Step.REVIEW)
         ctx = self._context(turn)
         lines = [_("Voici votre pré-inscription :")]
-        for form_field in applicable(ctx.answers):
+        for form_field in applicable(ctx.answers, ctx.pack):
             value = ctx.answers.get(form_field.name)
             shown = form_field.display(value, ctx) if value is not None else "—"
-            lines.append(f"• {_(form_field.label)} : {shown}")
+            lines.append(f"• {form_field.label_in(ctx)} : {shown}")
         lines.append(_("Tout est correct ?"))
         turn.say(
             "\n".join(lines),
@@ -412,8 +412,8 @@ class PreregistrationFeature(Feature):
         turn.say(
             _("Que voulez-vous modifier ?"),
             [
-                (_(form_field.label), EditField(form_field.name.value))
-                for form_field in applicable(ctx.answers)
+                (form_field.label_in(ctx), EditField(form_field.name.value))
+                for form_field in applicable(ctx.answers, ctx.pack)
             ],
         )
 
@@ -433,11 +433,13 @@ class PreregistrationFeature(Feature):
             year=now.astimezone(turn.services.settings.tz).year,
         )
         coop_form = answers.get(FieldName.COOP_FORM)
+        scope = answers.get(FieldName.SCOPE)
         registration = Registration(
             reference=reference,
             contact_id=turn.contact_id,
             org_type=OrgType(answers[FieldName.ORG_TYPE]),
             coop_form=CoopForm(coop_form) if coop_form else None,
+            scope=Scope(scope) if scope else None,
             name=answers[FieldName.NAME],
             name_key=key,
             acronym=answers.get(FieldName.ACRONYM),
@@ -467,9 +469,9 @@ class PreregistrationFeature(Feature):
         if duplicate is not None:
             log.warning("registration %s may duplicate %s", reference, duplicate.reference)
             text += "\n\n" + _(
-                "Une organisation du même nom est déjà pré-inscrite dans cette province. Les "
+                "Une organisation du même nom est déjà pré-inscrite dans la même {unit}. Les "
                 "agents de la {directorate} vérifieront s'il s'agit de la même."
-            ).format(directorate=turn.directorate)
+            ).format(directorate=turn.directorate, unit=turn.local(turn.pack.territory.region.word))
         turn.say(
             text,
             [

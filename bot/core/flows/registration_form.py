@@ -3,63 +3,35 @@
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 import phonenumbers
-from rapidfuzz import fuzz, process
 
 from bot.content import ContentPack
+from bot.content.territory import UnitWords
+from bot.core.flows.country_fields import (
+    has_scopes,
+    parse_province,
+    parse_scope,
+    province_choices,
+    scope_choices,
+    scope_still_valid,
+    show_province,
+    show_scope,
+)
+from bot.core.flows.form_base import Answers, FieldName, FormContext, Invalid, Parser, pick
 from bot.core.flows.names import COOP_FORM_NAMES, org_type_name
-from bot.core.i18n import N_, Translator, _
+from bot.core.i18n import N_, _
 from bot.domain import CoopForm, OrgType
 from bot.text import fold, has_letters, read_count, squeeze
-from nlu import EntityType, NluParser
+from nlu import EntityType
 
-Answers = dict[str, Any]
 MAX_FOUNDERS = 100_000
 SKIP_WORDS = frozenset(
     fold(word)
     for word in ["non", "aucun", "aucune", "rien", "pas", "passer", "-", "no", "none", "skip", "لا"]
 )
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
-
-
-class FieldName(StrEnum):
-    """The fields of the pre-registration, in the order they are asked."""
-
-    ORG_TYPE = "org_type"
-    COOP_FORM = "coop_form"
-    NAME = "name"
-    ACRONYM = "acronym"
-    SECTOR = "sector"
-    PROVINCE = "province"
-    TOWN = "town"
-    FOUNDERS = "founders"
-    CONTACT_NAME = "contact_name"
-    CONTACT_ROLE = "contact_role"
-    PHONE = "phone"
-    EMAIL = "email"
-
-
-class Invalid(ValueError):
-    """An answer that does not fit the field; the message says what to send instead."""
-
-
-@dataclass(frozen=True, slots=True)
-class FormContext:
-    """What validators may consult."""
-
-    pack: ContentPack
-    nlu: NluParser
-    translator: Translator
-    answers: Answers
-    # What the channel already knows of the sender (WhatsApp number, profile name).
-    known_phone: str | None = None
-    known_name: str | None = None
-
-
-Parser = Callable[[str, FormContext], Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +44,7 @@ class FormField:
     parse: Parser
     choices: Callable[[FormContext], list[tuple[str, str]]] | None = None
     optional: bool = False
-    applies: Callable[[Answers], bool] = field(default=lambda answers: True)
+    applies: Callable[[Answers, ContentPack], bool] = field(default=lambda answers, pack: True)
     still_valid: Callable[[Any, FormContext], bool] = field(default=lambda value, ctx: True)
     display: Callable[[Any, FormContext], str] = field(default=lambda value, ctx: str(value))
     suggest: Callable[[FormContext], str | None] = field(default=lambda ctx: None)
@@ -80,6 +52,36 @@ class FormField:
     help: str = ""
     # Folded words by which a question is about this field.
     about: tuple[str, ...] = ()
+    # The pack's words for a territorial field (wilaya or province, commune or town), which
+    # replace the label, the question, the help and the words above.
+    words: Callable[[ContentPack], UnitWords] | None = None
+
+    def label_in(self, ctx: "FormContext") -> str:
+        """Return the field's label in the reader's language."""
+        if self.words is not None:
+            return self.words(ctx.pack).label.get(ctx.translator.locale.value)
+        return _(self.label)
+
+    def question_in(self, ctx: "FormContext") -> str:
+        """Return the field's question in the reader's language."""
+        if self.words is not None:
+            return self.words(ctx.pack).question.get(ctx.translator.locale.value)
+        return _(self.question)
+
+    def help_in(self, ctx: "FormContext") -> str:
+        """Return what the field is and why it is asked, in the reader's language."""
+        if self.words is not None:
+            return self.words(ctx.pack).help.get(ctx.translator.locale.value)
+        if self.name is FieldName.SCOPE:
+            labels = [label for label, _value in scope_choices(ctx)]
+            return _(self.help).replace("{scopes}", ctx.translator.format_list(labels))
+        return _(self.help)
+
+    def about_words(self, pack: ContentPack) -> tuple[str, ...]:
+        """Return the folded words by which a question is about this field."""
+        if self.words is not None:
+            return tuple(fold(word) for word in self.words(pack).about)
+        return self.about
 
 
 def minimum_founders(ctx: FormContext) -> int:
@@ -91,6 +93,9 @@ def minimum_founders(ctx: FormContext) -> int:
         variant = procedure.variant(CoopForm(coop_form))
         if variant is not None:
             return variant.min_founders
+    rule = procedure.scope_rule(ctx.answers.get(FieldName.SCOPE))
+    if rule is not None:
+        return rule.min_founders
     return procedure.min_founders or 1
 
 
@@ -119,25 +124,12 @@ def _optional(parse: Parser) -> Parser:
     return parse_optional
 
 
-def _pick(text: str, options: list[tuple[str, str]], *, cutoff: float = 80) -> str | None:
-    """Match typed words against the labels of a list of choices."""
-    folded = fold(text)
-    if not folded:
-        return None
-    labels = {value: fold(label) for label, value in options}
-    for value, label in labels.items():
-        if folded in (label, fold(value)):
-            return value
-    best = process.extractOne(folded, labels, scorer=fuzz.WRatio, score_cutoff=cutoff)
-    return None if best is None else str(best[2])
-
-
 def _org_type_choices(ctx: FormContext) -> list[tuple[str, str]]:
     return [(org_type_name(org_type), org_type.value) for org_type in OrgType]
 
 
 def _parse_org_type(text: str, ctx: FormContext) -> str:
-    named = ctx.nlu.parse(text).entity(EntityType.ORG_TYPE) or _pick(text, _org_type_choices(ctx))
+    named = ctx.nlu.parse(text).entity(EntityType.ORG_TYPE) or pick(text, _org_type_choices(ctx))
     if named is None:
         raise Invalid(_("Je n'ai pas reconnu le type d'organisation. Choisissez dans la liste."))
     return named
@@ -148,7 +140,7 @@ def _coop_form_choices(ctx: FormContext) -> list[tuple[str, str]]:
 
 
 def _parse_coop_form(text: str, ctx: FormContext) -> str:
-    named = ctx.nlu.parse(text).entity(EntityType.COOP_FORM) or _pick(text, _coop_form_choices(ctx))
+    named = ctx.nlu.parse(text).entity(EntityType.COOP_FORM) or pick(text, _coop_form_choices(ctx))
     if named is None:
         raise Invalid(
             _(
@@ -165,25 +157,10 @@ def _sector_choices(ctx: FormContext) -> list[tuple[str, str]]:
 
 
 def _parse_sector(text: str, ctx: FormContext) -> str:
-    code = _pick(text, _sector_choices(ctx))
+    code = pick(text, _sector_choices(ctx))
     if code is None:
         raise Invalid(_("Choisissez un secteur dans la liste (répondez par son numéro)."))
     return code
-
-
-def _province_choices(ctx: FormContext) -> list[tuple[str, str]]:
-    return [(province.name, province.name) for province in ctx.pack.country.provinces]
-
-
-def _parse_province(text: str, ctx: FormContext) -> str:
-    province = ctx.pack.province(text)
-    if province is not None:
-        return province.name
-    named = ctx.nlu.parse(text).entity(EntityType.PROVINCE)
-    known = ctx.pack.province(named) if named else None
-    if known is not None:
-        return known.name
-    raise Invalid(_("Je ne connais pas cette province. Choisissez-la dans la liste."))
 
 
 def _parse_founders(text: str, ctx: FormContext) -> int:
@@ -193,6 +170,15 @@ def _parse_founders(text: str, ctx: FormContext) -> int:
     if count > MAX_FOUNDERS:
         raise Invalid(_("Ce nombre semble trop grand. Écrivez le nombre de membres fondateurs."))
     minimum = minimum_founders(ctx)
+    scope = ctx.answers.get(FieldName.SCOPE)
+    if count < minimum and scope:
+        raise Invalid(
+            _(
+                "Pour « {scope} », il faut au moins {minimum} membres fondateurs ; vous en "
+                "indiquez {count}. Corrigez le nombre, ou écrivez « modifier » pour changer "
+                "de portée."
+            ).format(minimum=minimum, count=count, scope=show_scope(scope, ctx))
+        )
     if count < minimum:
         raise Invalid(
             _(
@@ -283,8 +269,14 @@ def _show_optional(value: Any, ctx: FormContext) -> str:
     return str(value) if value else "—"
 
 
-def _is_cooperative(answers: Answers) -> bool:
-    return answers.get(FieldName.ORG_TYPE) == OrgType.COOPERATIVE.value
+def _has_coop_forms(answers: Answers, pack: ContentPack) -> bool:
+    if answers.get(FieldName.ORG_TYPE) != OrgType.COOPERATIVE.value:
+        return False
+    return bool(pack.procedures[OrgType.COOPERATIVE].variants)
+
+
+def _has_scopes(answers: Answers, pack: ContentPack) -> bool:
+    return has_scopes(pack, answers.get(FieldName.ORG_TYPE))
 
 
 FIELDS: tuple[FormField, ...] = (
@@ -310,7 +302,7 @@ FIELDS: tuple[FormField, ...] = (
         ),
         _parse_coop_form,
         choices=_coop_form_choices,
-        applies=_is_cooperative,
+        applies=_has_coop_forms,
         display=_show_coop_form,
         help=N_(
             "La SCOOPS est la forme simple : au moins 5 membres, dirigée par un comité de "
@@ -319,13 +311,31 @@ FIELDS: tuple[FormField, ...] = (
         about=("scoops", "coop ca", "coopca", "forme", "form", "شكل"),
     ),
     FormField(
+        FieldName.SCOPE,
+        N_("Portée"),
+        N_(
+            "Quelle sera la portée de l'organisation ? Le nombre de membres fondateurs et le "
+            "lieu de dépôt du dossier en dépendent."
+        ),
+        parse_scope,
+        choices=scope_choices,
+        applies=_has_scopes,
+        still_valid=scope_still_valid,
+        display=show_scope,
+        help=N_(
+            "La portée, c'est l'étendue des activités de l'organisation : {scopes}. La loi "
+            "demande plus de membres fondateurs quand la portée est plus large."
+        ),
+        about=("portee", "scope", "reach", "niveau", "level", "نطاق", "مستوى"),
+    ),
+    FormField(
         FieldName.NAME,
         N_("Nom"),
         N_("Quel est le nom de l'organisation ?"),
         _text(2, 160, N_("Le nom")),
         help=N_(
             "Le nom complet de l'organisation, tel qu'il sera écrit dans ses statuts, par "
-            "exemple « Association des Jeunes de Franceville »."
+            "exemple « Association des Jeunes pour la Formation »."
         ),
         about=("nom", "name", "اسم"),
     ),
@@ -338,7 +348,7 @@ FIELDS: tuple[FormField, ...] = (
         display=_show_optional,
         help=N_(
             "Un sigle est le nom court fait des premières lettres du nom, par exemple « AJF » "
-            "pour Association des Jeunes de Franceville. Il n'est pas obligatoire : répondez "
+            "pour Association des Jeunes pour la Formation. Il n'est pas obligatoire : répondez "
             "« non » si l'organisation n'en a pas."
         ),
         about=("sigle", "acronyme", "acronym", "abbreviation", "abreviation", "رمز", "اختصار"),
@@ -358,23 +368,19 @@ FIELDS: tuple[FormField, ...] = (
     ),
     FormField(
         FieldName.PROVINCE,
-        N_("Province"),
-        N_("Dans quelle province se trouve son siège ?"),
-        _parse_province,
-        choices=_province_choices,
-        help=N_(
-            "La province où se trouve le siège, c'est-à-dire l'adresse principale de "
-            "l'organisation. Vous pouvez aussi écrire sa ville."
-        ),
-        about=("province", "siege", "region", "مقاطعة", "ولاية", "مقر"),
+        "",
+        "",
+        parse_province,
+        choices=province_choices,
+        display=show_province,
+        words=lambda pack: pack.territory.region,
     ),
     FormField(
         FieldName.TOWN,
-        N_("Ville ou village"),
-        N_("Dans quelle ville ou quel village ?"),
+        "",
+        "",
         _text(2, 80, N_("Le nom de la ville")),
-        help=N_("La ville ou le village où se trouve le siège de l'organisation."),
-        about=("ville", "village", "town", "city", "مدينة", "قرية"),
+        words=lambda pack: pack.territory.town,
     ),
     FormField(
         FieldName.FOUNDERS,
@@ -464,14 +470,14 @@ FIELDS: tuple[FormField, ...] = (
 FIELDS_BY_NAME = {form_field.name: form_field for form_field in FIELDS}
 
 
-def applicable(answers: Answers) -> list[FormField]:
+def applicable(answers: Answers, pack: ContentPack) -> list[FormField]:
     """Return the fields that apply given the answers so far."""
-    return [form_field for form_field in FIELDS if form_field.applies(answers)]
+    return [form_field for form_field in FIELDS if form_field.applies(answers, pack)]
 
 
 def next_missing(ctx: FormContext) -> FormField | None:
     """Return the first field still to answer (or to answer again after an edit)."""
-    for form_field in applicable(ctx.answers):
+    for form_field in applicable(ctx.answers, ctx.pack):
         if form_field.name not in ctx.answers:
             return form_field
         value = ctx.answers[form_field.name]
@@ -480,7 +486,7 @@ def next_missing(ctx: FormContext) -> FormField | None:
     return None
 
 
-def drop_inapplicable(answers: Answers) -> Answers:
+def drop_inapplicable(answers: Answers, pack: ContentPack) -> Answers:
     """Forget answers to fields that no longer apply (a coop form once it is an association)."""
-    names = {form_field.name.value for form_field in applicable(answers)}
+    names = {form_field.name.value for form_field in applicable(answers, pack)}
     return {key: value for key, value in answers.items() if key in names}

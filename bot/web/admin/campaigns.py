@@ -95,7 +95,7 @@ def campaign_routes(console: Console) -> list[BaseRoute]:
             # The country's provinces, then any other written on the registrations.
             "provinces": list(
                 dict.fromkeys(
-                    [province.name for province in relais.engine.services.pack.country.provinces]
+                    [region.name for region in relais.engine.services.pack.territory.regions]
                     + await call(provinces_in_use, database)
                 )
             ),

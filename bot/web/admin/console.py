@@ -139,7 +139,8 @@ class Console:
     @property
     def directorate(self) -> str:
         """Return the short name of the directorate ("DGES")."""
-        return self.relais.engine.services.pack.country.directorate.acronym
+        directorate = self.relais.engine.services.pack.country.directorate
+        return directorate.short(i18n.current_locale().value)
 
     # -- sessions
 
@@ -222,6 +223,7 @@ class Console:
         """Render a page in the console's language."""
         locale = self.locale(request)
         translator = self.relais.catalogues.translator(locale)
+        territory = self.relais.engine.services.pack.territory
         with i18n.using(translator):
             html = self.templates.get_template(template).render(
                 _=translator.gettext,
@@ -233,6 +235,9 @@ class Console:
                 path=request.url.path,
                 when=_formatter(translator),
                 directorate=self.directorate,
+                unit=territory.region.label.get(locale.value),
+                unit_word=territory.region.word.get(locale.value),
+                unit_example=territory.regions[0].name,
                 status_names=STATUS_LABELS,
                 type_names=TYPE_LABELS,
                 state_names=STATE_LABELS,

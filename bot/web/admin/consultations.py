@@ -103,7 +103,7 @@ def consultation_routes(console: Console) -> list[BaseRoute]:
             # The country's provinces, then any other written on the registrations.
             "provinces": list(
                 dict.fromkeys(
-                    [province.name for province in pack.country.provinces]
+                    [region.name for region in pack.territory.regions]
                     + await call(provinces_in_use, database)
                 )
             ),

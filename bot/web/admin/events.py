@@ -50,7 +50,7 @@ def event_routes(console: Console) -> list[BaseRoute]:
     database = console.relais.database
     catalogues = console.relais.catalogues
     tz = console.settings.tz
-    pack_provinces = console.relais.engine.services.pack.country.provinces
+    pack_provinces = console.relais.engine.services.pack.territory.regions
 
     async def call(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await run_in_threadpool(lambda: function(*args, **kwargs))

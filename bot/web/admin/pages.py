@@ -90,12 +90,14 @@ def page_routes(console: Console) -> list[BaseRoute]:
         )
 
     def home_charts(request: Request, stats: Stats, growth: list[tuple[date, int]]) -> list[Any]:
-        gettext = catalogues.translator(console.locale(request)).gettext
+        locale = console.locale(request)
+        gettext = catalogues.translator(locale).gettext
         none = gettext("Pas encore de données.")
+        unit_word = console.relais.engine.services.pack.territory.region.word.get(locale.value)
         return [
             charts.bar_chart(
                 stats.registrations_by_province,
-                title=gettext("Pré-inscriptions par province"),
+                title=gettext("Pré-inscriptions par {unit}").format(unit=unit_word),
                 empty=none,
             ),
             charts.bar_chart(
