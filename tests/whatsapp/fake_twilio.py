@@ -209,8 +209,8 @@ class FakeTwilio:
             return list(self._calls)
 
     def accepted(self) -> list[Call]:
-        """Return the messages Twilio accepted, for anyone."""
-        return [call for call in self.calls if call.answered == 201]
+        """Return the messages Twilio accepted, for anyone (not the Content API's templates)."""
+        return [c for c in self.calls if c.answered == 201 and c.path != CONTENT_PATH]
 
     def sent_to(self, to: str) -> list[Call]:
         """Return the messages Twilio accepted for one recipient."""
