@@ -7,11 +7,9 @@ test goes to one staff contact through the reply outbox, like every staff notice
 
 import asyncio
 import logging
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute
@@ -27,7 +25,7 @@ from bot.services.contacts_import import parse_address
 from bot.services.review import provinces_in_use
 from bot.services.staff import StaffIdentity
 from bot.web.admin import charts
-from bot.web.admin.console import Console, Form
+from bot.web.admin.console import Console, Form, call, form_of
 from bot.web.admin.preview import preview
 
 log = logging.getLogger(__name__)
@@ -79,17 +77,6 @@ def campaign_routes(console: Console) -> list[BaseRoute]:
     # Keeps the tasks that send a campaign started from the console until they end.
     sending: set[asyncio.Task[Any]] = set()
 
-    async def call(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        return await run_in_threadpool(lambda: function(*args, **kwargs))
-
-    def form_of(request: Request) -> Form:
-        form: Form | None = request.state.form
-        return form or Form({})
-
-    def refused(request: Request, identity: StaffIdentity, error: RelaisError) -> Response:
-        log.info("console: %s refused: %s", request.url.path, error)
-        return console.refuse(request, identity, 400, detail=str(error))
-
     async def builder_context() -> dict[str, Any]:
         return {
             # The country's provinces, then any other written on the registrations.
@@ -135,7 +122,7 @@ def campaign_routes(console: Console) -> list[BaseRoute]:
                 **campaign_fields(form_of(request)),
             )
         except RelaisError as error:
-            return refused(request, identity, error)
+            return console.refused(request, identity, error)
         await call(
             console.staff.record,
             identity,
@@ -209,7 +196,7 @@ def campaign_routes(console: Console) -> list[BaseRoute]:
                 **campaign_fields(form_of(request)),
             )
         except RelaisError as error:
-            return refused(request, identity, error)
+            return console.refused(request, identity, error)
         await call(
             console.staff.record,
             identity,
@@ -240,7 +227,7 @@ def campaign_routes(console: Console) -> list[BaseRoute]:
                 locale=locale,
             )
         except ValueError as error:
-            return refused(request, identity, service.CampaignError(str(error)))
+            return console.refused(request, identity, service.CampaignError(str(error)))
         await call(
             console.staff.record,
             identity,
@@ -290,7 +277,7 @@ def campaign_routes(console: Console) -> list[BaseRoute]:
         try:
             await call(service.send_now, database, campaign_id)
         except service.CampaignError as error:
-            return refused(request, identity, error)
+            return console.refused(request, identity, error)
         await call(console.staff.record, identity, "campaign.send", "campaign", str(campaign_id))
         loop = next((a for a in relais.adapters() if isinstance(a, CampaignLoop)), None)
         if loop is not None:
@@ -304,7 +291,7 @@ def campaign_routes(console: Console) -> list[BaseRoute]:
         try:
             await call(service.cancel_campaign, database, campaign_id)
         except service.CampaignError as error:
-            return refused(request, identity, error)
+            return console.refused(request, identity, error)
         await call(console.staff.record, identity, "campaign.cancel", "campaign", str(campaign_id))
         return RedirectResponse(f"/admin/campaigns/{campaign_id}", 303)
 

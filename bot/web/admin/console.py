@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -30,6 +30,7 @@ from bot.services.staff import StaffIdentity, StaffService
 from bot.web.security import SessionSigner, csp_nonce, is_https
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 HERE = Path(__file__).parent
 SESSION_COOKIE = "relais_staff"
@@ -254,6 +255,22 @@ class Console:
     ) -> HTMLResponse:
         """Answer with the console's error page."""
         return self.render(request, "error.html", identity, status_code=status, detail=detail)
+
+    def refused(self, request: Request, identity: StaffIdentity, error: Exception) -> Response:
+        """Answer an action the service refused (bad input, wrong state) with a 400, logged once."""
+        log.info("console: %s refused: %s", request.url.path, error)
+        return self.refuse(request, identity, 400, detail=str(error))
+
+
+async def call(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a blocking service call (it reads or writes the database) off the event loop."""
+    return await run_in_threadpool(lambda: function(*args, **kwargs))
+
+
+def form_of(request: Request) -> Form:
+    """Return the form the CSRF check read, or an empty one (a GET)."""
+    form: Form | None = request.state.form
+    return form or Form({})
 
 
 def _formatter(translator: Translator) -> Callable[[datetime | None], str]:

@@ -14,7 +14,6 @@ import tempfile
 from collections.abc import Callable, Iterator
 from typing import IO, Any, TypeVar
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute
@@ -33,7 +32,7 @@ from bot.services.staff import StaffIdentity
 from bot.storage import contacts
 from bot.storage.database import new_session
 from bot.web.admin.campaigns import _default_test_address
-from bot.web.admin.console import Console, Form
+from bot.web.admin.console import Console, Form, call, form_of
 from bot.web.admin.consultation_forms import consultation_spec, question_spec, texts_of
 from bot.web.admin.consultation_views import (
     KIND_LABELS,
@@ -66,17 +65,6 @@ def consultation_routes(console: Console) -> list[BaseRoute]:
     region = pack.country.phone_region
     # Keeps the tasks that send a consultation's campaign until they end.
     sending: set[asyncio.Task[Any]] = set()
-
-    async def call(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        return await run_in_threadpool(lambda: function(*args, **kwargs))
-
-    def form_of(request: Request) -> Form:
-        form: Form | None = request.state.form
-        return form or Form({})
-
-    def refused(request: Request, identity: StaffIdentity, error: Exception) -> Response:
-        log.info("console: %s refused: %s", request.url.path, error)
-        return console.refuse(request, identity, 400, detail=str(error))
 
     def wake_campaigns() -> None:
         loop = next((a for a in relais.adapters() if isinstance(a, CampaignLoop)), None)
@@ -139,7 +127,7 @@ def consultation_routes(console: Console) -> list[BaseRoute]:
             parse_audience(spec.audience)
             created = await call(service.create_consultation, database, spec)
         except (RelaisError, ValueError) as error:
-            return refused(request, identity, error)
+            return console.refused(request, identity, error)
         await record(identity, "create", created.id or 0, spec.title["fr"])
         return RedirectResponse(f"/admin/consultations/{created.id}/edit", 303)
 
@@ -169,7 +157,7 @@ def consultation_routes(console: Console) -> list[BaseRoute]:
             parse_audience(spec.audience)
             await call(service.update_consultation, database, item_id, spec)
         except (RelaisError, ValueError) as error:
-            return refused(request, identity, error)
+            return console.refused(request, identity, error)
         await record(identity, "edit", item_id, spec.title["fr"])
         return RedirectResponse(f"/admin/consultations/{item_id}/edit?saved=1", 303)
 
@@ -179,7 +167,7 @@ def consultation_routes(console: Console) -> list[BaseRoute]:
             spec = question_spec(form_of(request))
             added = await call(service.add_question, database, item_id, spec)
         except RelaisError as error:
-            return refused(request, identity, error)
+            return console.refused(request, identity, error)
         await record(identity, "question_add", item_id, f"{added.position} {spec.kind.value}")
         return RedirectResponse(f"/admin/consultations/{item_id}/edit#questions", 303)
 
@@ -189,7 +177,7 @@ def consultation_routes(console: Console) -> list[BaseRoute]:
         try:
             await call(service.remove_question, database, item_id, question_id)
         except RelaisError as error:
-            return refused(request, identity, error)
+            return console.refused(request, identity, error)
         await record(identity, "question_remove", item_id, str(question_id))
         return RedirectResponse(f"/admin/consultations/{item_id}/edit#questions", 303)
 
@@ -211,7 +199,7 @@ def consultation_routes(console: Console) -> list[BaseRoute]:
             contact_id = await call(test_contact, form)
             await call(test_consultation, database, item_id, contact_id, catalogues, tz)
         except (RelaisError, ValueError) as error:
-            return refused(request, identity, error)
+            return console.refused(request, identity, error)
         await record(identity, "test", item_id, f"{form.get('channel')}:{form.get('address')}")
         wake_campaigns()
         return RedirectResponse(f"/admin/consultations/{item_id}?tested=1", 303)
@@ -221,7 +209,7 @@ def consultation_routes(console: Console) -> list[BaseRoute]:
         try:
             campaign = await call(send_consultation, database, item_id, catalogues, tz)
         except RelaisError as error:
-            return refused(request, identity, error)
+            return console.refused(request, identity, error)
         await record(identity, "send", item_id, f"campaign {campaign.id}")
         wake_campaigns()
         return RedirectResponse(f"/admin/consultations/{item_id}", 303)
@@ -231,7 +219,7 @@ def consultation_routes(console: Console) -> list[BaseRoute]:
         try:
             await call(service.close_consultation, database, item_id)
         except RelaisError as error:
-            return refused(request, identity, error)
+            return console.refused(request, identity, error)
         await record(identity, "close", item_id)
         return RedirectResponse(f"/admin/consultations/{item_id}", 303)
 
@@ -248,7 +236,7 @@ def consultation_routes(console: Console) -> list[BaseRoute]:
                 raise service.ConsultationError(msg)
             campaign = await call(publish_results, database, item_id, catalogues, tz, texts)
         except RelaisError as error:
-            return refused(request, identity, error)
+            return console.refused(request, identity, error)
         await record(identity, "publish", item_id, f"campaign {campaign.id}")
         wake_campaigns()
         return RedirectResponse(f"/admin/consultations/{item_id}?published=1", 303)

@@ -6,12 +6,10 @@ language, through the campaign dispatcher, as when an event is cancelled.
 """
 
 import logging
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
@@ -22,7 +20,7 @@ from bot.core.i18n import N_
 from bot.domain import EventKind, Locale, StaffRole
 from bot.errors import RelaisError
 from bot.services.staff import StaffIdentity
-from bot.web.admin.console import Console, Form
+from bot.web.admin.console import Console, call, form_of
 
 log = logging.getLogger(__name__)
 
@@ -52,17 +50,6 @@ def event_routes(console: Console) -> list[BaseRoute]:
     tz = console.settings.tz
     pack_provinces = console.relais.engine.services.pack.territory.regions
 
-    async def call(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        return await run_in_threadpool(lambda: function(*args, **kwargs))
-
-    def form_of(request: Request) -> Form:
-        form: Form | None = request.state.form
-        return form or Form({})
-
-    def refused(request: Request, identity: StaffIdentity, error: RelaisError) -> Response:
-        log.info("console: %s refused: %s", request.url.path, error)
-        return console.refuse(request, identity, 400, detail=str(error))
-
     async def listing(request: Request, identity: StaffIdentity) -> Response:
         return console.render(
             request,
@@ -79,7 +66,7 @@ def event_routes(console: Console) -> list[BaseRoute]:
         try:
             kind = EventKind(form.get("kind"))
         except ValueError:
-            return refused(request, identity, CampaignError("unknown kind of event"))
+            return console.refused(request, identity, CampaignError("unknown kind of event"))
         capacity = form.get("capacity").strip()
         try:
             if capacity and not capacity.isdigit():
@@ -102,7 +89,7 @@ def event_routes(console: Console) -> list[BaseRoute]:
                 offsets=events.parse_offsets(form.get("reminders")[:100] or "7d,1d,2h"),
             )
         except RelaisError as error:
-            return refused(request, identity, error)
+            return console.refused(request, identity, error)
         await call(
             console.staff.record,
             identity,
@@ -144,7 +131,7 @@ def event_routes(console: Console) -> list[BaseRoute]:
                 tz=tz,
             )
         except RelaisError as error:
-            return refused(request, identity, error)
+            return console.refused(request, identity, error)
         await call(
             console.staff.record,
             identity,
@@ -160,7 +147,7 @@ def event_routes(console: Console) -> list[BaseRoute]:
         try:
             notice = await call(events.cancel_event, database, event_id, catalogues, tz)
         except RelaisError as error:
-            return refused(request, identity, error)
+            return console.refused(request, identity, error)
         await call(
             console.staff.record,
             identity,

@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute
@@ -26,7 +25,7 @@ from bot.services.staff import StaffIdentity
 from bot.services.stats import Stats, collect_stats, subscribers_over_time
 from bot.storage.types import utcnow
 from bot.web.admin import charts
-from bot.web.admin.console import TYPE_LABELS, Console, Form
+from bot.web.admin.console import TYPE_LABELS, Console, call, form_of
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +45,6 @@ def page_routes(console: Console) -> list[BaseRoute]:
         directorate=console.directorate,
         templates=settings.whatsapp_notice_templates,
     )
-
-    async def call(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        return await run_in_threadpool(lambda: function(*args, **kwargs))
-
-    def form_of(request: Request) -> Form:
-        form: Form | None = request.state.form
-        return form or Form({})
 
     def failed(request: Request, identity: StaffIdentity, error: RelaisError) -> Response:
         log.info("console: %s refused: %s", request.url.path, error)
