@@ -191,7 +191,7 @@ def stated_group_size(text: str) -> int | None:
     if match is None:
         return None
     said = match.group(1) or match.group(2)
-    if said.isdigit():
+    if said.isdecimal():
         return int(said) if len(said) <= 9 else None
     if said in _SMALL_WORDS:
         return _SMALL_WORDS[said]

@@ -37,7 +37,7 @@ def parse_offsets(text: str) -> list[int]:
         if not part:
             continue
         number, unit = part[:-1], part[-1:].lower()
-        if unit not in units or not number.isdigit():
+        if unit not in units or not number.isdecimal():
             msg = f"cannot read the reminder {part!r}: use e.g. 7d, 1d, 2h, 30m"
             raise CampaignError(msg)
         minutes.append(int(number) * units[unit])

@@ -17,7 +17,7 @@ class BodyTooLarge(ValueError):
 async def read_bounded(request: Request, limit: int) -> bytes:
     """Read a body of at most `limit` bytes, refusing a larger one before or while reading it."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isdecimal() and int(declared) > limit:
         raise BodyTooLarge(declared)
     body = bytearray()
     async for chunk in request.stream():

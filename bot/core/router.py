@@ -292,7 +292,7 @@ def _offered_choice(turn: Turn) -> Payload | None:
     text = turn.text
     if not offered or not text:
         return None
-    if text.isdigit():
+    if text.isdecimal():
         index = int(text) - 1
         return payloads.parse(offered[index][1]) if 0 <= index < len(offered) else None
     folded = fold(text)

@@ -141,7 +141,7 @@ def parse_address(row: Mapping[str, str], phone_region: str) -> tuple[Channel, s
     raw_channel = (row.get("channel") or "").strip().lower()
     address = (row.get("address") or "").strip()
     if raw_channel == Channel.TELEGRAM.value:
-        if not address.lstrip("-").isdigit():
+        if not address.lstrip("-").isdecimal():
             msg = f"telegram address {address!r} is not a chat id"
             raise ValueError(msg)
         return Channel.TELEGRAM, address

@@ -150,3 +150,20 @@ async def test_a_resent_form_answer_is_applied_once(client: httpx.AsyncClient) -
     assert again == first and "sigle" in first
     # The name was not taken as the acronym: the next answer is the acronym's.
     assert "secteur" in await say("ALA", "f5")
+
+
+def test_digits_that_are_not_decimal_are_not_numbers() -> None:
+    # "¹" and "²" are digits to str.isdigit() but int() refuses them: a Twilio form with
+    # NumMedia=¹ once raised ValueError.
+    from bot.channels.whatsapp.inbound import parse_inbound
+
+    form = {
+        "From": "whatsapp:+24177000000",
+        "To": "whatsapp:+14155238886",
+        "Body": "bonjour",
+        "MessageSid": "SM" + "1" * 32,
+        "NumMedia": "¹",
+    }
+    inbound = parse_inbound(form)
+    assert inbound is not None
+    assert inbound.incoming.text == "bonjour" and inbound.unreadable is None

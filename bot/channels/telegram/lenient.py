@@ -114,7 +114,7 @@ def _string(value: Any, fixes: list[str], where: str) -> Any:
 def _integer(value: Any, fixes: list[str], where: str) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 30:
+    if isinstance(value, str) and value.strip().lstrip("-").isdecimal() and len(value) < 30:
         fixes.append(f"{where} read as a number")
         return int(value)
     return _MISSING

@@ -58,4 +58,4 @@ GONE = frozenset({DeliveryStatus.FAILED, DeliveryStatus.UNDELIVERED})
 def parse_code(code: object) -> int | None:
     """Return a Twilio error code as a number; None when absent or not a number."""
     text = str(code) if code is not None else ""
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isdecimal() else None

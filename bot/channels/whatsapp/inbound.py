@@ -50,7 +50,7 @@ def parse_inbound(form: Mapping[str, str]) -> Inbound | None:
     payload = button if button and payloads.parse(button) is not None else None
     media = form.get("NumMedia", "0")
     unreadable = None
-    if media.isdigit() and int(media) > 0:
+    if media.isdecimal() and int(media) > 0:
         unreadable = Unreadable.MEDIA
     elif form.get("Latitude") and form.get("Longitude"):
         unreadable = Unreadable.LOCATION
@@ -72,5 +72,7 @@ def parse_inbound(form: Mapping[str, str]) -> Inbound | None:
 def sender_of(form: Mapping[str, str]) -> str | None:
     """Return the sender's number in E.164 (`WaId` is it without "+"; `From` is prefixed)."""
     wa_id = form.get("WaId", "")
-    number = f"+{wa_id}" if wa_id.isdigit() else form.get("From", "").removeprefix(WHATSAPP_PREFIX)
+    number = (
+        f"+{wa_id}" if wa_id.isdecimal() else form.get("From", "").removeprefix(WHATSAPP_PREFIX)
+    )
     return number if _E164.fullmatch(number) else None

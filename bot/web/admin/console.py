@@ -99,7 +99,7 @@ async def read_form(request: Request) -> Form | None:
 
 async def _read_multipart(request: Request) -> Form | None:
     declared = request.headers.get("content-length", "")
-    if not declared.isdigit():
+    if not declared.isdecimal():
         return None
     if int(declared) > MAX_UPLOAD:
         raise BodyTooLarge(declared)

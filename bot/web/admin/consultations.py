@@ -353,7 +353,7 @@ def consultation_routes(console: Console) -> list[BaseRoute]:
 
 
 def _number(value: str | None) -> int | None:
-    if value is None or not value.strip().isdigit():
+    if value is None or not value.strip().isdecimal():
         return None
     return int(value.strip()[:9])
 

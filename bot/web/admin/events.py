@@ -69,7 +69,7 @@ def event_routes(console: Console) -> list[BaseRoute]:
             return console.refused(request, identity, CampaignError("unknown kind of event"))
         capacity = form.get("capacity").strip()
         try:
-            if capacity and not capacity.isdigit():
+            if capacity and not capacity.isdecimal():
                 msg = "the capacity is a whole number of places"
                 raise CampaignError(msg)
             if not form.get("place").strip():

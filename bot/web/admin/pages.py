@@ -409,7 +409,7 @@ def _date(value: str | None) -> date | None:
 
 
 def _int(value: str | None, default: int) -> int:
-    return int(value) if value and value.isdigit() and len(value) < 10 else default
+    return int(value) if value and value.isdecimal() and len(value) < 10 else default
 
 
 def _path_id(request: Request) -> int:
