@@ -1,5 +1,6 @@
 """Dialogue tests written as transcripts: what the person sends, what the bot must say."""
 
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import count
@@ -24,6 +25,11 @@ def packs_of(function: Callable[..., None]) -> tuple[str, ...]:
         if mark.name == "parametrize" and mark.args and mark.args[0] == "country":
             return tuple(mark.args[1])
     return ("ga",)
+
+
+def play(transcript: Callable[..., None], **fixtures: Any) -> None:
+    """Run a core transcript with the fixtures it asks for, out of those a channel offers."""
+    transcript(**{name: fixtures[name] for name in inspect.signature(transcript).parameters})
 
 
 def replays(functions: Sequence[Callable[..., None]]) -> list[Any]:

@@ -3,14 +3,13 @@ against the fake Bot API."""
 
 import inspect
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine as DatabaseEngine
 
 from tests.core import test_follow_ups, test_interruptions
 from tests.telegram.harness import Harness
-from tests.transcript import replays
+from tests.transcript import play, replays
 
 # One transcript or two of each kind of free text (all of them run in the terminal channel
 # and over WhatsApp): the slower Telegram round trips stay few.
@@ -44,12 +43,7 @@ TRANSCRIPTS = [
 def test_conversation_over_telegram(
     transcript: Callable[..., None], telegram: Harness, database: DatabaseEngine, country: str
 ) -> None:
-    available: dict[str, Any] = {
-        "chat": telegram.user(),
-        "database": database,
-        "country": country,
-    }
-    transcript(**{name: available[name] for name in inspect.signature(transcript).parameters})
+    play(transcript, chat=telegram.user(), database=database, country=country)
 
 
 def test_every_replayed_transcript_exists() -> None:

@@ -2,14 +2,13 @@
 
 import inspect
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine as DatabaseEngine
 
 from bot.core.engine import Engine
 from tests.core import test_follow_ups, test_interruptions
-from tests.transcript import replays
+from tests.transcript import play, replays
 from tests.whatsapp.phone import WhatsAppChat
 
 TRANSCRIPTS = [
@@ -28,10 +27,4 @@ def test_conversation_over_whatsapp(
     engine: Engine,
     country: str,
 ) -> None:
-    available: dict[str, Any] = {
-        "chat": whatsapp_chat,
-        "database": database,
-        "engine": engine,
-        "country": country,
-    }
-    transcript(**{name: available[name] for name in inspect.signature(transcript).parameters})
+    play(transcript, chat=whatsapp_chat, database=database, engine=engine, country=country)

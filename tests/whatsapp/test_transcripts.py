@@ -2,7 +2,6 @@
 
 import inspect
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine as DatabaseEngine
@@ -15,7 +14,7 @@ from tests.core import (
     test_procedure_facts,
     test_scope_places,
 )
-from tests.transcript import replays, verify_dialog
+from tests.transcript import play, replays, verify_dialog
 from tests.whatsapp.phone import WhatsAppChat
 
 # Every transcript of the core that talks through a `chat`, except two that cannot hold on
@@ -51,13 +50,7 @@ def test_core_transcript_over_whatsapp(
     engine: Engine,
     country: str,
 ) -> None:
-    available: dict[str, Any] = {
-        "chat": whatsapp_chat,
-        "database": database,
-        "engine": engine,
-        "country": country,
-    }
-    transcript(**{name: available[name] for name in inspect.signature(transcript).parameters})
+    play(transcript, chat=whatsapp_chat, database=database, engine=engine, country=country)
 
 
 def test_choices_are_numbered_lines_answered_by_number_or_words(
