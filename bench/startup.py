@@ -4,6 +4,10 @@ Each figure is the median of a few runs in fresh processes, with the NLU model a
 (the first run of `relais chat` in the folder trains and caches it, and is not counted). The
 import breakdown comes from `python -X importtime`: what each library costs before anything
 runs, so that a slower machine's figures can still be read as shares.
+
+The commands run with Python's bytecode cache, as an installed wheel has it (pip compiles the
+package when it installs it): PYTHONDONTWRITEBYTECODE is dropped for them, and the untimed
+first run writes the cache.
 """
 
 import os
@@ -18,13 +22,14 @@ from statistics import median
 
 RUNS = 5
 RELAIS = [sys.executable, "-m", "bot"]
+ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
 FIRST_MESSAGES = ("bonjour", "comment créer une association", "how do I register a cooperative")
 _IMPORT_LINE = re.compile(r"import time:\s+(\d+) \|\s+\d+ \|\s*(\S+)")
 
 
 def _help_seconds(folder: Path) -> float:
     started = time.perf_counter()
-    subprocess.run([*RELAIS, "--help"], cwd=folder, check=True, capture_output=True)
+    subprocess.run([*RELAIS, "--help"], cwd=folder, env=ENV, check=True, capture_output=True)
     return time.perf_counter() - started
 
 
@@ -34,6 +39,7 @@ def _first_answer_seconds(folder: Path, message: str) -> float:
     chat = subprocess.Popen(
         [*RELAIS, "chat"],
         cwd=folder,
+        env=ENV,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -55,6 +61,7 @@ def _import_shares(folder: Path) -> list[tuple[str, float]]:
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", "import bot.app"],
         cwd=folder,
+        env=ENV,
         check=True,
         capture_output=True,
         text=True,
@@ -73,6 +80,7 @@ def run(folder: Path) -> Iterator[str]:
     folder = folder / "startup"
     folder.mkdir(parents=True, exist_ok=True)
     os.environ.pop("RELAIS_DATABASE_URL", None)
+    ENV.pop("RELAIS_DATABASE_URL", None)
     _first_answer_seconds(folder, "bonjour")  # trains and caches the model
     helps = [_help_seconds(folder) for _ in range(RUNS)]
     yield f"relais --help: median {median(helps):.2f} s over {RUNS} runs"

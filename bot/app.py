@@ -15,7 +15,7 @@ from bot.campaigns.builtin import seed_builtin_campaigns
 from bot.campaigns.delivery import BulkSender
 from bot.campaigns.events import CampaignNotices
 from bot.channels.base import ChannelAdapter
-from bot.content import load_pack
+from bot.content.cache import load_pack_cached
 from bot.core.engine import Engine
 from bot.core.feature import Feature
 from bot.core.flows.consultation import ConsultationFeature
@@ -136,7 +136,10 @@ def build_router() -> Router:
 def build_services(settings: Settings, catalogues: Catalogues | None = None) -> Services:
     """Load the content pack, the catalogues and the NLU model."""
     catalogues = catalogues or Catalogues(settings.locales_dir, settings.tz)
-    pack = load_pack(settings.content_dir, settings.country)
+    # Per country, like the NLU cache: two countries' deployments may share a data directory.
+    pack, fact_examples = load_pack_cached(
+        settings.content_dir, settings.country, settings.nlu_cache_dir
+    )
     return Services(
         settings=settings,
         pack=pack,
@@ -145,7 +148,7 @@ def build_services(settings: Settings, catalogues: Catalogues | None = None) -> 
             data_dir=settings.nlu_data_dir,
             cache_dir=settings.nlu_cache_dir,
             # The facts' questions train the ask_fact retrieval intent with the NLU data.
-            extra_examples=pack.training_examples(),
+            extra_examples=fact_examples,
             extra_source=pack.facts_source,
         ),
         catalogues=catalogues,

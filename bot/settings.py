@@ -44,7 +44,8 @@ def _pack_timezone(content_dir: Path, country: str) -> str | None:
     import yaml
 
     try:
-        data = yaml.safe_load((content_dir / country / "pack.yml").read_text(encoding="utf-8"))
+        text = (content_dir / country / "pack.yml").read_text(encoding="utf-8")
+        data = yaml.load(text, Loader=yaml.CSafeLoader)  # the C parser: read on every start
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return None
     zone = data.get("timezone") if isinstance(data, dict) else None

@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 from babel import Locale as BabelLocale
@@ -75,11 +76,20 @@ def _names() -> dict[str, str]:
 
 
 @cache
+def _cities_document(path: Path = CITIES_FILE) -> dict[str, Any]:
+    """Return the cities file as read, parsed once with the C parser (it is read at start)."""
+    if not path.is_file():
+        return {}
+    document = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    return document if isinstance(document, dict) else {}
+
+
+@cache
 def _cities(path: Path = CITIES_FILE) -> dict[str, tuple[str, str]]:
     """Return every folded city name of the cities file with its country code and spelling."""
-    document = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    document = _cities_document(path)
     cities: dict[str, tuple[str, str]] = {}
-    for code, names in ((document or {}).get("cities") or {}).items():
+    for code, names in (document.get("cities") or {}).items():
         for name in names:
             folded = fold(str(name))
             cities.setdefault(folded, (str(code).upper(), str(name)))
@@ -92,8 +102,8 @@ def _cities(path: Path = CITIES_FILE) -> dict[str, tuple[str, str]]:
 @cache
 def _non_places(path: Path = CITIES_FILE) -> tuple[tuple[str, ...], ...]:
     """Return the folded phrases in which a place's name names no place ("دعم مالي")."""
-    document = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
-    phrases = {tuple(fold(str(item)).split()) for item in (document or {}).get("not_places") or []}
+    document = _cities_document(path)
+    phrases = {tuple(fold(str(item)).split()) for item in document.get("not_places") or []}
     return tuple(sorted((p for p in phrases if p), key=len, reverse=True))
 
 
