@@ -163,7 +163,7 @@ class _Load:
         return line + (f" ({self.lost} updates without their replies)" if self.lost else "")
 
 
-def _messages_per_step(folder: Path) -> tuple[list[int], int, float]:
+def _messages_per_step(folder: Path) -> tuple[list[int], int, float, float]:
     """Count the Telegram messages each step of the conversation gets, by asking the engine.
 
     Also count those of the steady run's message, written by someone new, and time the
@@ -194,13 +194,21 @@ def _messages_per_step(folder: Path) -> tuple[list[int], int, float]:
 
     counts = [messages("1", text) for text in CONVERSATION]
     first = messages("2", STEADY_TEXT)
-    begin = time.perf_counter()
+    begin, cpu_begin = time.perf_counter(), time.thread_time()
     for text in CONVERSATION:
         for person in range(PEOPLE):
             messages(str(FIRST_USER_ID + person), text)
-    engine_rate = PEOPLE * len(CONVERSATION) / (time.perf_counter() - begin)
+    updates = PEOPLE * len(CONVERSATION)
+    engine_rate = updates / (time.perf_counter() - begin)
+    engine_cpu = (time.thread_time() - cpu_begin) / updates
     relais.close()
-    return counts, first, engine_rate
+    return counts, first, engine_rate, engine_cpu
+
+
+def _cpu_seconds(pid: int) -> float:
+    """Return the CPU time a process used so far, user and system (Linux's /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _sqlite_url(folder: Path) -> str:
@@ -353,7 +361,7 @@ async def _run() -> list[str]:
     port = free_port()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        steps, first, engine_rate = await asyncio.to_thread(_messages_per_step, folder)
+        steps, first, engine_rate, engine_cpu = await asyncio.to_thread(_messages_per_step, folder)
         servers = [_start_server(api, folder, port)]
         try:
             await _wait_until_ready(api, servers[0])
@@ -362,7 +370,9 @@ async def _run() -> list[str]:
                 base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=REPLY_TIMEOUT
             ) as client:
                 saturated = _Load(client, arrivals)
+                cpu_begin = _cpu_seconds(servers[0].pid)
                 elapsed, updates = await _saturate(saturated, steps)
+                server_cpu = (_cpu_seconds(servers[0].pid) - cpu_begin) / updates
                 steady = _Load(client, arrivals)
                 await _steady(steady, first)
             crashed = [await _crash(api, folder, port, servers, first)]
@@ -383,6 +393,9 @@ async def _run() -> list[str]:
         f"Telegram webhook against the engine alone on the same conversations: {rate:.0f} / "
         f"{engine_rate:.0f} updates/s = {rate / engine_rate:.2f} (webhook, inbox, engine, "
         f"outbox, Bot API over HTTP; the engine in one thread, replies into the outbox)",
+        f"Telegram webhook, CPU per update: the server process {ms(server_cpu)} against the "
+        f"engine alone {ms(engine_cpu)} = {engine_cpu / server_cpu:.2f} (the rate ratio a core "
+        f"of the server's own would give; the rates above share the machine with this load)",
         f"Telegram webhook, {PEOPLE} people at once: {saturated.figures()}",
         f"Telegram webhook at a steady {STEADY_RATE} updates/s: {steady.figures()}",
         *crashed,

@@ -9,13 +9,15 @@ the channel's own retries. Both find their work in the database, so a restart re
 import asyncio
 import collections
 import contextlib
+import dataclasses
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy.engine import Engine as DatabaseEngine
+from sqlmodel import Session
 
 from bot import metrics
 from bot.domain import Channel
@@ -42,6 +44,13 @@ class SendResult:
     provider_id: str | None = None
     retry_after: float | None = None
     reason: str | None = None
+    #: what the channel records of the send (deliveries, opt-outs), written in the same
+    #: transaction as the reply's new status: one commit per reply, not two
+    writes: Callable[[Session], None] | None = field(default=None, compare=False)
+
+    def with_writes(self, writes: Callable[[Session], None]) -> "SendResult":
+        """Return this result with the channel's own records to write along with it."""
+        return dataclasses.replace(self, writes=writes)
 
     @classmethod
     def ok(cls, provider_id: str | None) -> "SendResult":
@@ -237,6 +246,8 @@ class ReplySender(_Loop):
                 self._channel, result.reason, retried=result.retry_after is not None
             )
         with new_session(self._database) as session:
+            if result.writes is not None:
+                result.writes(session)
             if result.sent:
                 replies.mark_sent(session, item_id=item.id or 0, provider_id=result.provider_id)
             elif result.retry_after is not None:

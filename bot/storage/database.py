@@ -3,6 +3,7 @@
 import ast
 import logging
 import re
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,8 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Alembic's default table, which env.py keeps.
 VERSION_TABLE = "alembic_version"
+# How long a write waits for another's to end before SQLite says "database is locked".
+BUSY_TIMEOUT_SECONDS = 10.0
 _REVISION_LINE = re.compile(r"^(down_revision|revision)\b[^=\n]*=(.+)$", re.MULTILINE)
 
 
@@ -47,16 +50,66 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
         cursor.close()
+
+    writers = _WriterTurns()
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
+        writers.take(connection.info)
         # Take the write lock up front: two processes updating one conversation then queue
         # instead of failing half-way with "database is locked".
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
+    @sa.event.listens_for(engine, "commit")
+    @sa.event.listens_for(engine, "rollback")
+    def _on_end(connection: sa.Connection) -> None:
+        writers.give_back(connection.info)
+
+    # A connection returned without its transaction's end seen above (an error in BEGIN,
+    # a connection dropped by the garbage collector) must not keep the turn.
+    @sa.event.listens_for(engine.pool, "reset")
+    def _on_reset(_dbapi_connection: Any, record: Any, _reset_state: Any) -> None:
+        if record is not None:
+            writers.give_back(record.info)
+
+    @sa.event.listens_for(engine.pool, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            writers.give_back(record.info)
+
     return engine
+
+
+class _WriterTurns:
+    """One write transaction at a time in this process, handed over the moment it ends.
+
+    Every SQLite transaction takes the write lock (BEGIN IMMEDIATE). Threads of one process
+    waiting for it inside SQLite sleep by steps of up to 100 ms, so a lock freed after a
+    millisecond sits idle while they sleep; queued on a Python lock instead, the next thread
+    starts at once. Other processes still wait inside SQLite (busy_timeout). A thread that
+    cannot get its turn within the busy timeout goes on, and SQLite decides.
+    """
+
+    KEY = "relais_writer_turn"
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def take(self, info: dict[Any, Any]) -> None:
+        """Wait for this connection's turn to write (once per transaction)."""
+        if info.get(self.KEY):
+            return
+        if self._lock.acquire(timeout=BUSY_TIMEOUT_SECONDS):
+            info[self.KEY] = True
+        else:
+            log.info("no write turn within %s s; left to SQLite's own lock", BUSY_TIMEOUT_SECONDS)
+
+    def give_back(self, info: dict[Any, Any]) -> None:
+        """End this connection's turn, if it had one."""
+        if info.pop(self.KEY, False):
+            self._lock.release()
 
 
 def new_session(engine: Engine) -> Session:

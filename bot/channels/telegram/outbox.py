@@ -118,9 +118,15 @@ class OutboxReplies:
             self._moved[address] = chat_id
         if gone:
             self._gone[item.address] = utcnow()
-        if records:
-            await self._sender.record(str(chat_id), records, answering=not gone, gone=gone)
-        return result or SendResult.ok(provider_id)
+        result = result or SendResult.ok(provider_id)
+        if not records:
+            return result
+        address_now = str(chat_id)
+        return result.with_writes(
+            lambda session: self._sender.write_record(
+                session, address_now, records, answering=not gone, gone=gone
+            )
+        )
 
     def _later(self, item: ReplyItem, error: TelegramError) -> SendResult:
         """Return when to try a reply again after Telegram could not take it."""

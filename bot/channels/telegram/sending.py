@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from sqlalchemy.engine import Engine as DatabaseEngine
+from sqlmodel import Session
 from telegram import CallbackQuery, LinkPreviewOptions, Message, ReplyParameters
 from telegram.constants import ChatAction
 from telegram.error import (
@@ -170,27 +171,34 @@ class Sender:
         self, address: str, sent: list[SentMessage], *, answering: bool, gone: bool
     ) -> None:
         with new_session(self._database) as session:
-            contact = contacts.find_contact(session, channel=Channel.TELEGRAM, address=address)
-            contact_id = contact.id if contact is not None else None
-            for delivery in sent:
-                # The text is not kept: replies can hold the person's data (the summary of a
-                # pre-registration), which must go when they ask for it to be deleted.
-                deliveries.record_outbound(
-                    session,
-                    channel=Channel.TELEGRAM,
-                    contact_id=contact_id,
-                    text=None,
-                    status=delivery.status,
-                    provider_id=delivery.provider_id,
-                    error_code=delivery.error_code,
-                    error_reason=delivery.error_reason,
-                )
-            if gone:
-                deliveries.mark_opted_out(session, channel=Channel.TELEGRAM, address=address)
-            elif answering and contact is not None and contact.opted_out_at is not None:
-                # They wrote again: they can be reached again.
-                deliveries.clear_opt_out(session, contact_id=contact.id or 0)
+            self.write_record(session, address, sent, answering=answering, gone=gone)
             session.commit()
+
+    @staticmethod
+    def write_record(
+        session: Session, address: str, sent: list[SentMessage], *, answering: bool, gone: bool
+    ) -> None:
+        """Write what `record` records, in the caller's transaction."""
+        contact = contacts.find_contact(session, channel=Channel.TELEGRAM, address=address)
+        contact_id = contact.id if contact is not None else None
+        for delivery in sent:
+            # The text is not kept: replies can hold the person's data (the summary of a
+            # pre-registration), which must go when they ask for it to be deleted.
+            deliveries.record_outbound(
+                session,
+                channel=Channel.TELEGRAM,
+                contact_id=contact_id,
+                text=None,
+                status=delivery.status,
+                provider_id=delivery.provider_id,
+                error_code=delivery.error_code,
+                error_reason=delivery.error_reason,
+            )
+        if gone:
+            deliveries.mark_opted_out(session, channel=Channel.TELEGRAM, address=address)
+        elif answering and contact is not None and contact.opted_out_at is not None:
+            # They wrote again: they can be reached again.
+            deliveries.clear_opt_out(session, contact_id=contact.id or 0)
 
     def _move(self, old_address: str, new_address: str) -> None:
         with new_session(self._database) as session:
