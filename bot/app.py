@@ -103,10 +103,13 @@ class MeasuredEngine(Engine):
         *,
         context: dict[str, Any] | None = None,
         delivered: bool = False,
+        claim_for: str | None = None,
     ) -> list[ReplyItem]:
         """Answer one message into the outbox (see Engine.handle_into_outbox)."""
         with metrics.turn(incoming.channel):
-            return super().handle_into_outbox(incoming, context=context, delivered=delivered)
+            return super().handle_into_outbox(
+                incoming, context=context, delivered=delivered, claim_for=claim_for
+            )
 
 
 def build_router() -> Router:

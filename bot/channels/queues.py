@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine as DatabaseEngine
 from sqlmodel import Session
 
 from bot import metrics
-from bot.domain import Channel
+from bot.domain import Channel, ReplyStatus
 from bot.storage import inbox, replies
 from bot.storage.database import new_session
 from bot.storage.models import InboxItem, ReplyItem
@@ -84,6 +84,11 @@ class _Loop:
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
         self.worker = f"{name}-{uuid.uuid4().hex[:8]}"
+
+    @property
+    def running(self) -> bool:
+        """Tell whether the tasks are started and not stopping."""
+        return bool(self._tasks) and not self._stopping
 
     def wake(self) -> None:
         """Say that new work is waiting."""
@@ -218,19 +223,81 @@ class ReplySender(_Loop):
         self._channel = channel
         self._send = send
         self._lease = lease
+        # Turns' replies written already claimed by this sender, each turn's in order, under
+        # a name of their own: a reply this sender claimed from the queue is never handed.
+        self._handed: collections.deque[list[ReplyItem]] = collections.deque()
+        self._hand_name = f"{self.worker}-handed"
+        self._handed_ids: set[int] = set()
+
+    def claimant(self) -> str | None:
+        """Return the name to write a turn's replies claimed by, or None to let them queue.
+
+        Replies handed over skip a claim, a transaction of their own; only as many as the
+        tasks can start at once are taken this way, so that none waits out its lease here.
+        """
+        if not self.running or len(self._handed) >= self._concurrency:
+            return None
+        return self._hand_name
+
+    def hand(self, items: list[ReplyItem]) -> None:
+        """Take a turn's replies to send now if they were written claimed by this sender.
+
+        Replies an update handled again returns (written the first time) are left alone:
+        they are sent by whoever holds them, or from the queue.
+        """
+        ids = {item.id or 0 for item in items}
+        ours = all(
+            item.status is ReplyStatus.CLAIMED and item.claimed_by == self._hand_name
+            for item in items
+        )
+        if items and ours and not ids & self._handed_ids:
+            self._handed_ids |= ids
+            self._handed.append(items)
+        self.wake()
+
+    async def stop(self, *, grace: float | None = None) -> None:
+        """Stop as `_Loop.stop` does, and give the replies handed over but not begun back."""
+        await super().stop(grace=grace)
+        left = [item.id or 0 for turn in self._handed for item in turn]
+        self._handed.clear()
+        self._handed_ids.clear()
+        if left:
+            await asyncio.to_thread(self._release, left)
 
     async def step(self) -> bool:
-        """Send the next reply that may go now."""
-        item = await asyncio.to_thread(self._claim)
-        if item is None:
+        """Send the next reply that may go now: a turn handed over first, else one claimed."""
+        if self._handed:
+            turn = self._handed.popleft()
+            try:
+                for position, item in enumerate(turn):
+                    if not await self._deliver(item):
+                        # A later reply must not overtake it: the rest wait in the queue.
+                        later = [rest.id or 0 for rest in turn[position + 1 :]]
+                        await asyncio.to_thread(self._release, later)
+                        break
+            finally:
+                self._handed_ids -= {item.id or 0 for item in turn}
+            return True
+        claimed = await asyncio.to_thread(self._claim)
+        if claimed is None:
             return False
+        await self._deliver(claimed)
+        return True
+
+    async def _deliver(self, item: ReplyItem) -> bool:
+        """Send one claimed reply and record what became of it; tell whether it went."""
         try:
             result = await self._send(item)
         except Exception as error:
             log.exception("%s reply %s failed", self._channel, item.id)
             result = SendResult.later(5.0, f"{type(error).__name__}: {error}")
         await asyncio.to_thread(self._record, item, result)
-        return True
+        return result.sent
+
+    def _release(self, item_ids: list[int]) -> None:
+        with new_session(self._database) as session:
+            replies.release(session, item_ids=item_ids, worker=self._hand_name)
+            session.commit()
 
     def _claim(self) -> ReplyItem | None:
         with new_session(self._database) as session:

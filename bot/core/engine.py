@@ -74,12 +74,14 @@ class Engine:
         *,
         context: dict[str, Any] | None = None,
         delivered: bool = False,
+        claim_for: str | None = None,
     ) -> list[ReplyItem]:
         """Answer one message, its replies committed with the new state for a sender to deliver.
 
         A retry of a message already handled writes nothing and returns the replies written
         the first time. `delivered` records replies the caller hands over itself (the web
-        chat's HTTP answer) as sent.
+        chat's HTTP answer) as sent; `claim_for` writes them claimed by a sender of this
+        process when nothing earlier waits for the address (see `replies.add_replies`).
         """
         incoming = _bounded(incoming)
         with (
@@ -116,6 +118,7 @@ class Engine:
                 ],
                 context=context,
                 status=ReplyStatus.SENT if delivered else ReplyStatus.PENDING,
+                claim_for=claim_for,
             )
             session.commit()
             return items

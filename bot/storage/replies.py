@@ -36,9 +36,20 @@ def add_replies(
     replies: Sequence[tuple[str, list[list[str]]]],
     context: dict[str, Any] | None = None,
     status: ReplyStatus = ReplyStatus.PENDING,
+    claim_for: str | None = None,
 ) -> list[ReplyItem]:
-    """Queue a turn's replies (text and [label, payload] choices), in the caller's transaction."""
+    """Queue a turn's replies (text and [label, payload] choices), in the caller's transaction.
+
+    `claim_for` names a sender of this process ready to send them at once: when nothing
+    earlier waits for the address, they are written already claimed by it, and it needs no
+    claim of its own (see `ReplySender.hand`). Otherwise they wait their turn, unclaimed.
+    """
     now = utcnow()
+    claimed = (
+        claim_for is not None
+        and status is ReplyStatus.PENDING
+        and not _waiting(session, channel=channel, address=address)
+    )
     items = [
         ReplyItem(
             channel=channel,
@@ -49,7 +60,10 @@ def add_replies(
             text=text,
             choices=choices,
             context=context or {},
-            status=status,
+            status=ReplyStatus.CLAIMED if claimed else status,
+            claimed_by=claim_for if claimed else None,
+            lease_until=now + LEASE if claimed else None,
+            attempts=1 if claimed else 0,
             created_at=now,
             sent_at=now if status is ReplyStatus.SENT else None,
         )
@@ -58,6 +72,37 @@ def add_replies(
     session.add_all(items)
     session.flush()
     return items
+
+
+def _waiting(session: Session, *, channel: Channel, address: str) -> bool:
+    """Tell whether replies to an address are still unsent (pending or being sent)."""
+    return (
+        session.execute(
+            select(ReplyItem.id)
+            .where(
+                ReplyItem.channel == channel,
+                ReplyItem.address == address,
+                col(ReplyItem.status).in_(UNFINISHED),
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
+
+
+def release(session: Session, *, item_ids: Sequence[int], worker: str) -> None:
+    """Give claimed replies not sent back to the queue (their sender stops, or one failed)."""
+    if not item_ids:
+        return
+    session.execute(
+        sa.update(ReplyItem)
+        .where(
+            col(ReplyItem.id).in_(list(item_ids)),
+            col(ReplyItem.status) == ReplyStatus.CLAIMED,
+            col(ReplyItem.claimed_by) == worker,
+        )
+        .values(status=ReplyStatus.PENDING, lease_until=None)
+    )
 
 
 def replies_to(session: Session, *, channel: Channel, message_id: str) -> list[ReplyItem]:

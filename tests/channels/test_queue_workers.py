@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from bot.channels import queues
 from bot.channels.queues import InboxWorker, ReplySender, SendResult
-from bot.domain import Channel, InboxStatus
+from bot.domain import Channel, InboxStatus, ReplyStatus
 from bot.storage import inbox, replies
 from bot.storage.database import new_session
 from bot.storage.models import InboxItem, ReplyItem
@@ -103,3 +103,127 @@ async def test_replies_are_sent_in_order_and_retried(database: DatabaseEngine) -
     assert sent.index("+2 one") < sent.index("+2 two")
     with new_session(database) as session:
         assert replies.pending_count(session, channel=Channel.WHATSAPP) == 0
+
+
+def _write_turn(
+    database: DatabaseEngine, sender: ReplySender, address: str, texts: list[str]
+) -> list[ReplyItem]:
+    """Write a turn's replies as the engine does, claimed by the sender when it can take them."""
+    with new_session(database) as session:
+        items = replies.add_replies(
+            session,
+            channel=Channel.TELEGRAM,
+            address=address,
+            contact_id=None,
+            message_id=None,
+            replies=[(text, []) for text in texts],
+            claim_for=sender.claimant(),
+        )
+        session.commit()
+    return items
+
+
+async def test_replies_handed_over_go_at_once_in_order_without_a_claim(
+    database: DatabaseEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent: list[str] = []
+
+    async def send(item: ReplyItem) -> SendResult:
+        sent.append(item.text)
+        return SendResult.ok(str(len(sent)))
+
+    sender = ReplySender(database, Channel.TELEGRAM, send, concurrency=2)
+    assert sender.claimant() is None  # not started: nothing is written claimed
+    await sender.start()
+    claims: list[int] = []
+    real_claim = sender._claim
+
+    def counted_claim() -> ReplyItem | None:
+        found = real_claim()
+        if found is not None:
+            claims.append(found.id or 0)
+        return found
+
+    monkeypatch.setattr(sender, "_claim", counted_claim)
+    try:
+        first = _write_turn(database, sender, "7", ["one", "two", "three"])
+        assert {item.status for item in first} == {ReplyStatus.CLAIMED}
+        sender.hand(first)
+        await eventually(lambda: len(sent) == 3)
+    finally:
+        await sender.stop()
+    assert sent == ["one", "two", "three"]
+    assert claims == []
+    with new_session(database) as session:
+        assert replies.pending_count(session, channel=Channel.TELEGRAM) == 0
+
+
+async def test_a_later_turn_waits_for_the_earlier_one_still_unsent(
+    database: DatabaseEngine,
+) -> None:
+    sent: list[str] = []
+    release = asyncio.Event()
+
+    async def send(item: ReplyItem) -> SendResult:
+        if item.text == "a1":
+            await release.wait()
+        sent.append(item.text)
+        return SendResult.ok(str(len(sent)))
+
+    sender = ReplySender(database, Channel.TELEGRAM, send, concurrency=4)
+    await sender.start()
+    try:
+        first = _write_turn(database, sender, "7", ["a1", "a2"])
+        sender.hand(first)
+        second = _write_turn(database, sender, "7", ["b1"])
+        # Something waits for the address: the later turn is queued, not handed over.
+        assert second[0].status is ReplyStatus.PENDING
+        sender.hand(second)
+        other = _write_turn(database, sender, "8", ["c1"])
+        assert other[0].status is ReplyStatus.CLAIMED
+        sender.hand(other)
+        await eventually(lambda: sent == ["c1"])
+        release.set()
+        await eventually(lambda: len(sent) == 4)
+    finally:
+        await sender.stop()
+    assert sent == ["c1", "a1", "a2", "b1"]
+
+
+async def test_a_failed_reply_holds_back_the_rest_of_its_turn(database: DatabaseEngine) -> None:
+    sent: list[str] = []
+    refused_once: set[str] = set()
+
+    async def send(item: ReplyItem) -> SendResult:
+        if item.text == "two" and item.text not in refused_once:
+            refused_once.add(item.text)
+            return SendResult.later(0.05, "rate limited")
+        sent.append(item.text)
+        return SendResult.ok(str(len(sent)))
+
+    sender = ReplySender(database, Channel.TELEGRAM, send, concurrency=2)
+    await sender.start()
+    try:
+        sender.hand(_write_turn(database, sender, "7", ["one", "two", "three"]))
+        await eventually(lambda: len(sent) == 3)
+    finally:
+        await sender.stop()
+    assert sent == ["one", "two", "three"]
+
+
+async def test_a_stopping_sender_gives_back_what_it_had_not_begun(
+    database: DatabaseEngine,
+) -> None:
+    async def never(_item: ReplyItem) -> SendResult:
+        raise AssertionError
+
+    sender = ReplySender(database, Channel.TELEGRAM, never, concurrency=1)
+    await sender.start()
+    items = _write_turn(database, sender, "7", ["one"])
+    sender._handed.append(items)  # handed over, not yet begun when the stop comes
+    sender._stopping = True
+    await sender.stop()
+    with new_session(database) as session:
+        (stored,) = session.exec(select(ReplyItem)).all()
+    assert stored.status is ReplyStatus.PENDING
+    assert stored.lease_until is None

@@ -169,13 +169,17 @@ def _held_chats(api: FakeBotApi) -> int:
 
 
 def _sends_in_flight(database: DatabaseEngine) -> int:
-    """Count the replies claimed by a sender (one per chat at a time)."""
+    """Count the chats with replies claimed by a sender.
+
+    One reply per chat is sent at a time, the next once the previous one is recorded; a
+    turn's replies handed to the sender are all claimed while the first is being sent.
+    """
     with new_session(database) as session:
         return int(
             session.execute(
-                select(sa.func.count())
-                .select_from(ReplyItem)
-                .where(col(ReplyItem.status) == ReplyStatus.CLAIMED)
+                select(sa.func.count(sa.distinct(ReplyItem.address))).where(
+                    col(ReplyItem.status) == ReplyStatus.CLAIMED
+                )
             ).scalar_one()
         )
 

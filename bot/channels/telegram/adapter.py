@@ -129,7 +129,7 @@ class TelegramChannel:
             if self._secret
             else None
         )
-        kit = Toolkit(runtime, self._sender, wake_replies=self._replies.wake)
+        kit = Toolkit(runtime, self._sender, replies=self._replies)
         self._staff = kit.staff
         broadcasts = BroadcastFlow(kit)
         conversations = Conversations(kit, bot)

@@ -242,12 +242,17 @@ class Conversations:
         reply_to = message.message_id if in_group and message is not None else None
         context = reply_context(reply_to=reply_to, thread_id=thread_id)
         sender = self._kit.sender
+        claim_for = self._kit.replies.claimant()
         try:
-            await sender.with_typing(
+            written = await sender.with_typing(
                 chat.id,
                 thread_id,
                 lambda: self._handle(
-                    incoming, context=context, group_title=chat.title, in_group=in_group
+                    incoming,
+                    context=context,
+                    group_title=chat.title,
+                    in_group=in_group,
+                    claim_for=claim_for,
                 ),
             )
         except Exception:
@@ -262,7 +267,7 @@ class Conversations:
             )
             return
         # The replies were committed with the turn: the outbox sends them, even after a crash.
-        self._kit.wake_replies()
+        self._kit.replies.hand(written)
 
     def _handle(
         self,
@@ -271,12 +276,15 @@ class Conversations:
         context: dict[str, int],
         group_title: str | None,
         in_group: bool,
+        claim_for: str | None,
     ) -> list[ReplyItem]:
         if in_group:
             with new_session(self._runtime.database) as session:
                 groups.ensure_group(session, address=incoming.sender, title=group_title)
                 session.commit()
-        return self._runtime.engine.handle_into_outbox(incoming, context=dict(context))
+        return self._runtime.engine.handle_into_outbox(
+            incoming, context=dict(context), claim_for=claim_for
+        )
 
 
 async def _show_choice(query: CallbackQuery) -> None:

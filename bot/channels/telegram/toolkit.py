@@ -9,6 +9,7 @@ from sqlmodel import Session
 from telegram import Update
 
 from bot.channels.base import Runtime
+from bot.channels.queues import ReplySender
 from bot.channels.telegram.sending import Sender
 from bot.core import i18n
 from bot.core.i18n import Translator
@@ -24,13 +25,11 @@ T = TypeVar("T")
 class Toolkit:
     """The runtime and the senders, with the helpers the conversation and staff handlers share."""
 
-    def __init__(
-        self, runtime: Runtime, sender: Sender, *, wake_replies: Callable[[], None]
-    ) -> None:
+    def __init__(self, runtime: Runtime, sender: Sender, *, replies: ReplySender) -> None:
         self.runtime = runtime
         self.sender = sender
-        # Called once a turn's replies are in the outbox, so that they go out at once.
-        self.wake_replies = wake_replies
+        # Told of each turn's replies once they are in the outbox, so that they go out at once.
+        self.replies = replies
         self.staff = frozenset(runtime.settings.staff_telegram_ids)
         self._catalogues = runtime.engine.services.catalogues
         self._default_locale = runtime.settings.default_locale
