@@ -227,7 +227,7 @@ def campaign_routes(console: Console) -> list[BaseRoute]:
                 locale=locale,
             )
         except ValueError as error:
-            return console.refused(request, identity, service.CampaignError(str(error)))
+            return console.refused(request, identity, error)
         await call(
             console.staff.record,
             identity,
