@@ -11,6 +11,7 @@ from bot.campaigns import service
 from bot.campaigns.audience import PUSH_CHANNELS
 from bot.campaigns.delivery import BulkSender, Recipient
 from bot.campaigns.dispatcher import IN_FLIGHT, LEASE, Dispatcher, Progress
+from bot.core.i18n import N_
 from bot.domain import OUTBOX_UNFINISHED, CampaignState, Channel, OutboxStatus
 from bot.storage import contacts, replies
 from bot.storage.database import new_session
@@ -24,8 +25,7 @@ def pick_run(database: DatabaseEngine, campaign_id: int, now: datetime) -> Campa
     """Resume the unfinished run of a campaign, or start one for now (or its due occurrence)."""
     campaign = service.get_campaign(database, campaign_id)
     if campaign.state is CampaignState.CANCELLED:
-        msg = f"campaign {campaign_id} is cancelled"
-        raise service.CampaignError(msg)
+        raise service.CampaignError(N_("la campagne {id} est annulée"), id=campaign_id)
     latest = service.latest_run(database, campaign_id)
     if latest is not None and latest.finished_at is None:
         return latest
@@ -107,8 +107,9 @@ def queue_test(
     console's and the CLI's tests both go this way. Returns the reply's id.
     """
     if channel not in PUSH_CHANNELS:
-        msg = f"a test goes to telegram or whatsapp, not {channel.value}"
-        raise service.CampaignError(msg)
+        raise service.CampaignError(
+            N_("un test va vers telegram ou whatsapp, pas vers {channel}"), channel=channel.value
+        )
     campaign = service.get_campaign(database, campaign_id)
     with new_session(database) as session:
         contact = contacts.get_or_create_contact(session, channel=channel, address=address)

@@ -63,7 +63,7 @@ async def test_create_and_send_a_campaign_and_follow_its_figures(
     no_french = await client.post(
         "/admin/campaigns", data={"csrf": csrf, "name": "x", "message_en": "Hello"}
     )
-    assert no_french.status_code == 400 and "French" in no_french.text
+    assert no_french.status_code == 400 and "un message en français" in no_french.text
     audit = (await client.get("/admin/audit")).text
     assert "campaign.create" in audit and "campaign.send" in audit
 
