@@ -35,7 +35,6 @@ class Fate(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     QUEUED = "queued"
-    UNCONFIGURED = "skipped"
 
 
 @dataclass(frozen=True, slots=True)
