@@ -252,7 +252,9 @@ def _invitation_campaign(
             audience=audience,
         )
     except CampaignError as error:
-        raise ConsultationSendError(str(error)) from error
+        refused = ConsultationSendError(str(error))
+        refused.explanation = error.explanation  # still said in the reader's language
+        raise refused from error
 
 
 def _messages(

@@ -38,8 +38,10 @@ def parse_offsets(text: str) -> list[int]:
             continue
         number, unit = part[:-1], part[-1:].lower()
         if unit not in units or not number.isdecimal():
-            msg = f"cannot read the reminder {part!r}: use e.g. 7d, 1d, 2h, 30m"
-            raise CampaignError(msg)
+            raise CampaignError(
+                N_("rappel illisible « {value} » : utilisez par exemple 7d, 1d, 2h, 30m"),
+                value=part,
+            )
         minutes.append(int(number) * units[unit])
     return sorted(set(minutes), reverse=True)
 
@@ -60,14 +62,11 @@ def create_event(
 ) -> Event:
     """Create an event and its reminders (one occurrence of a series, when `series` is set)."""
     if not title.get(Locale.FR.value, "").strip():
-        msg = "an event needs a French title"
-        raise CampaignError(msg)
+        raise CampaignError(N_("un événement a besoin d'un titre en français"))
     if starts_at.tzinfo is None:
-        msg = "the start of an event needs its time zone"
-        raise CampaignError(msg)
+        raise CampaignError(N_("le début d'un événement a besoin de son fuseau horaire"))
     if capacity is not None and capacity < 1:
-        msg = "the capacity must be at least 1"
-        raise CampaignError(msg)
+        raise CampaignError(N_("la capacité doit être d'au moins 1"))
     parse_audience(audience)
     event = Event(
         kind=kind,
@@ -104,11 +103,9 @@ def move_event(
     zone, they are told the new date and place in their language.
     """
     if starts_at.tzinfo is None:
-        msg = "the start of an event needs its time zone"
-        raise CampaignError(msg)
+        raise CampaignError(N_("le début d'un événement a besoin de son fuseau horaire"))
     if place is not None and not place.strip():
-        msg = "an event needs a place"
-        raise CampaignError(msg)
+        raise CampaignError(N_("un événement a besoin d'un lieu"))
     with new_session(database) as session:
         event = seats.scheduled_event(session, event_id)
         event.starts_at = starts_at
@@ -211,8 +208,7 @@ def event_detail(database: DatabaseEngine, event_id: int) -> EventDetail:
     with new_session(database) as session:
         event = session.get(Event, event_id)
         if event is None:
-            msg = f"no event {event_id}"
-            raise CampaignError(msg)
+            raise CampaignError(N_("pas d'événement {id}"), id=event_id)
         rows = session.exec(
             select(EventAttendance, Contact)
             .join(Contact, col(Contact.id) == col(EventAttendance.contact_id))

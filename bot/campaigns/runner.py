@@ -9,8 +9,9 @@ from sqlalchemy.engine import Engine as DatabaseEngine
 
 from bot.campaigns import service
 from bot.campaigns.audience import PUSH_CHANNELS
-from bot.campaigns.delivery import BulkSender, Delivery, Outcome, Recipient
+from bot.campaigns.delivery import BulkSender, Recipient
 from bot.campaigns.dispatcher import IN_FLIGHT, LEASE, Dispatcher, Progress
+from bot.core.i18n import N_
 from bot.domain import OUTBOX_UNFINISHED, CampaignState, Channel, OutboxStatus
 from bot.storage import contacts, replies
 from bot.storage.database import new_session
@@ -24,8 +25,7 @@ def pick_run(database: DatabaseEngine, campaign_id: int, now: datetime) -> Campa
     """Resume the unfinished run of a campaign, or start one for now (or its due occurrence)."""
     campaign = service.get_campaign(database, campaign_id)
     if campaign.state is CampaignState.CANCELLED:
-        msg = f"campaign {campaign_id} is cancelled"
-        raise service.CampaignError(msg)
+        raise service.CampaignError(N_("la campagne {id} est annulée"), id=campaign_id)
     latest = service.latest_run(database, campaign_id)
     if latest is not None and latest.finished_at is None:
         return latest
@@ -91,45 +91,25 @@ async def send_campaign(
     return counts
 
 
-async def send_test(
+def queue_test(
     database: DatabaseEngine,
     campaign_id: int,
-    senders: dict[Channel, BulkSender],
     *,
     channel: Channel,
     address: str,
-) -> Delivery:
-    """Send a campaign to one staff contact only, outside any run, to check how it reads."""
-    campaign = service.get_campaign(database, campaign_id)
-    with new_session(database) as session:
-        contact = contacts.get_or_create_contact(session, channel=channel, address=address)
-        session.commit()
-    sender = senders.get(channel)
-    if sender is None:
-        return Delivery(Outcome.SKIPPED, f"no {channel.value} channel configured")
-    recipient = Recipient(
-        contact_id=contact.id or 0,
-        channel=channel,
-        address=address,
-        kind=contact.kind,
-        locale=contact.locale,
-        last_inbound_at=contact.last_inbound_at,
-    )
-    return await sender.deliver(recipient, service.message_for(campaign, recipient))
-
-
-def queue_test(
-    database: DatabaseEngine, campaign_id: int, *, channel: Channel, address: str, locale: str
+    locale: str | None = None,
 ) -> int:
     """Queue a campaign's message in one language for one staff contact, in the reply outbox.
 
     It leaves like a staff notice (the channel's limits and retries; on WhatsApp the
     language's template once the 24-hour window has closed), outside any run, so the
-    campaign's figures are not touched. Returns the reply's id.
+    campaign's figures are not touched. Without `locale`, in the contact's language. The
+    console's and the CLI's tests both go this way. Returns the reply's id.
     """
     if channel not in PUSH_CHANNELS:
-        msg = f"a test goes to telegram or whatsapp, not {channel.value}"
-        raise service.CampaignError(msg)
+        raise service.CampaignError(
+            N_("un test va vers telegram ou whatsapp, pas vers {channel}"), channel=channel.value
+        )
     campaign = service.get_campaign(database, campaign_id)
     with new_session(database) as session:
         contact = contacts.get_or_create_contact(session, channel=channel, address=address)
@@ -138,7 +118,7 @@ def queue_test(
             channel=channel,
             address=contact.address,
             kind=contact.kind,
-            locale=locale,
+            locale=locale or contact.locale,
             last_inbound_at=contact.last_inbound_at,
         )
         message = service.message_for(campaign, recipient)

@@ -20,6 +20,7 @@ from sqlmodel import col, select
 
 from bot.campaigns.events import create_event
 from bot.campaigns.service import CampaignError
+from bot.core.i18n import N_
 from bot.domain import EventKind
 from bot.storage.database import new_session
 from bot.storage.models import Event
@@ -72,14 +73,13 @@ def occurrences(
 ) -> list[Occurrence]:
     """Return the next `count` occurrences that start after `after`, with their places."""
     if anchor.tzinfo is None:
-        msg = "the anchor of a series needs its time zone"
-        raise CampaignError(msg)
+        raise CampaignError(N_("la date de départ d'une série a besoin de son fuseau horaire"))
     if not places:
-        msg = "a series needs at least one place"
-        raise CampaignError(msg)
+        raise CampaignError(N_("une série a besoin d'au moins un lieu"))
     if not 1 <= count <= MAX_OCCURRENCES:
-        msg = f"a series is created for 1 to {MAX_OCCURRENCES} occurrences at a time"
-        raise CampaignError(msg)
+        raise CampaignError(
+            N_("une série se crée pour 1 à {most} occurrences à la fois"), most=MAX_OCCURRENCES
+        )
     step = _MONTHS[every]
     # Jump close to `after` instead of walking from a seed date years back.
     elapsed = (after.year - anchor.year) * 12 + after.month - anchor.month

@@ -14,15 +14,16 @@ from sqlmodel import col, select
 from bot.campaigns.audience import audience_size, parse_audience
 from bot.campaigns.delivery import CampaignMessage, Recipient
 from bot.campaigns.schedule import parse_schedule
+from bot.core.i18n import N_
 from bot.domain import OUTBOX_UNFINISHED, CampaignState, DeliveryStatus, Locale, OutboxStatus
-from bot.errors import RelaisError
+from bot.errors import ExplainedError
 from bot.storage.database import new_session
 from bot.storage.models import Campaign, CampaignRun, OutboundMessage, OutboxItem
 from bot.storage.types import clip, utcnow
 from bot.storage.upsert import insert_ignoring_conflicts
 
 
-class CampaignError(RelaisError, ValueError):
+class CampaignError(ExplainedError, ValueError):
     """A campaign request that cannot be carried out; the message says why."""
 
 
@@ -97,19 +98,23 @@ def new_campaign(
 ) -> Campaign:
     """Check and build a campaign, for the caller to add to its own transaction."""
     if not messages.get(Locale.FR.value, "").strip():
-        msg = "a campaign needs a French message"
-        raise CampaignError(msg)
+        raise CampaignError(N_("une campagne a besoin d'un message en français"))
     unknown = set(messages) - {locale.value for locale in Locale}
     if unknown:
-        msg = f"unknown language {sorted(unknown)[0]!r}: use fr, en or ar"
-        raise CampaignError(msg)
+        raise CampaignError(
+            N_("langue inconnue « {language} » : utilisez fr, en ou ar"),
+            language=sorted(unknown)[0],
+        )
     parse_audience(audience)
     parsed_schedule = parse_schedule(schedule, tz)
     moment = now or utcnow()
     first = moment if parsed_schedule.trigger is None else parsed_schedule.next_after(moment)
     if first is None:
-        msg = f"the schedule {schedule!r} never fires after {moment.isoformat()}"
-        raise CampaignError(msg)
+        raise CampaignError(
+            N_("le calendrier « {schedule} » ne se déclenche jamais après {moment}"),
+            schedule=schedule,
+            moment=moment.isoformat(),
+        )
     return Campaign(
         name=clip(Campaign, "name", name.strip()),
         messages={key: value.strip() for key, value in messages.items() if value.strip()},
@@ -139,24 +144,34 @@ def whatsapp_templates(sids: dict[str, str], variables: dict[str, str]) -> dict[
         raw = variables.get(locale.value, "").strip()
         if not sid:
             if raw:
-                msg = f"template variables for {locale.value} without a template (HX...)"
-                raise CampaignError(msg)
+                raise CampaignError(
+                    N_("variables de modèle en {language} sans modèle (HX...)"),
+                    language=locale.value,
+                )
             continue
         if not CONTENT_SID.fullmatch(sid):
-            msg = f"{sid!r} is not a Content SID: HX followed by 32 hexadecimal digits"
-            raise CampaignError(msg)
+            raise CampaignError(
+                N_("« {sid} » n'est pas un Content SID : HX suivi de 32 chiffres hexadécimaux"),
+                sid=sid,
+            )
         try:
             parsed = json.loads(raw) if raw else {}
         except ValueError as error:
-            msg = f"the {locale.value} template variables are not JSON: {error}"
-            raise CampaignError(msg) from error
+            raise CampaignError(
+                N_("les variables du modèle {language} ne sont pas du JSON : {error}"),
+                language=locale.value,
+                error=error,
+            ) from error
         if not isinstance(parsed, dict) or not all(
             isinstance(key, str) and isinstance(value, str) for key, value in parsed.items()
         ):
-            msg = (
-                f'the {locale.value} template variables must be an object such as {{"1": "14 mai"}}'
+            raise CampaignError(
+                N_(
+                    "les variables du modèle {language} doivent être un objet "
+                    'comme {{"1": "14 mai"}}'
+                ),
+                language=locale.value,
             )
-            raise CampaignError(msg)
         templates[locale.value] = {"content_sid": sid, "variables": parsed}
     return templates
 
@@ -194,11 +209,13 @@ def update_campaign(
             select(Campaign).where(Campaign.id == campaign_id).with_for_update()
         ).first()
         if campaign is None:
-            msg = f"no campaign {campaign_id}"
-            raise CampaignError(msg)
+            raise CampaignError(N_("pas de campagne {id}"), id=campaign_id)
         if campaign.state not in EDITABLE:
-            msg = f"campaign {campaign_id} is {campaign.state.value}: it can no longer be changed"
-            raise CampaignError(msg)
+            raise CampaignError(
+                N_("la campagne {id} est à l'état {state} : elle ne peut plus être modifiée"),
+                id=campaign_id,
+                state=campaign.state.value,
+            )
         for field_name in ("name", "messages", "templates", "audience", "schedule", "next_run_at"):
             setattr(campaign, field_name, getattr(checked, field_name))
         campaign.updated_at = checked.updated_at
@@ -214,8 +231,7 @@ def get_campaign(database: DatabaseEngine, campaign_id: int) -> Campaign:
     with new_session(database) as session:
         campaign = session.get(Campaign, campaign_id)
     if campaign is None:
-        msg = f"no campaign {campaign_id}"
-        raise CampaignError(msg)
+        raise CampaignError(N_("pas de campagne {id}"), id=campaign_id)
     return campaign
 
 
@@ -374,8 +390,7 @@ def resend_unsure(database: DatabaseEngine, campaign_id: int) -> int:
     """
     campaign = get_campaign(database, campaign_id)
     if campaign.state is CampaignState.CANCELLED:
-        msg = f"campaign {campaign_id} is cancelled"
-        raise CampaignError(msg)
+        raise CampaignError(N_("la campagne {id} est annulée"), id=campaign_id)
     run = latest_run(database, campaign_id)
     if run is None:
         return 0
@@ -435,13 +450,17 @@ def _set_state(
     with new_session(database) as session:
         campaign = session.get(Campaign, campaign_id)
         if campaign is None:
-            msg = f"no campaign {campaign_id}"
-            raise CampaignError(msg)
+            raise CampaignError(N_("pas de campagne {id}"), id=campaign_id)
         if campaign.state not in allowed:
-            msg = (
-                f"campaign {campaign_id} is {campaign.state.value}: it cannot become {state.value}"
+            raise CampaignError(
+                N_(
+                    "la campagne {id} est à l'état {state} : "
+                    "elle ne peut pas passer à l'état {target}"
+                ),
+                id=campaign_id,
+                state=campaign.state.value,
+                target=state.value,
             )
-            raise CampaignError(msg)
         campaign.state = state
         campaign.updated_at = utcnow()
         session.add(campaign)
@@ -454,11 +473,16 @@ def send_now(database: DatabaseEngine, campaign_id: int) -> Campaign:
     with new_session(database) as session:
         campaign = session.get(Campaign, campaign_id)
         if campaign is None:
-            msg = f"no campaign {campaign_id}"
-            raise CampaignError(msg)
+            raise CampaignError(N_("pas de campagne {id}"), id=campaign_id)
         if campaign.state not in (CampaignState.DRAFT, CampaignState.SCHEDULED):
-            msg = f"campaign {campaign_id} is {campaign.state.value}: it cannot be sent now"
-            raise CampaignError(msg)
+            raise CampaignError(
+                N_(
+                    "la campagne {id} est à l'état {state} : "
+                    "elle ne peut pas être envoyée maintenant"
+                ),
+                id=campaign_id,
+                state=campaign.state.value,
+            )
         campaign.state = CampaignState.SCHEDULED
         campaign.next_run_at = utcnow()
         campaign.updated_at = campaign.next_run_at

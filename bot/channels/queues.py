@@ -299,10 +299,33 @@ class ReplySender(_Loop):
             replies.release(session, item_ids=item_ids, worker=self._hand_name)
             session.commit()
 
+    async def send_one(self, item_id: int) -> SendResult | None:
+        """Send one given reply now, the way `step` sends any; None if it may not go now.
+
+        For a process that is not the server (the CLI's test sends): the reply is claimed
+        like any other, so a server running meanwhile does not send it twice.
+        """
+        item = await asyncio.to_thread(self._claim_one, item_id)
+        if item is None:
+            return None
+        try:
+            result = await self._send(item)
+        except Exception as error:
+            log.exception("%s reply %s failed", self._channel, item.id)
+            result = SendResult.later(5.0, f"{type(error).__name__}: {error}")
+        await asyncio.to_thread(self._record, item, result)
+        return result
+
     def _claim(self) -> ReplyItem | None:
         with new_session(self._database) as session:
             return replies.claim_next(
                 session, channel=self._channel, worker=self.worker, lease=self._lease
+            )
+
+    def _claim_one(self, item_id: int) -> ReplyItem | None:
+        with new_session(self._database) as session:
+            return replies.claim_reply(
+                session, item_id=item_id, worker=self.worker, lease=self._lease
             )
 
     def _record(self, item: ReplyItem, result: SendResult) -> None:

@@ -39,7 +39,20 @@ class RelaisGroup(click.Group):
         try:
             return super().invoke(ctx)
         except RelaisError as error:
-            raise click.ClickException(str(error)) from error
+            raise click.ClickException(_in_english(ctx, error)) from error
+
+
+def _in_english(ctx: click.Context, error: RelaisError) -> str:
+    """Return an error's message as the command line says it: in English."""
+    if error.explanation is None:
+        return str(error)
+    try:
+        from bot.domain import Locale
+
+        catalogues = CliContext.of(ctx).catalogues
+    except (RelaisError, RuntimeError):  # no settings or catalogues to read them with
+        return str(error)
+    return error.explanation.render(catalogues.translator(Locale.EN).gettext)
 
 
 @click.group(cls=RelaisGroup, context_settings={"help_option_names": ["-h", "--help"]})

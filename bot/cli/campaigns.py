@@ -13,7 +13,7 @@ from bot.cli.params import LOCAL_DATE_TIME, local_iso
 if TYPE_CHECKING:
     from collections import Counter
 
-    from bot.campaigns.delivery import BulkSender, Delivery
+    from bot.campaigns.delivery import BulkSender
     from bot.domain import Channel, OutboxStatus
 
 
@@ -262,7 +262,8 @@ def campaign_cancel(cli: CliContext, campaign_id: int) -> None:
     "test_to",
     default=None,
     metavar="CHANNEL:ADDRESS",
-    help="Send only to this contact (telegram:CHAT_ID or whatsapp:+241...), to check it first.",
+    help="Send only to this contact (telegram:CHAT_ID or whatsapp:+241...), to check it first: "
+    "through the reply outbox, like the console's test, and delivered from here.",
 )
 @click.option(
     "--resend-unsure",
@@ -285,53 +286,65 @@ def campaign_send(
     if resend_unsure and test_to is not None:
         msg = "--resend-unsure and --test do not go together"
         raise click.UsageError(msg)
-    target = _test_target(test_to) if test_to is not None else None
+    target = _test_target(cli, test_to) if test_to is not None else None
     if resend_unsure:
         reopened = service.resend_unsure(cli.database, campaign_id)
         click.echo(f"{reopened} unsure recipient(s) to send again", err=True)
-    senders = build_bulk_senders(cli.settings, cli.database, cli.catalogues)
-    if target is None:
-        _send_all(cli, campaign_id, senders)
-    else:
-        _send_test(cli, campaign_id, senders, target)
+    if target is not None:
+        _send_test(cli, campaign_id, target)
+        return
+    _send_all(cli, campaign_id, build_bulk_senders(cli.settings, cli.database, cli.catalogues))
 
 
-def _test_target(to: str) -> "tuple[Channel, str]":
-    from bot.domain import Channel
+def _test_target(cli: CliContext, to: str) -> "tuple[Channel, str]":
+    """Read CHANNEL:ADDRESS the way the console reads its test's address."""
+    from bot.content import load_pack
+    from bot.domain import Locale
+    from bot.services.contacts_import import RowRefused, parse_address
 
+    settings = cli.settings
+    region = load_pack(settings.content_dir, settings.country).country.phone_region
     name, _, address = to.partition(":")
     try:
-        return Channel(name), address
-    except ValueError:
-        msg = f"--test {to!r}: use telegram:CHAT_ID or whatsapp:+241..."
+        return parse_address({"channel": name, "address": address}, region)
+    except RowRefused as error:
+        reason = error.reason.explanation.render(cli.catalogues.translator(Locale.EN).gettext)
+        msg = f"--test {to!r}: {reason}; use telegram:CHAT_ID or whatsapp:+241..."
         raise click.UsageError(msg) from None
 
 
-def _send_test(
-    cli: CliContext,
-    campaign_id: int,
-    senders: "dict[Channel, BulkSender]",
-    target: "tuple[Channel, str]",
-) -> None:
+def _send_test(cli: CliContext, campaign_id: int, target: "tuple[Channel, str]") -> None:
+    """Queue the test in the reply outbox like the console's, then deliver it from here."""
     import asyncio
 
-    from bot.campaigns.runner import send_test
+    from bot.campaigns.runner import queue_test
+    from bot.channels import direct
 
     channel, address = target
+    shown = f"test to {channel.value}:{address}"
+    settings = cli.settings
+    if not direct.configured(settings, channel):
+        click.echo(f"{shown}: skipped (no {channel.value} channel configured)")
+        return
+    item_id = queue_test(cli.database, campaign_id, channel=channel, address=address)
 
-    async def send() -> "Delivery":
-        try:
-            return await send_test(
-                cli.database, campaign_id, senders, channel=channel, address=address
-            )
-        finally:
-            await _close(senders)
+    async def deliver() -> "direct.Outcome":
+        async with direct.reply_sender(settings, cli.database, cli.catalogues, channel) as sender:
+            return await direct.deliver(cli.database, sender, item_id)
 
-    result = asyncio.run(send())
+    outcome = asyncio.run(deliver())
+    if outcome.fate is direct.Fate.QUEUED:
+        click.echo(
+            f"{shown}: not sent yet"
+            + (f" ({outcome.reason})" if outcome.reason else "")
+            + f": reply {item_id} stays in the outbox, a running `relais serve` sends it",
+        )
+        raise SystemExit(1)
     click.echo(
-        f"test to {channel.value}:{address}: {result.outcome.value}"
-        + (f" ({result.reason})" if result.reason else "")
+        f"{shown}: {outcome.fate.value}" + (f" ({outcome.reason})" if outcome.reason else "")
     )
+    if outcome.fate is direct.Fate.FAILED:
+        raise SystemExit(1)
 
 
 def _send_all(cli: CliContext, campaign_id: int, senders: "dict[Channel, BulkSender]") -> None:

@@ -187,7 +187,7 @@ def consultation_send(
     from bot.storage.database import new_session
 
     if test_to is not None:
-        channel, address = _test_target(test_to)
+        channel, address = _test_target(cli, test_to)
         with new_session(cli.database) as session:
             contact = contacts.find_contact(session, channel=channel, address=address)
         if contact is None or contact.id is None:

@@ -20,13 +20,19 @@ def contacts() -> None:
 def contacts_import(cli: CliContext, path: Path) -> None:
     """Import a CSV: channel,address,name,language,province,topics,consent_at."""
     from bot.content import load_pack
-    from bot.services.contacts_import import import_contacts
+    from bot.domain import Locale
+    from bot.services.contacts_import import ContactsFileError, import_contacts
 
     settings = cli.settings
     region = load_pack(settings.content_dir, settings.country).country.phone_region
-    report = import_contacts(cli.database, path, phone_region=region)
+    # The command line speaks English, like its other messages.
+    gettext = cli.catalogues.translator(Locale.EN).gettext
+    try:
+        report = import_contacts(cli.database, path, phone_region=region)
+    except ContactsFileError as error:
+        raise click.ClickException(error.reason.explanation.render(gettext)) from None
     for row, reason in report.refused:
-        click.echo(f"row {row} refused: {reason}", err=True)
+        click.echo(f"row {row} refused: {reason.explanation.render(gettext)}", err=True)
     click.echo(
         f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
         f"{len(report.refused)} refused"

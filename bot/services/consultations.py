@@ -31,8 +31,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine as DatabaseEngine
 from sqlmodel import col, select
 
+from bot.core.i18n import N_
 from bot.domain import ConsultationState, Locale, QuestionKind
-from bot.errors import RelaisError
+from bot.errors import ExplainedError
 from bot.storage.consultations import questions_of
 from bot.storage.database import new_session
 from bot.storage.models import (
@@ -53,7 +54,7 @@ REMINDER_BEFORE = timedelta(days=2)
 LOCALES = frozenset(locale.value for locale in Locale)
 
 
-class ConsultationError(RelaisError, ValueError):
+class ConsultationError(ExplainedError, ValueError):
     """A consultation request that cannot be carried out; the message says why."""
 
 
@@ -132,10 +133,11 @@ def add_question(
     with new_session(database) as session:
         consultation = _get(session, consultation_id)
         if consultation.state is not ConsultationState.DRAFT:
-            msg = (
-                f"consultation {consultation_id} is {consultation.state.value}: questions are fixed"
+            raise ConsultationError(
+                N_("la consultation {id} est à l'état {state} : ses questions sont fixées"),
+                id=consultation_id,
+                state=consultation.state.value,
             )
-            raise ConsultationError(msg)
         last = session.execute(
             select(sa.func.max(ConsultationQuestion.position)).where(
                 ConsultationQuestion.consultation_id == consultation_id
@@ -179,8 +181,11 @@ def remove_question(database: DatabaseEngine, consultation_id: int, question_id:
         _draft(session, consultation_id)
         question = session.get(ConsultationQuestion, question_id)
         if question is None or question.consultation_id != consultation_id:
-            msg = f"consultation {consultation_id} has no question {question_id}"
-            raise ConsultationError(msg)
+            raise ConsultationError(
+                N_("la consultation {id} n'a pas de question {question}"),
+                id=consultation_id,
+                question=question_id,
+            )
         session.delete(question)
         session.flush()
         # One by one, in order: each position is unique within the consultation.
@@ -195,8 +200,11 @@ def remove_question(database: DatabaseEngine, consultation_id: int, question_id:
 def _draft(session: Any, consultation_id: int) -> Consultation:
     consultation = _get(session, consultation_id)
     if consultation.state is not ConsultationState.DRAFT:
-        msg = f"consultation {consultation_id} is {consultation.state.value}: only a draft changes"
-        raise ConsultationError(msg)
+        raise ConsultationError(
+            N_("la consultation {id} est à l'état {state} : seul un brouillon se modifie"),
+            id=consultation_id,
+            state=consultation.state.value,
+        )
     return consultation
 
 
@@ -252,8 +260,7 @@ def close_consultation(database: DatabaseEngine, consultation_id: int) -> Consul
     with new_session(database) as session:
         consultation = _get(session, consultation_id)
         if consultation.state is ConsultationState.CLOSED:
-            msg = f"consultation {consultation_id} is already closed"
-            raise ConsultationError(msg)
+            raise ConsultationError(N_("la consultation {id} est déjà close"), id=consultation_id)
         now = utcnow()
         consultation.state = ConsultationState.CLOSED
         consultation.closed_at = now
@@ -299,17 +306,19 @@ def parse_spec(data: Any, tz: ZoneInfo, *, now: datetime | None = None) -> Consu
     of texts, or of mappings with `key` and `label`), `min`/`max` or `parts` as its kind needs.
     """
     if not isinstance(data, dict):
-        msg = "a consultation file is a mapping with title, intro, asked_by, closes, questions"
-        raise ConsultationError(msg)
+        raise ConsultationError(
+            N_(
+                "un fichier de consultation est un dictionnaire avec "
+                "title, intro, asked_by, closes, questions"
+            )
+        )
     moment = now or utcnow()
     opens = _date(data.get("opens"), tz, "opens") if data.get("opens") else moment
     if not data.get("closes"):
-        msg = "a consultation needs a closing date (closes)"
-        raise ConsultationError(msg)
+        raise ConsultationError(N_("une consultation a besoin d'une date de clôture (closes)"))
     questions = data.get("questions") or []
     if not isinstance(questions, list):
-        msg = "questions is a list"
-        raise ConsultationError(msg)
+        raise ConsultationError(N_("questions est une liste"))
     return ConsultationSpec(
         title=_texts(data.get("title"), "title"),
         intro=_texts(data.get("intro"), "intro"),
@@ -329,14 +338,16 @@ def parse_spec(data: Any, tz: ZoneInfo, *, now: datetime | None = None) -> Consu
 
 def _question_spec(item: Any, index: int) -> QuestionSpec:
     if not isinstance(item, dict):
-        msg = f"question {index}: a mapping with kind and text"
-        raise ConsultationError(msg)
+        raise ConsultationError(
+            N_("question {index} : un dictionnaire avec kind et text"), index=index
+        )
     try:
         kind = QuestionKind(str(item.get("kind", "")))
     except ValueError:
         kinds = ", ".join(kind.value for kind in QuestionKind)
-        msg = f"question {index}: kind is one of {kinds}"
-        raise ConsultationError(msg) from None
+        raise ConsultationError(
+            N_("question {index} : kind est l'un de {kinds}"), index=index, kinds=kinds
+        ) from None
     options = []
     for number, option in enumerate(item.get("options") or [], start=1):
         if isinstance(option, dict) and "label" in option:
@@ -363,15 +374,16 @@ def _new_consultation(spec: ConsultationSpec) -> Consultation:
     for name in ("title", "intro", "asked_by"):
         _texts(getattr(spec, name), name)
     if spec.opens_at.tzinfo is None or spec.closes_at.tzinfo is None:
-        msg = "the opening and closing dates need their time zone"
-        raise ConsultationError(msg)
+        raise ConsultationError(
+            N_("les dates d'ouverture et de clôture ont besoin de leur fuseau horaire")
+        )
     if spec.closes_at <= spec.opens_at:
-        msg = "the closing date must come after the opening date"
-        raise ConsultationError(msg)
+        raise ConsultationError(N_("la date de clôture doit venir après la date d'ouverture"))
     reminder = spec.reminder_at or _default_reminder(spec.opens_at, spec.closes_at)
     if not spec.opens_at <= reminder < spec.closes_at:
-        msg = "the reminder must fall between the opening and the closing dates"
-        raise ConsultationError(msg)
+        raise ConsultationError(
+            N_("le rappel doit tomber entre les dates d'ouverture et de clôture")
+        )
     now = utcnow()
     return Consultation(
         title=_texts(spec.title, "title"),
@@ -399,31 +411,36 @@ def _check_question(spec: QuestionSpec) -> None:
     _texts(spec.text, "question")
     choice = spec.kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE)
     if choice and not 2 <= len(spec.options) <= MAX_OPTIONS:
-        msg = f"a choice question needs between 2 and {MAX_OPTIONS} options"
-        raise ConsultationError(msg)
+        raise ConsultationError(
+            N_("une question à choix a besoin de 2 à {most} options"), most=MAX_OPTIONS
+        )
     if not choice and spec.options:
-        msg = f"a {spec.kind.value} question has no options"
-        raise ConsultationError(msg)
+        raise ConsultationError(N_("une question {kind} n'a pas d'options"), kind=spec.kind.value)
     keys = [key for key, _label in spec.options]
     if len(set(keys)) != len(keys) or any(
         not key or ":" in key or len(key) > OPTION_KEY_LENGTH for key in keys
     ):
-        msg = f"option keys must be distinct, without ':', up to {OPTION_KEY_LENGTH} characters"
-        raise ConsultationError(msg)
+        raise ConsultationError(
+            N_(
+                "les clés des options doivent être distinctes, sans « : », "
+                "de {most} caractères au plus"
+            ),
+            most=OPTION_KEY_LENGTH,
+        )
     if spec.kind is QuestionKind.COMMENT and not 1 <= len(spec.parts) <= MAX_PARTS:
-        msg = f"a comment question needs between 1 and {MAX_PARTS} parts"
-        raise ConsultationError(msg)
+        raise ConsultationError(
+            N_("une question de commentaire a besoin de 1 à {most} parties"), most=MAX_PARTS
+        )
     if spec.kind is not QuestionKind.COMMENT and spec.parts:
-        msg = f"a {spec.kind.value} question has no parts"
-        raise ConsultationError(msg)
+        raise ConsultationError(N_("une question {kind} n'a pas de parties"), kind=spec.kind.value)
     if spec.kind is QuestionKind.NUMBER:
         low, high = spec.min_value, spec.max_value
         if low is not None and high is not None and low > high:
-            msg = "the minimum of a number question is above its maximum"
-            raise ConsultationError(msg)
+            raise ConsultationError(
+                N_("le minimum d'une question numérique est au-dessus de son maximum")
+            )
     elif spec.min_value is not None or spec.max_value is not None:
-        msg = "only a number question has a minimum and a maximum"
-        raise ConsultationError(msg)
+        raise ConsultationError(N_("seule une question numérique a un minimum et un maximum"))
 
 
 def _new_question(consultation_id: int, position: int, spec: QuestionSpec) -> ConsultationQuestion:
@@ -445,22 +462,24 @@ def _texts(value: Any, name: str, *, required: bool = True) -> dict[str, str]:
     """Read a text per language: a string is French; French is required when the text is."""
     if value is None or value == "":
         if required:
-            msg = f"{name} needs a French text"
-            raise ConsultationError(msg)
+            raise ConsultationError(N_("{name} a besoin d'un texte en français"), name=name)
         return {}
     if isinstance(value, str):
         value = {Locale.FR.value: value}
     if not isinstance(value, dict):
-        msg = f"{name}: a text, or a mapping of fr, en, ar to texts"
-        raise ConsultationError(msg)
+        raise ConsultationError(
+            N_("{name} : un texte, ou un dictionnaire de fr, en, ar vers des textes"), name=name
+        )
     unknown = set(value) - LOCALES
     if unknown:
-        msg = f"{name}: unknown language {sorted(unknown)[0]!r}: use fr, en or ar"
-        raise ConsultationError(msg)
+        raise ConsultationError(
+            N_("{name} : langue inconnue « {language} » : utilisez fr, en ou ar"),
+            name=name,
+            language=sorted(unknown)[0],
+        )
     texts = {str(key): str(text).strip() for key, text in value.items() if str(text or "").strip()}
     if required and Locale.FR.value not in texts:
-        msg = f"{name} needs a French text"
-        raise ConsultationError(msg)
+        raise ConsultationError(N_("{name} a besoin d'un texte en français"), name=name)
     return texts
 
 
@@ -471,8 +490,11 @@ def _date(value: Any, tz: ZoneInfo, name: str) -> datetime:
         try:
             moment = datetime.fromisoformat(str(value))
         except ValueError:
-            msg = f"{name}: {value!r} is not a date such as 2026-12-31 or 2026-12-31T18:00"
-            raise ConsultationError(msg) from None
+            raise ConsultationError(
+                N_("{name} : « {value} » n'est pas une date comme 2026-12-31 ou 2026-12-31T18:00"),
+                name=name,
+                value=value,
+            ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
     return moment
@@ -484,15 +506,15 @@ def _int_or_none(value: Any, name: str) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):
-        msg = f"{name}: {value!r} is not a whole number"
-        raise ConsultationError(msg) from None
+        raise ConsultationError(
+            N_("{name} : « {value} » n'est pas un nombre entier"), name=name, value=value
+        ) from None
 
 
 def _get(session: Any, consultation_id: int) -> Consultation:
     consultation = session.get(Consultation, consultation_id)
     if consultation is None:
-        msg = f"no consultation {consultation_id}"
-        raise ConsultationError(msg)
+        raise ConsultationError(N_("pas de consultation {id}"), id=consultation_id)
     assert isinstance(consultation, Consultation)
     return consultation
 

@@ -14,9 +14,9 @@ from sqlalchemy.engine import Engine as DatabaseEngine
 from sqlmodel import Session, col, select
 
 from bot.core import i18n
-from bot.core.i18n import Catalogues, _
+from bot.core.i18n import N_, Catalogues, _
 from bot.domain import Channel, HandoffStatus, MessageDirection
-from bot.errors import RelaisError
+from bot.errors import ExplainedError
 from bot.services.notices import contact_locale, queue_notice
 from bot.services.review import NoticeSettings
 from bot.services.staff import StaffIdentity, add_audit_entry
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 MAX_REPLY = 4000
 
 
-class ConversationError(RelaisError, ValueError):
+class ConversationError(ExplainedError, ValueError):
     """A conversation action that cannot be done; the message says why."""
 
 
@@ -111,8 +111,7 @@ def conversation(
     with new_session(database) as session:
         row = session.exec(_requests_query().where(HandoffRequest.id == request_id)).first()
         if row is None:
-            msg = f"no request #{request_id}"
-            raise ConversationError(msg)
+            raise ConversationError(N_("pas de demande n° {id}"), id=request_id)
         request, contact, agent = row
         kept = messages.recent_messages(
             session,
@@ -147,11 +146,11 @@ def take(
     with new_session(database) as session:
         request, contact = _locked(session, request_id)
         if request.status is HandoffStatus.CLOSED:
-            msg = f"request #{request_id} is closed"
-            raise ConversationError(msg)
+            raise ConversationError(N_("la demande n° {id} est close"), id=request_id)
         if request.status is HandoffStatus.TAKEN and request.taken_by != actor.account_id:
-            msg = f"request #{request_id} is already taken by someone else"
-            raise ConversationError(msg)
+            raise ConversationError(
+                N_("la demande n° {id} est déjà prise par quelqu'un d'autre"), id=request_id
+            )
         if request.status is HandoffStatus.OPEN:
             request.status = HandoffStatus.TAKEN
             request.taken_by = actor.account_id
@@ -185,16 +184,17 @@ def reply(
     """Send the agent's message to the person through the reply outbox."""
     text = text.strip()
     if not text:
-        msg = "the reply is empty"
-        raise ConversationError(msg)
+        raise ConversationError(N_("la réponse est vide"))
     if len(text) > MAX_REPLY:
-        msg = f"the reply must have at most {MAX_REPLY} characters"
-        raise ConversationError(msg)
+        raise ConversationError(
+            N_("la réponse doit avoir au plus {most} caractères"), most=MAX_REPLY
+        )
     with new_session(database) as session:
         request, contact = _locked(session, request_id)
         if request.status is not HandoffStatus.TAKEN or request.taken_by != actor.account_id:
-            msg = f"take request #{request_id} before answering it"
-            raise ConversationError(msg)
+            raise ConversationError(
+                N_("prenez la demande n° {id} avant d'y répondre"), id=request_id
+            )
         queue_notice(
             session,
             contact,
@@ -225,8 +225,7 @@ def hand_back(
     with new_session(database) as session:
         request, contact = _locked(session, request_id)
         if request.status is HandoffStatus.CLOSED:
-            msg = f"request #{request_id} is already closed"
-            raise ConversationError(msg)
+            raise ConversationError(N_("la demande n° {id} est déjà close"), id=request_id)
         was_taken = request.status is HandoffStatus.TAKEN
         request.status = HandoffStatus.CLOSED
         session.add(request)
@@ -251,8 +250,7 @@ def hand_back(
 def _locked(session: Session, request_id: int) -> tuple[HandoffRequest, Contact]:
     request = session.get(HandoffRequest, request_id, with_for_update=True)
     if request is None:
-        msg = f"no request #{request_id}"
-        raise ConversationError(msg)
+        raise ConversationError(N_("pas de demande n° {id}"), id=request_id)
     contact = session.get(Contact, request.contact_id)
     assert contact is not None  # the request goes with its contact (ON DELETE CASCADE)
     return request, contact

@@ -2,7 +2,8 @@
 
 Provider message ids, handled updates and sent replies are kept as long as a provider may
 retry a webhook (days at most), so that a retry is recognised and nothing is answered twice;
-the conversation's messages are kept `RELAIS_MESSAGE_RETENTION_DAYS` for the staff. A server
+the conversation's messages are kept `RELAIS_MESSAGE_RETENTION_DAYS` for the staff; the
+reports of the console's contact imports an hour. A server
 that runs for months forgets them as it goes, not only when it restarts.
 """
 
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine as DatabaseEngine
 
-from bot.storage import contacts, inbox, messages, replies
+from bot.storage import contacts, imports, inbox, messages, replies
 from bot.storage.database import new_session
 from bot.storage.types import utcnow
 
@@ -45,6 +46,7 @@ def forget_expired(
             "conversation messages": messages.forget_messages(
                 session, before=now - message_retention
             ),
+            "contact imports": imports.forget_imports(session, before=now - imports.KEEP),
         }
         session.commit()
     return dropped

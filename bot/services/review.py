@@ -19,9 +19,9 @@ from sqlmodel import Session, col, select
 
 from bot.core import i18n
 from bot.core.flows.status import status_line
-from bot.core.i18n import Catalogues, _
+from bot.core.i18n import N_, Catalogues, _
 from bot.domain import Locale, OrgType, RegistrationStatus
-from bot.errors import RelaisError
+from bot.errors import ExplainedError
 from bot.services.notices import contact_locale, queue_notice
 from bot.services.registrations import EXPORT_COLUMNS, export_row, neutralise_formula
 from bot.services.spreadsheet import write_xlsx
@@ -37,7 +37,7 @@ MAX_NOTE = 500
 PAGE_SIZE = 50
 
 
-class ReviewError(RelaisError, ValueError):
+class ReviewError(ExplainedError, ValueError):
     """A review action that cannot be done; the message says why."""
 
 
@@ -169,8 +169,7 @@ def registration_detail(database: DatabaseEngine, registration_id: int) -> Regis
     with new_session(database) as session:
         registration = session.get(Registration, registration_id)
         if registration is None:
-            msg = f"no registration #{registration_id}"
-            raise ReviewError(msg)
+            raise ReviewError(N_("pas de pré-inscription n° {id}"), id=registration_id)
         duplicates: list[Registration] = []
         if registration.name_key:
             duplicates = list(
@@ -201,13 +200,11 @@ def change_status(
     """Set a registration's status and note, tell its author, and audit it, in one transaction."""
     note = (note or "").strip() or None
     if note is not None and len(note) > MAX_NOTE:
-        msg = f"the note must have at most {MAX_NOTE} characters"
-        raise ReviewError(msg)
+        raise ReviewError(N_("la note doit avoir au plus {most} caractères"), most=MAX_NOTE)
     with new_session(database) as session:
         registration = session.get(Registration, registration_id, with_for_update=True)
         if registration is None:
-            msg = f"no registration #{registration_id}"
-            raise ReviewError(msg)
+            raise ReviewError(N_("pas de pré-inscription n° {id}"), id=registration_id)
         previous = registration.status
         registration.status = status
         registration.status_note = clip(Registration, "status_note", note) if note else None

@@ -20,8 +20,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Engine as DatabaseEngine
 from sqlmodel import Session, col, select
 
+from bot.core.i18n import N_
 from bot.domain import StaffRole
-from bot.errors import RelaisError
+from bot.errors import ExplainedError
 from bot.storage.database import new_session
 from bot.storage.models import AuditEntry, StaffAccount, StaffSession
 from bot.storage.types import clip, utcnow
@@ -39,7 +40,7 @@ SESSION_MAX = timedelta(hours=12)
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
-class StaffError(RelaisError, ValueError):
+class StaffError(ExplainedError, ValueError):
     """A staff account request that cannot be done; the message says why."""
 
 
@@ -133,15 +134,16 @@ class StaffService:
         """Create an account; refuse a bad address, a short password or an existing account."""
         address = normalise_email(email)
         if len(address) > 254 or not EMAIL.fullmatch(address):
-            msg = f"{email!r} is not an e-mail address"
-            raise StaffError(msg)
+            raise StaffError(N_("« {email} » n'est pas une adresse e-mail"), email=email)
         if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-            msg = f"the password must have {MIN_PASSWORD} to {MAX_PASSWORD} characters"
-            raise StaffError(msg)
+            raise StaffError(
+                N_("le mot de passe doit avoir de {least} à {most} caractères"),
+                least=MIN_PASSWORD,
+                most=MAX_PASSWORD,
+            )
         with new_session(self._database) as session:
             if _account(session, address) is not None:
-                msg = f"an account {address} already exists"
-                raise StaffError(msg)
+                raise StaffError(N_("un compte {email} existe déjà"), email=address)
             account = StaffAccount(
                 email=address,
                 role=role,
@@ -166,8 +168,7 @@ class StaffService:
         with new_session(self._database) as session:
             account = _account(session, address)
             if account is None:
-                msg = f"no account {address}"
-                raise StaffError(msg)
+                raise StaffError(N_("pas de compte {email}"), email=address)
             if account.disabled_at is None:
                 account.disabled_at = self._clock()
                 session.add(account)

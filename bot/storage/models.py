@@ -615,3 +615,31 @@ class ConsultationAnswer(SQLModel, table=True):
     skipped: bool = False
     created_at: datetime = _created()
     updated_at: datetime = _created()
+
+
+class ContactImport(SQLModel, table=True):
+    """A member list imported in the background: how far it got, then what it did.
+
+    Any server process answers its progress: the one running it writes here as it goes
+    (`heartbeat_at` too), and one whose heartbeat stopped was cut off by its process' end.
+    `summary` ({"created", "updated", "unchanged"}) and `refused` ([[row, {"code",
+    "fields"}], ...], the first ones only, `refused_more` the rest) once imported; `error`
+    ({"code", "fields"}) if the file was refused or the import failed.
+    """
+
+    id: str = Field(primary_key=True, max_length=32)
+    owner_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("staffaccount.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
+    filename: str = Field(max_length=120)
+    done: int = 0
+    total: int = 0
+    summary: dict[str, int] | None = Field(default=None, sa_type=sa.JSON)
+    refused: list[Any] = Field(default_factory=list, sa_type=sa.JSON)
+    refused_more: int = 0
+    error: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    heartbeat_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -95,6 +95,55 @@ def claim_in_order(
     return None
 
 
+def claim_row(
+    session: Session,
+    model: type[Row],
+    *,
+    row_id: int,
+    group: str,
+    worker: str,
+    now: datetime,
+    lease: timedelta,
+    pending: Any,
+    claimed: Any,
+    with_due: bool = False,
+) -> Row | None:
+    """Take one given row if `claim_in_order` could take it now; commit the claim.
+
+    None when another worker holds it, it is done, not due, or its group has an earlier row
+    open (that one goes first).
+    """
+    table: Any = model
+    row = session.get(model, row_id)
+    if row is None:
+        session.rollback()
+        return None
+    earlier = session.execute(
+        select(table.id)
+        .where(
+            table.channel == getattr(row, "channel"),  # noqa: B009
+            getattr(table, group) == getattr(row, group),
+            table.id < row_id,
+            table.status.in_([pending, claimed]),
+        )
+        .limit(1)
+    ).first()
+    if earlier is not None:
+        session.rollback()
+        return None
+    _candidates, take = _statements(model, group, with_due)
+    values = {"now": now, "pending": pending, "claimed": claimed}
+    session.expunge(row)
+    taken = session.execute(
+        take, {**values, "row_id": row_id, "worker": worker, "until": now + lease}
+    ).scalar_one_or_none()
+    if taken is None:
+        session.rollback()
+        return None
+    session.commit()
+    return taken  # type: ignore[no-any-return]
+
+
 def count_open(session: Session, model: type[SQLModel], *, channel: Channel, open: Any) -> int:
     """Return how many rows of a channel are still open (pending or claimed)."""
     table: Any = model

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from bot.domain import Channel, ReplyStatus
 from bot.storage.models import ReplyItem
-from bot.storage.queue import claim_in_order, count_open
+from bot.storage.queue import claim_in_order, claim_row, count_open
 from bot.storage.types import clip, utcnow
 
 # Keys of a reply's context: a message staff started (a notice, not an answer to the last
@@ -143,6 +143,34 @@ def claim_next(
         claimed=ReplyStatus.CLAIMED,
         with_due=True,
     )
+
+
+def claim_reply(
+    session: Session,
+    *,
+    item_id: int,
+    worker: str,
+    now: datetime | None = None,
+    lease: timedelta = LEASE,
+) -> ReplyItem | None:
+    """Take one given reply if it may go now (as `claim_next` would); commit the claim."""
+    return claim_row(
+        session,
+        ReplyItem,
+        row_id=item_id,
+        group="address",
+        worker=worker,
+        now=now or utcnow(),
+        lease=lease,
+        pending=ReplyStatus.PENDING,
+        claimed=ReplyStatus.CLAIMED,
+        with_due=True,
+    )
+
+
+def get_reply(session: Session, *, item_id: int) -> ReplyItem | None:
+    """Return one reply of the outbox, if it is still there."""
+    return session.get(ReplyItem, item_id)
 
 
 def mark_sent(session: Session, *, item_id: int, provider_id: str | None) -> None:

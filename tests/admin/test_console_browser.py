@@ -154,7 +154,7 @@ def test_create_and_send_a_campaign_in_a_browser(
         members.unlink()
     assert admin.locator("#import-bar").evaluate("bar => bar.value === bar.max")
     assert admin.locator("#refused tbody tr").count() == 2
-    assert "not a valid phone number" in admin.inner_text("#refused")
+    assert "n'est pas un numéro de téléphone valide" in admin.inner_text("#refused")
     admin.screenshot(path=str(SCREENSHOTS / "console-import.png"), full_page=True)
     with new_session(relais.database) as session:
         # The member wrote an hour ago: free text reaches them within WhatsApp's window.

@@ -116,14 +116,14 @@ async def test_a_draft_is_edited_in_every_language_with_its_templates(
     no_token = await client.post(f"{location}/edit", data=draft())
     assert no_token.status_code == 403
     unknown = await client.post("/admin/campaigns/999/edit", data={"csrf": csrf, **draft()})
-    assert unknown.status_code == 400 and "no campaign 999" in unknown.text
+    assert unknown.status_code == 400 and "pas de campagne 999" in unknown.text
     assert (await client.get("/admin/campaigns/999/edit")).status_code == 404
 
     # Once cancelled, a campaign is no longer edited.
     await client.post(f"{location}/cancel", data={"csrf": csrf})
     assert (await client.get(f"{location}/edit")).status_code == 409
     late = await client.post(f"{location}/edit", data={"csrf": csrf, **draft()})
-    assert late.status_code == 400 and "can no longer be changed" in late.text
+    assert late.status_code == 400 and "ne peut plus être modifiée" in late.text
 
     await sign_in(client, AGENT)
     agent_csrf = await console_csrf(client)

@@ -2,6 +2,7 @@
 
 import asyncio
 import csv
+import html
 import io
 import re
 import zipfile
@@ -154,10 +155,10 @@ async def test_an_admin_prepares_a_draft_of_every_kind_of_question(
 @pytest.mark.parametrize(
     ("fields", "reason"),
     [
-        ({"title_fr": ""}, "title needs a French text"),
-        ({"closes": ""}, "closing date"),
-        ({"closes": "bientôt"}, "is not a date"),
-        ({"opens": "2030-01-01T00:00"}, "must come after the opening date"),
+        ({"title_fr": ""}, "title a besoin d'un texte en français"),
+        ({"closes": ""}, "date de clôture"),
+        ({"closes": "bientôt"}, "n'est pas une date"),
+        ({"opens": "2030-01-01T00:00"}, "doit venir après la date d'ouverture"),
         ({"audience": "colour=blue"}, "unknown filter"),
         ({"audience": "sometimes"}, "cannot read"),
     ],
@@ -169,16 +170,16 @@ async def test_a_wrong_consultation_form_is_refused_with_its_reason(
     csrf = await console_csrf(client)
     response = await client.post("/admin/consultations", data={"csrf": csrf, **header(**fields)})
     assert response.status_code == 400
-    assert reason in response.text
+    assert reason in html.unescape(response.text)
     assert not audit(relais)
 
 
 @pytest.mark.parametrize(
     ("question", "reason"),
     [
-        ({"kind": "poll", "text_fr": "?"}, "kind of question"),
-        ({"kind": "rating", "text_fr": ""}, "French text"),
-        ({"kind": "single_choice", "text_fr": "?", "options_fr": "Oui"}, "between 2 and 10"),
+        ({"kind": "poll", "text_fr": "?"}, "type de question"),
+        ({"kind": "rating", "text_fr": ""}, "texte en français"),
+        ({"kind": "single_choice", "text_fr": "?", "options_fr": "Oui"}, "de 2 à 10 options"),
         (
             {
                 "kind": "single_choice",
@@ -186,11 +187,11 @@ async def test_a_wrong_consultation_form_is_refused_with_its_reason(
                 "options_fr": "Oui\nNon",
                 "options_en": "Yes",
             },
-            "1 given for 2 in French",
+            "1 donnés pour 2 en français",
         ),
-        ({"kind": "number", "text_fr": "?", "min": "dix"}, "not a whole number"),
-        ({"kind": "number", "text_fr": "?", "min": "9", "max": "2"}, "above its maximum"),
-        ({"kind": "comment", "text_fr": "?"}, "between 1 and 20 parts"),
+        ({"kind": "number", "text_fr": "?", "min": "dix"}, "« dix » n'est pas un nombre entier"),
+        ({"kind": "number", "text_fr": "?", "min": "9", "max": "2"}, "au-dessus de son maximum"),
+        ({"kind": "comment", "text_fr": "?"}, "de 1 à 20 parties"),
     ],
 )
 async def test_a_wrong_question_is_refused_with_its_reason(
@@ -204,8 +205,28 @@ async def test_a_wrong_question_is_refused_with_its_reason(
         f"/admin/consultations/{consultation_id}/questions", data={"csrf": csrf, **question}
     )
     assert response.status_code == 400
-    assert reason in response.text
+    # The console speaks French by default, its reasons too.
+    assert reason in html.unescape(response.text)
     assert questions(relais, consultation_id) == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "reason"),
+    [("ar", "يحتاج سؤال الاختيار إلى ما بين 2 و10 خيارات"), ("en", "between 2 and 10 options")],
+)
+async def test_a_refused_question_is_explained_in_the_console_language(
+    client: httpx.AsyncClient, relais: Relais, lang: str, reason: str
+) -> None:
+    await sign_in(client, ADMIN)
+    await client.get(f"/admin?lang={lang}")
+    csrf = await console_csrf(client)
+    created = await client.post("/admin/consultations", data={"csrf": csrf, **header()})
+    consultation_id = int(created.headers["location"].split("/")[3])
+    question = {"kind": "single_choice", "text_fr": "?", "options_fr": "Oui"}
+    response = await client.post(
+        f"/admin/consultations/{consultation_id}/questions", data={"csrf": csrf, **question}
+    )
+    assert response.status_code == 400 and reason in html.unescape(response.text)
 
 
 async def test_sending_follows_the_answers_then_close_and_publish(

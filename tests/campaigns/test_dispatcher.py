@@ -171,16 +171,24 @@ def test_recurring_campaign_waits_for_its_next_occurrence(db: DatabaseEngine) ->
 
 
 def test_a_test_send_reaches_one_contact_only(db: DatabaseEngine) -> None:
-    from bot.campaigns.runner import send_test
+    from bot.campaigns.runner import queue_test
+    from bot.storage.models import ReplyItem
 
     people(db, 5)
     created, _ = campaign(db)
-    sender = FakeSender(Channel.TELEGRAM)
-    result = asyncio.run(
-        send_test(
-            db, created.id or 0, {Channel.TELEGRAM: sender}, channel=Channel.TELEGRAM, address="777"
-        )
-    )
-    assert result.outcome is Outcome.SENT
-    assert dict(sender.sent) == {"777": 1}
+    with new_session(db) as session:
+        contact = contacts.get_or_create_contact(session, channel=Channel.TELEGRAM, address="777")
+        contact.locale = "en"
+        session.add(contact)
+        session.commit()
+    # The console's test and the CLI's both queue one reply, in the contact's language
+    # unless one is asked.
+    first = queue_test(db, created.id or 0, channel=Channel.TELEGRAM, address="777")
+    second = queue_test(db, created.id or 0, channel=Channel.TELEGRAM, address="777", locale="fr")
+    with new_session(db) as session:
+        queued = [session.get(ReplyItem, item_id) for item_id in (first, second)]
+    assert [(item.address, item.text) for item in queued if item] == [
+        ("777", "Hello"),
+        ("777", "Bonjour"),
+    ]
     assert service.latest_run(db, created.id or 0) is None  # the real send is still to come

@@ -20,9 +20,9 @@ def test_import_refuses_bad_rows_and_is_idempotent(relais: Relais, tmp_path: Pat
     first = relais("contacts", "import", "--file", str(members))
     assert first.exit_code == 0, first.stderr
     assert "2 created, 0 updated, 0 unchanged, 3 refused" in first.stdout
-    assert "row 4 refused: whatsapp address '12'" in first.stderr
+    assert 'row 4 refused: whatsapp address "12" is not a valid phone number' in first.stderr
     assert "row 5 refused: no consent_at" in first.stderr
-    assert "row 6 refused: channel 'sms'" in first.stderr
+    assert 'row 6 refused: channel "sms" is not telegram or whatsapp' in first.stderr
     again = relais("contacts", "import", "--file", str(members))
     assert "0 created, 0 updated, 2 unchanged, 3 refused" in again.stdout
 

@@ -41,15 +41,15 @@ def test_a_draft_is_stored_with_its_questions_in_order(database: DatabaseEngine)
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"title": None}, "title needs a French text"),
-        ({"title": {"en": "Only English"}}, "title needs a French text"),
-        ({"closes": None}, "closing date"),
-        ({"closes": "yesterday"}, "is not a date"),
-        ({"questions": [{"kind": "vote", "text": "?"}]}, "kind is one of"),
+        ({"title": None}, "title a besoin d'un texte en français"),
+        ({"title": {"en": "Only English"}}, "title a besoin d'un texte en français"),
+        ({"closes": None}, "date de clôture"),
+        ({"closes": "yesterday"}, "n'est pas une date"),
+        ({"questions": [{"kind": "vote", "text": "?"}]}, "kind est l'un de"),
         ({"questions": [{"kind": "single_choice", "text": "?", "options": ["a"]}]}, "options"),
-        ({"questions": [{"kind": "comment", "text": "?"}]}, "parts"),
+        ({"questions": [{"kind": "comment", "text": "?"}]}, "parties"),
         ({"questions": [{"kind": "number", "text": "?", "min": 5, "max": 1}]}, "minimum"),
-        ({"title": {"fr": "x", "de": "y"}}, "unknown language"),
+        ({"title": {"fr": "x", "de": "y"}}, "langue inconnue"),
     ],
 )
 def test_a_bad_description_is_refused_with_a_reason(
@@ -72,12 +72,12 @@ def test_questions_are_fixed_once_sent(database: DatabaseEngine, services: Servi
     assert "facultatif" in campaign.messages["fr"]
     # The extra question has no English or Arabic: the invitation is French for everyone.
     assert set(campaign.messages) == {"fr"}
-    with pytest.raises(ConsultationError, match="fixed"):
+    with pytest.raises(ConsultationError, match="fixées"):
         add_question(database, consultation.id or 0, extra)
     with pytest.raises(sending.ConsultationSendError, match="already sent"):
         sending.send_consultation(database, consultation.id or 0, catalogues, TZ)
     close_consultation(database, consultation.id or 0)
-    with pytest.raises(ConsultationError, match="already closed"):
+    with pytest.raises(ConsultationError, match="déjà close"):
         close_consultation(database, consultation.id or 0)
 
 

@@ -213,8 +213,7 @@ def campaign_routes(console: Console) -> list[BaseRoute]:
         locale = form.get("locale") or Locale.FR.value
         try:
             if locale not in {item.value for item in Locale}:
-                msg = f"unknown language {locale!r}"
-                raise service.CampaignError(msg)
+                raise service.CampaignError(N_("langue inconnue « {language} »"), language=locale)
             channel, address = parse_address(
                 {"channel": form.get("channel"), "address": form.get("address")[:64]}, region
             )
@@ -227,7 +226,7 @@ def campaign_routes(console: Console) -> list[BaseRoute]:
                 locale=locale,
             )
         except ValueError as error:
-            return console.refused(request, identity, service.CampaignError(str(error)))
+            return console.refused(request, identity, error)
         await call(
             console.staff.record,
             identity,

@@ -26,6 +26,7 @@ from bot.channels.bodies import BodyTooLarge, read_bounded
 from bot.core import i18n
 from bot.core.i18n import N_, Translator
 from bot.domain import Locale, StaffRole
+from bot.errors import Explanation
 from bot.services.staff import StaffIdentity, StaffService
 from bot.web.security import SessionSigner, csp_nonce, is_https
 
@@ -213,6 +214,10 @@ class Console:
                 return locale
         return Locale(self.settings.default_locale)
 
+    def translator(self, request: Request) -> Translator:
+        """Return the translator of the console's language for this request."""
+        return self.relais.catalogues.translator(self.locale(request))
+
     def render(
         self,
         request: Request,
@@ -251,15 +256,26 @@ class Console:
         return response
 
     def refuse(
-        self, request: Request, identity: StaffIdentity | None, status: int, detail: str = ""
+        self,
+        request: Request,
+        identity: StaffIdentity | None,
+        status: int,
+        detail: str | Explanation = "",
     ) -> HTMLResponse:
-        """Answer with the console's error page."""
+        """Answer with the console's error page; an explanation is said in its language."""
+        if isinstance(detail, Explanation):
+            detail = detail.render(self.translator(request).gettext)
         return self.render(request, "error.html", identity, status_code=status, detail=detail)
 
     def refused(self, request: Request, identity: StaffIdentity, error: Exception) -> Response:
-        """Answer an action the service refused (bad input, wrong state) with a 400, logged once."""
+        """Answer an action the service refused (bad input, wrong state) with a 400, logged once.
+
+        An error that carries an explanation is shown in the console's language.
+        """
         log.info("console: %s refused: %s", request.url.path, error)
-        return self.refuse(request, identity, 400, detail=str(error))
+        explanation = getattr(error, "explanation", None)
+        detail = explanation if isinstance(explanation, Explanation) else str(error)
+        return self.refuse(request, identity, 400, detail=detail)
 
 
 async def call(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:

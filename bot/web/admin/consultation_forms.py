@@ -11,6 +11,7 @@ import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.core.i18n import N_
 from bot.domain import Locale, QuestionKind
 from bot.services.consultations import (
     ConsultationError,
@@ -58,8 +59,7 @@ def question_spec(form: Form) -> QuestionSpec:
     try:
         kind = QuestionKind(form.get("kind"))
     except ValueError:
-        msg = "choose the kind of question"
-        raise ConsultationError(msg) from None
+        raise ConsultationError(N_("choisissez le type de question")) from None
     choice = kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE)
     return QuestionSpec(
         kind=kind,
@@ -89,8 +89,13 @@ def _aligned(
     for locale in (Locale.EN, Locale.AR):
         lines = _lines(form, name, locale, separator)
         if lines and len(lines) != len(french):
-            msg = f"{what} in {locale.value}: {len(lines)} given for {len(french)} in French"
-            raise ConsultationError(msg)
+            raise ConsultationError(
+                N_("{what} en {language} : {given} donnés pour {expected} en français"),
+                what=what,
+                language=locale.value,
+                given=len(lines),
+                expected=len(french),
+            )
         for text, line in zip(texts, lines, strict=False):
             text[locale.value] = line
     return texts
@@ -112,5 +117,6 @@ def _whole(form: Form, name: str) -> int | None:
     try:
         return int(value)
     except ValueError:
-        msg = f"{name}: {value[:20]!r} is not a whole number"
-        raise ConsultationError(msg) from None
+        raise ConsultationError(
+            N_("{name} : « {value} » n'est pas un nombre entier"), name=name, value=value[:20]
+        ) from None

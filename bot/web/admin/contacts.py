@@ -1,25 +1,26 @@
 """Admins' contacts pages: search, and the import of a member list (CSV) in the background.
 
 The upload answers at once with the import's page; the import runs in a thread (the CLI's
-`import_contacts`), and the page's script polls its progress, then shows the counts and the
-refused rows with their reasons. Without the script, the page reloads itself.
+`import_contacts`) and writes its progress to the database, and the page's script polls it
+(any server process answers), then shows the counts and the refused rows with their reasons,
+in the console's language. Without the script, the page reloads itself.
 """
-
-import logging
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute
 
+from bot.core.i18n import N_
 from bot.domain import StaffRole
+from bot.errors import explain
 from bot.services.contacts_import import HEADER, ContactsFileError, check_contacts_file
 from bot.services.directory import search_contacts
 from bot.services.import_jobs import ImportBusy, ImportJob, ImportJobs
 from bot.services.staff import StaffIdentity
-from bot.web.admin.console import MAX_UPLOAD, Console, Form
+from bot.web.admin.console import MAX_UPLOAD, Console, Form, call
 
-log = logging.getLogger(__name__)
+UNKNOWN_IMPORT = explain(N_("import inconnu"))
 
 
 def contact_routes(console: Console) -> list[BaseRoute]:
@@ -40,48 +41,52 @@ def contact_routes(console: Console) -> list[BaseRoute]:
         form: Form | None = request.state.form
         name, content = (form.files.get("file") if form else None) or ("", b"")
         if not content:
-            return console.refuse(request, identity, 400, detail="choose a CSV file")
+            detail = explain(N_("choisissez un fichier CSV"))
+            return console.refuse(request, identity, 400, detail=detail)
         if len(content) > MAX_UPLOAD:
             return console.refuse(request, identity, 413)
 
         try:
             check_contacts_file(content, name[:120] or "CSV")
         except ContactsFileError as error:
-            log.info("console: contacts file refused: %s", error)
-            return console.refuse(request, identity, 400, detail=str(error))
+            return console.refused(request, identity, error)
 
         def finished(job: ImportJob) -> None:
+            # The audit log is read by every member of staff: in the reference language.
             report = job.report
             detail = (
                 f"{job.filename}: {report.created} created, {report.updated} updated, "
-                f"{len(report.refused)} refused"
+                f"{len(report.refused) + job.refused_more} refused"
                 if report is not None
-                else f"{job.filename}: {job.error}"
+                else f"{job.filename}: {job.error.problem.value if job.error else '?'}"
             )
             console.staff.record(identity, "contacts.import", None, None, detail[:500])
 
         try:
-            job = jobs.start(name[:120], content, owner=identity.account_id, on_done=finished)
+            job = await call(
+                jobs.start, name[:120], content, owner=identity.account_id, on_done=finished
+            )
         except ImportBusy as error:
-            return console.refuse(request, identity, 429, detail=str(error))
+            return console.refuse(request, identity, 429, detail=error.explanation or str(error))
         return RedirectResponse(f"/admin/contacts/import/{job.id}", 303)
 
-    def job_of(request: Request, identity: StaffIdentity) -> ImportJob | None:
-        return jobs.get(str(request.path_params["job"])[:64], owner=identity.account_id)
+    async def job_of(request: Request, identity: StaffIdentity) -> ImportJob | None:
+        job_id = str(request.path_params["job"])[:64]
+        return await call(jobs.get, job_id, owner=identity.account_id)
 
     async def job_page(request: Request, identity: StaffIdentity) -> Response:
-        job = job_of(request, identity)
+        job = await job_of(request, identity)
         if job is None:
-            return console.refuse(request, identity, 404, detail="unknown import")
-        return console.render(
-            request, "contacts_import.html", identity, job=job, state=job.as_dict()
-        )
+            return console.refuse(request, identity, 404, detail=UNKNOWN_IMPORT)
+        state = job.as_dict(console.translator(request).gettext)
+        return console.render(request, "contacts_import.html", identity, job=job, state=state)
 
     async def job_progress(request: Request, identity: StaffIdentity) -> Response:
-        job = job_of(request, identity)
+        job = await job_of(request, identity)
+        gettext = console.translator(request).gettext
         if job is None:
-            return JSONResponse({"error": "unknown import"}, status_code=404)
-        return JSONResponse(job.as_dict())
+            return JSONResponse({"error": UNKNOWN_IMPORT.render(gettext)}, status_code=404)
+        return JSONResponse(job.as_dict(gettext))
 
     admin = StaffRole.ADMIN
     return [

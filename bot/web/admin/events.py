@@ -38,8 +38,10 @@ def local_moment(text: str, tz: ZoneInfo) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        msg = f"not a date and time: {text[:40]!r} (e.g. 2027-03-03T09:00)"
-        raise CampaignError(msg) from None
+        raise CampaignError(
+            N_("« {value} » n'est pas une date et une heure (par exemple 2027-03-03T09:00)"),
+            value=text[:40],
+        ) from None
     return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment
 
 
@@ -66,15 +68,14 @@ def event_routes(console: Console) -> list[BaseRoute]:
         try:
             kind = EventKind(form.get("kind"))
         except ValueError:
-            return console.refused(request, identity, CampaignError("unknown kind of event"))
+            unknown = CampaignError(N_("type d'événement inconnu"))
+            return console.refused(request, identity, unknown)
         capacity = form.get("capacity").strip()
         try:
             if capacity and not capacity.isdecimal():
-                msg = "the capacity is a whole number of places"
-                raise CampaignError(msg)
+                raise CampaignError(N_("la capacité est un nombre entier de places"))
             if not form.get("place").strip():
-                msg = "an event needs a place"
-                raise CampaignError(msg)
+                raise CampaignError(N_("un événement a besoin d'un lieu"))
             created = await call(
                 events.create_event,
                 database,

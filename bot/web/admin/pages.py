@@ -17,8 +17,9 @@ from starlette.routing import BaseRoute
 
 from bot.campaigns.events import list_events
 from bot.campaigns.service import list_campaigns
+from bot.core.i18n import N_
 from bot.domain import CampaignState, Channel, EventState, OrgType, RegistrationStatus, StaffRole
-from bot.errors import RelaisError
+from bot.errors import RelaisError, explain
 from bot.services import conversations, review
 from bot.services.spreadsheet import XLSX_MEDIA_TYPE
 from bot.services.staff import StaffIdentity
@@ -192,7 +193,7 @@ def page_routes(console: Console) -> list[BaseRoute]:
         status = _member(RegistrationStatus, form.get("status"))
         registration_id = _path_id(request)
         if status is None:
-            return console.refuse(request, identity, 400, detail="unknown status")
+            return console.refuse(request, identity, 400, detail=explain(N_("statut inconnu")))
         try:
             await call(
                 review.change_status,
@@ -330,7 +331,7 @@ def page_routes(console: Console) -> list[BaseRoute]:
         form = form_of(request)
         role = _member(StaffRole, form.get("role"))
         if role is None:
-            return console.refuse(request, identity, 400, detail="unknown role")
+            return console.refuse(request, identity, 400, detail=explain(N_("rôle inconnu")))
         try:
             await call(
                 console.staff.add_account,

@@ -180,6 +180,7 @@ function watchImport(box) {
       }
       return tr;
     }));
+    document.getElementById("refused-more").hidden = !data.refused_more;
     result.hidden = false;
   }, 500);
 }
