@@ -76,6 +76,12 @@ def _detector() -> LanguageDetector:
     )
 
 
+def load_language_models() -> None:
+    """Load the detector's models now: a server does it before taking messages, rather than
+    holding up the first message that needs them (most of a second, all other work waiting)."""
+    _detector()
+
+
 def detect_language(text: str) -> WrittenLanguage | None:
     """Return the language of a message, or None when it is too short or unclear to tell."""
     arabic = len(_ARABIC_LETTER.findall(text))

@@ -15,17 +15,21 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Generic, Protocol, TypeVar
 
 from sqlalchemy.engine import Engine as DatabaseEngine
 from sqlmodel import Session
 
 from bot import metrics
-from bot.domain import Channel, ReplyStatus
+from bot.domain import Channel
 from bot.storage import inbox, replies
 from bot.storage.database import new_session
 from bot.storage.models import InboxItem, ReplyItem
 
 log = logging.getLogger(__name__)
+
+# The status a queue row has while a worker holds it (InboxStatus and ReplyStatus alike).
+CLAIMED = "claimed"
 
 # Looking for work this often when nothing woke the worker (another process queued it): each
 # of a loop's tasks looks `concurrency` times less often, so that idle tasks do not keep the
@@ -34,6 +38,22 @@ POLL_SECONDS = 0.5
 # On stop, work under way gets this long to finish: one cut short stays claimed, and holds
 # back its conversation, until its lease runs out.
 STOP_GRACE = 10.0
+
+
+class _Claimable(Protocol):
+    """A row of a queue table: an inbox item, a reply."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def claimed_by(self) -> str | None: ...
+
+
+Work = TypeVar("Work", bound=_Claimable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +175,52 @@ class _Loop:
         raise NotImplementedError
 
 
+class _Handover(Generic[Work]):
+    """Work written already claimed for a worker of this process, started without a claim.
+
+    What a process just wrote (an update it received, a turn's replies) can be claimed in the
+    same transaction when nothing earlier of its conversation waits, and handed to its own
+    worker: one claim transaction fewer. Such work is claimed under a name of its own, so that
+    work the worker claimed from the queue is never taken for it; only as much as the tasks
+    can start at once is taken, so that none outlives its lease waiting here.
+    """
+
+    def __init__(self, worker: str, capacity: int) -> None:
+        self.name = f"{worker}-handed"
+        self._capacity = capacity
+        self._units: collections.deque[list[Work]] = collections.deque()
+        self._ids: set[int] = set()
+
+    def claimant(self, *, running: bool) -> str | None:
+        """Return the name to claim new work under, or None to leave it to the queue."""
+        return self.name if running and len(self._units) < self._capacity else None
+
+    def offer(self, unit: list[Work]) -> bool:
+        """Keep a unit of work written claimed under this name; False for any other."""
+        ids = {item.id or 0 for item in unit}
+        ours = all(item.status == CLAIMED and item.claimed_by == self.name for item in unit)
+        if not unit or not ours or ids & self._ids:
+            return False
+        self._ids |= ids
+        self._units.append(unit)
+        return True
+
+    def take(self) -> list[Work] | None:
+        """Return the oldest unit handed over, if any."""
+        return self._units.popleft() if self._units else None
+
+    def done(self, unit: list[Work]) -> None:
+        """Forget a unit once handled."""
+        self._ids -= {item.id or 0 for item in unit}
+
+    def drain(self) -> list[int]:
+        """Forget every unit not begun and return their ids, to give back to the queue."""
+        left = [item.id or 0 for unit in self._units for item in unit]
+        self._units.clear()
+        self._ids.clear()
+        return left
+
+
 class InboxWorker(_Loop):
     """Hand a channel's received updates to its handler, in order per conversation."""
 
@@ -170,17 +236,46 @@ class InboxWorker(_Loop):
         self._database = database
         self._channel = channel
         self._handle = handle
+        self._handover: _Handover[InboxItem] = _Handover(self.worker, concurrency)
 
     def backlog(self) -> int:
         """Return how many updates wait (blocking: call it in a thread)."""
         with new_session(self._database) as session:
             return inbox.backlog(session, channel=self._channel)
 
+    def claimant(self) -> str | None:
+        """Return the name to claim an update just received under (see `_Handover`)."""
+        return self._handover.claimant(running=self.running)
+
+    def hand(self, item: InboxItem | None) -> None:
+        """Take an update received and claimed under `claimant()`; else look in the queue."""
+        if item is not None:
+            self._handover.offer([item])
+        self.wake()
+
+    async def stop(self, *, grace: float | None = None) -> None:
+        """Stop as `_Loop.stop` does, and give the updates handed over but not begun back."""
+        await super().stop(grace=grace)
+        left = self._handover.drain()
+        if left:
+            await asyncio.to_thread(self._release, left)
+
     async def step(self) -> bool:
-        """Handle the next update that may be handled now."""
+        """Handle the next update that may be handled now: one handed over first."""
+        handed = self._handover.take()
+        if handed is not None:
+            try:
+                await self._run_item(handed[0])
+            finally:
+                self._handover.done(handed)
+            return True
         item = await asyncio.to_thread(self._claim)
         if item is None:
             return False
+        await self._run_item(item)
+        return True
+
+    async def _run_item(self, item: InboxItem) -> None:
         try:
             await self._handle(item)
         except Exception as error:
@@ -188,11 +283,15 @@ class InboxWorker(_Loop):
             await asyncio.to_thread(self._give_back, item, f"{type(error).__name__}: {error}")
         else:
             await asyncio.to_thread(self._finish, item)
-        return True
 
     def _claim(self) -> InboxItem | None:
         with new_session(self._database) as session:
             return inbox.claim_next(session, channel=self._channel, worker=self.worker)
+
+    def _release(self, item_ids: list[int]) -> None:
+        with new_session(self._database) as session:
+            inbox.release(session, item_ids=item_ids, worker=self._handover.name)
+            session.commit()
 
     def _finish(self, item: InboxItem) -> None:
         with new_session(self._database) as session:
@@ -223,51 +322,33 @@ class ReplySender(_Loop):
         self._channel = channel
         self._send = send
         self._lease = lease
-        # Turns' replies written already claimed by this sender, each turn's in order, under
-        # a name of their own: a reply this sender claimed from the queue is never handed.
-        self._handed: collections.deque[list[ReplyItem]] = collections.deque()
-        self._hand_name = f"{self.worker}-handed"
-        self._handed_ids: set[int] = set()
+        # Turns' replies written already claimed for this sender, each turn's in order.
+        self._handover: _Handover[ReplyItem] = _Handover(self.worker, concurrency)
 
     def claimant(self) -> str | None:
-        """Return the name to write a turn's replies claimed by, or None to let them queue.
-
-        Replies handed over skip a claim, a transaction of their own; only as many as the
-        tasks can start at once are taken this way, so that none waits out its lease here.
-        """
-        if not self.running or len(self._handed) >= self._concurrency:
-            return None
-        return self._hand_name
+        """Return the name to write a turn's replies claimed under (see `_Handover`)."""
+        return self._handover.claimant(running=self.running)
 
     def hand(self, items: list[ReplyItem]) -> None:
-        """Take a turn's replies to send now if they were written claimed by this sender.
+        """Take a turn's replies to send now if they were written claimed for this sender.
 
         Replies an update handled again returns (written the first time) are left alone:
         they are sent by whoever holds them, or from the queue.
         """
-        ids = {item.id or 0 for item in items}
-        ours = all(
-            item.status is ReplyStatus.CLAIMED and item.claimed_by == self._hand_name
-            for item in items
-        )
-        if items and ours and not ids & self._handed_ids:
-            self._handed_ids |= ids
-            self._handed.append(items)
+        self._handover.offer(items)
         self.wake()
 
     async def stop(self, *, grace: float | None = None) -> None:
         """Stop as `_Loop.stop` does, and give the replies handed over but not begun back."""
         await super().stop(grace=grace)
-        left = [item.id or 0 for turn in self._handed for item in turn]
-        self._handed.clear()
-        self._handed_ids.clear()
+        left = self._handover.drain()
         if left:
             await asyncio.to_thread(self._release, left)
 
     async def step(self) -> bool:
         """Send the next reply that may go now: a turn handed over first, else one claimed."""
-        if self._handed:
-            turn = self._handed.popleft()
+        turn = self._handover.take()
+        if turn is not None:
             try:
                 for position, item in enumerate(turn):
                     if not await self._deliver(item):
@@ -276,7 +357,7 @@ class ReplySender(_Loop):
                         await asyncio.to_thread(self._release, later)
                         break
             finally:
-                self._handed_ids -= {item.id or 0 for item in turn}
+                self._handover.done(turn)
             return True
         claimed = await asyncio.to_thread(self._claim)
         if claimed is None:
@@ -296,7 +377,7 @@ class ReplySender(_Loop):
 
     def _release(self, item_ids: list[int]) -> None:
         with new_session(self._database) as session:
-            replies.release(session, item_ids=item_ids, worker=self._hand_name)
+            replies.release(session, item_ids=item_ids, worker=self._handover.name)
             session.commit()
 
     async def send_one(self, item_id: int) -> SendResult | None:

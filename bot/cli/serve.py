@@ -18,8 +18,10 @@ def serve(cli: CliContext, host: str, port: int) -> None:
 
     from bot.app import build_app
     from bot.web.server import create_web_app
+    from nlu.language import load_language_models
 
     relais = build_app(cli.settings)
+    load_language_models()
     click.echo(f"Relais is listening: open http://{host}:{port}/chat to talk to the bot", err=True)
     # In JSON mode uvicorn's own loggers go through the root handler, as JSON lines too.
     json_lines = cli.settings.log_format == "json"

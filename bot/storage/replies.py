@@ -5,6 +5,7 @@ ones. A sender that died mid-send leaves its replies claimed until the lease run
 they are sent again (a rare duplicate rather than a lost answer).
 """
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -74,20 +75,25 @@ def add_replies(
     return items
 
 
+@functools.cache
+def _waiting_statement() -> Any:
+    """Build once the query of `_waiting`: it runs with every turn."""
+    table: Any = ReplyItem
+    return (
+        sa.select(table.id)
+        .where(
+            table.channel == sa.bindparam("channel", type_=table.channel.type),
+            table.address == sa.bindparam("address"),
+            table.status.in_(UNFINISHED),
+        )
+        .limit(1)
+    )
+
+
 def _waiting(session: Session, *, channel: Channel, address: str) -> bool:
     """Tell whether replies to an address are still unsent (pending or being sent)."""
-    return (
-        session.execute(
-            select(ReplyItem.id)
-            .where(
-                ReplyItem.channel == channel,
-                ReplyItem.address == address,
-                col(ReplyItem.status).in_(UNFINISHED),
-            )
-            .limit(1)
-        ).first()
-        is not None
-    )
+    found = session.execute(_waiting_statement(), {"channel": channel, "address": address})
+    return found.first() is not None
 
 
 def release(session: Session, *, item_ids: Sequence[int], worker: str) -> None:
@@ -173,23 +179,38 @@ def get_reply(session: Session, *, item_id: int) -> ReplyItem | None:
     return session.get(ReplyItem, item_id)
 
 
-def mark_sent(session: Session, *, item_id: int, provider_id: str | None) -> None:
-    """Record that a reply reached the provider; one to a deleted contact is dropped."""
-    session.execute(
-        sa.delete(ReplyItem).where(
-            col(ReplyItem.id) == item_id, col(ReplyItem.contact_id).is_(None)
-        )
-    )
-    session.execute(
-        sa.update(ReplyItem)
-        .where(col(ReplyItem.id) == item_id)
+@functools.cache
+def _sent_statements() -> tuple[Any, Any]:
+    """Build once the statements of `mark_sent`: they run with every reply."""
+    table: Any = ReplyItem
+    row = table.id == sa.bindparam("row_id")
+    update = (
+        sa.update(table)
+        .where(row, table.contact_id.is_not(None))
         .values(
             status=ReplyStatus.SENT,
-            provider_id=clip(ReplyItem, "provider_id", provider_id) if provider_id else None,
-            sent_at=utcnow(),
+            provider_id=sa.bindparam("b_provider_id", type_=table.provider_id.type),
+            sent_at=sa.bindparam("b_sent_at", type_=table.sent_at.type),
             lease_until=None,
         )
     )
+    return update, sa.delete(table).where(row)
+
+
+def mark_sent(session: Session, *, item_id: int, provider_id: str | None) -> None:
+    """Record that a reply reached the provider; one to a deleted contact is dropped."""
+    update, delete = _sent_statements()
+    done = session.execute(
+        update,
+        {
+            "row_id": item_id,
+            "b_provider_id": clip(ReplyItem, "provider_id", provider_id) if provider_id else None,
+            "b_sent_at": utcnow(),
+        },
+    )
+    if not done.rowcount:  # type: ignore[attr-defined]
+        # No contact (they asked for their data to go): nothing of the reply is kept.
+        session.execute(delete, {"row_id": item_id})
 
 
 def retry_later(session: Session, *, item: ReplyItem, after: float, reason: str) -> ReplyStatus:

@@ -220,8 +220,8 @@ async def test_a_stopping_sender_gives_back_what_it_had_not_begun(
     sender = ReplySender(database, Channel.TELEGRAM, never, concurrency=1)
     await sender.start()
     items = _write_turn(database, sender, "7", ["one"])
-    sender._handed.append(items)  # handed over, not yet begun when the stop comes
-    sender._stopping = True
+    sender._stopping = True  # the stop comes before a task could begin what is handed over
+    sender.hand(items)
     await sender.stop()
     with new_session(database) as session:
         (stored,) = session.exec(select(ReplyItem)).all()

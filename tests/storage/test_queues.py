@@ -124,3 +124,56 @@ def test_replies_go_out_in_order_and_a_retry_holds_back_the_next(db: DatabaseEng
             if item.status is ReplyStatus.CLAIMED
         ]
         assert kept.id == second.id
+
+
+def receive(db: DatabaseEngine, message_id: str, conversation: str) -> InboxItem | None:
+    """Write an update and claim it at once for this process's worker, as the webhook does."""
+    with new_session(db) as session:
+        inbox.enqueue(
+            session,
+            channel=Channel.TELEGRAM,
+            message_id=message_id,
+            conversation=conversation,
+            body={"update_id": message_id},
+        )
+        claimed = inbox.claim_received(
+            session,
+            channel=Channel.TELEGRAM,
+            message_id=message_id,
+            conversation=conversation,
+            worker="here-handed",
+        )
+        session.commit()
+        return claimed
+
+
+def test_an_update_received_is_claimed_at_once_unless_its_conversation_waits(
+    db: DatabaseEngine,
+) -> None:
+    first = receive(db, "1", "a")
+    assert first is not None
+    assert (first.status, first.claimed_by, first.attempts) == (
+        InboxStatus.CLAIMED,
+        "here-handed",
+        1,
+    )
+    assert receive(db, "2", "a") is None  # "1" is not finished: "2" waits in the queue
+    assert receive(db, "3", "b") is not None
+    assert claim(db, "w2") is None  # "2" still waits behind "1"
+    finish(db, first)
+    second = claim(db, "w2")
+    assert second is not None and second.message_id == "2"
+
+
+def test_updates_handed_over_and_not_begun_go_back_to_the_queue(db: DatabaseEngine) -> None:
+    handed = receive(db, "1", "a")
+    assert handed is not None
+    with new_session(db) as session:
+        inbox.release(session, item_ids=[handed.id or 0], worker="someone else")
+        session.commit()
+    assert claim(db, "w2") is None  # not theirs to give back
+    with new_session(db) as session:
+        inbox.release(session, item_ids=[handed.id or 0], worker="here-handed")
+        session.commit()
+    again = claim(db, "w2")
+    assert again is not None and again.message_id == "1"

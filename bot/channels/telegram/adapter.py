@@ -124,7 +124,7 @@ class TelegramChannel:
                 secret=self._secret,
                 bot=bot,
                 ready=lambda: self._ready,
-                wake=self._inbox.wake,
+                worker=self._inbox,
             )
             if self._secret
             else None

@@ -8,20 +8,24 @@ slows Telegram down; past a few seconds the answer is 503 and Telegram sends the
 import asyncio
 import logging
 import secrets
+import time
 from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
 from sqlalchemy.engine import Engine as DatabaseEngine
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from telegram import Bot, Update
 
 from bot.channels.bodies import BodyTooLarge, parse_json, read_bounded
+from bot.channels.queues import InboxWorker
 from bot.channels.telegram.lenient import UnreadableUpdate, tidy_update
 from bot.domain import Channel
 from bot.storage import inbox
 from bot.storage.database import new_session
+from bot.storage.models import InboxItem
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +40,8 @@ MAX_BACKLOG = 2000
 # How long an answer waits for the inbox to shrink, and how often it looks.
 BACKLOG_WAIT = 5.0
 BACKLOG_STEP = 0.1
+# A backlog counted far below the limit is not counted again for this long.
+BACKLOG_FRESH = 0.5
 # The parts of an update that carry its chat, in the order Telegram could send them.
 _CHAT_HOLDERS = ("message", "edited_message", "my_chat_member")
 
@@ -71,13 +77,15 @@ class Webhook:
         secret: str,
         bot: Bot,
         ready: Callable[[], bool],
-        wake: Callable[[], None],
+        worker: InboxWorker,
     ) -> None:
         self._database = database
         self._secret = secret
         self._bot = bot
         self._ready = ready
-        self._wake = wake
+        self._worker = worker
+        # The inbox's size when last counted, and when: counting every update costs a query.
+        self._backlog = (0, -BACKLOG_FRESH)
 
     async def receive(self, request: Request) -> Response:
         """Answer one POST of Telegram: 200 once the update is in the database."""
@@ -112,7 +120,7 @@ class Webhook:
         except (AttributeError, KeyError, TypeError, ValueError, OverflowError) as error:
             log.info("Telegram webhook: unreadable update %s refused: %r", data["update_id"], error)
             return _error("unreadable update", 400)
-        stored = await self._store(data)
+        stored, claimed = await self._store(data)
         if stored is _Stored.FULL:
             log.warning(
                 "Telegram webhook: over %d updates waiting; update %s refused for now",
@@ -121,34 +129,63 @@ class Webhook:
             )
             return _error("too many updates waiting", 503)
         if stored is _Stored.NEW:
-            self._wake()
+            self._worker.hand(claimed)
         return Response(status_code=200)
 
-    async def _store(self, data: dict[str, Any]) -> _Stored:
+    async def _store(self, data: dict[str, Any]) -> tuple[_Stored, InboxItem | None]:
         """Write the update down, waiting a little while the inbox is full."""
         conversation = conversation_of(data)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + BACKLOG_WAIT
         while True:
-            stored = await asyncio.to_thread(self._write, data, conversation)
-            if stored is not _Stored.FULL or loop.time() >= deadline:
+            claimant = self._worker.claimant()
+            stored = await asyncio.to_thread(self._write, data, conversation, claimant)
+            if stored[0] is not _Stored.FULL or loop.time() >= deadline:
                 return stored
-            self._wake()
+            self._worker.wake()
             await asyncio.sleep(BACKLOG_STEP)
 
-    def _write(self, data: dict[str, Any], conversation: str) -> _Stored:
+    def _write(
+        self, data: dict[str, Any], conversation: str, claimant: str | None
+    ) -> tuple[_Stored, InboxItem | None]:
+        """Write the update; claim it for this process's worker when it may go at once."""
+        message_id = str(data["update_id"])
         with new_session(self._database) as session:
-            if inbox.backlog(session, channel=Channel.TELEGRAM) >= MAX_BACKLOG:
-                return _Stored.FULL
+            if self._full(session):
+                return _Stored.FULL, None
             new = inbox.enqueue(
                 session,
                 channel=Channel.TELEGRAM,
-                message_id=str(data["update_id"]),
+                message_id=message_id,
                 conversation=conversation,
                 body=data,
             )
+            claimed = None
+            if new and claimant is not None:
+                claimed = inbox.claim_received(
+                    session,
+                    channel=Channel.TELEGRAM,
+                    message_id=message_id,
+                    conversation=conversation,
+                    worker=claimant,
+                )
             session.commit()
-        return _Stored.NEW if new else _Stored.DUPLICATE
+        return (_Stored.NEW if new else _Stored.DUPLICATE), claimed
+
+    def _full(self, session: Session) -> bool:
+        """Tell whether the inbox is full, counting again only when it may be.
+
+        Between counts, every update let in is added to the last count: the estimate can
+        only be too high, and a count is made before it could reach half the limit.
+        """
+        count, counted_at = self._backlog
+        now = time.monotonic()
+        if count + 1 < MAX_BACKLOG // 2 and now - counted_at < BACKLOG_FRESH:
+            self._backlog = (count + 1, counted_at)
+            return False
+        count = inbox.backlog(session, channel=Channel.TELEGRAM)
+        self._backlog = (count, now)
+        return count >= MAX_BACKLOG
 
 
 def _error(message: str, status: int) -> Response:
