@@ -147,6 +147,8 @@ def build_services(settings: Settings, catalogues: Catalogues | None = None) -> 
             # The facts' questions train the ask_fact retrieval intent with the NLU data.
             extra_examples=pack.training_examples(),
             extra_source=pack.facts_source,
+            # The place entity knows this country's units and towns only.
+            places=pack.territory.places(),
         ),
         catalogues=catalogues,
         notices=CampaignNotices(catalogues, settings.tz),
