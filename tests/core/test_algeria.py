@@ -1,6 +1,7 @@
 """What the Algerian pack decides and the core reads from it: wilayas, the association's
 scope and its founders, the dinar, +213, DZ references, Algiers time, and what it covers."""
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from bot.core.i18n import Catalogues
 from bot.core.turn import Services
 from bot.domain import Locale, OrgType, Scope
 from bot.settings import Settings
-from tests.transcript import Chat, verify_dialog
+from tests.transcript import Chat, both_packs, verify_dialog
 
 DZ = load_pack(DEFAULT_CONTENT_DIR, "dz")
 GA = load_pack(DEFAULT_CONTENT_DIR, "ga")
@@ -202,3 +203,49 @@ def test_content_check_lists_placeholders_not_errors() -> None:
     assert report.ok, report.errors
     files = {placeholder.file for placeholder in report.placeholders}
     assert "content/dz/pack.yml" in files and "content/dz/offices.yml" in files
+
+
+NO_PLACEHOLDER = ["!COMPLÉTER", "!COMPLETER", "![À", "!À COMPL"]
+
+
+@both_packs
+def test_documents_fees_and_delays_of_a_form_are_its_facts(chat: Chat, country: str) -> None:
+    fee = {
+        "ga": "FCFA payés au Journal officiel",
+        "dz": "à confirmer auprès de la structure chargée de l'ESS",
+    }
+    verify_dialog(
+        chat,
+        [
+            (
+                "quels documents pour une association ?",
+                ["Association, documents à fournir", "statuts", "Vérifié le", *NO_PLACEHOLDER],
+            ),
+            ("c'est combien ?", ["Association, frais", fee[country], *NO_PLACEHOLDER]),
+            ("how long does it take", ["Association, time it takes", *NO_PLACEHOLDER]),
+        ],
+    )
+
+
+def test_algerian_fees_and_delays_the_sources_lack_are_left_to_the_administration(
+    dz_chat: Chat,
+) -> None:
+    later = "يجب التأكد منه لدى الإدارة المكلفة بالاقتصاد الاجتماعي والتضامني"
+    verify_dialog(
+        dz_chat,
+        [
+            ("ch7al ykhalas bach ndir jam3iya", ["الجمعية، الرسوم", later, *NO_PLACEHOLDER]),
+            ("كم تكلف التعاونية", ["التعاونية", "الرسوم", later, *NO_PLACEHOLDER]),
+            ("قداش من وقت باش تتسجل الجمعية", ["الجمعية، الآجال", later, *NO_PLACEHOLDER]),
+            (
+                "how long does it take for a mutual",
+                ["time it takes", "to be confirmed with the SSE administration", *NO_PLACEHOLDER],
+            ),
+            ("wach men wra9 lazem l jam3iya", ["الوثائق المطلوبة", "محضر", *NO_PLACEHOLDER]),
+        ],
+    )
+    # No amount is made up where the sources give none: the only digits are the law's.
+    dz_chat.send("c'est combien pour une association ?")
+    answer = dz_chat.transcript().split("Sources")[0]
+    assert "à confirmer auprès de la structure chargée de l'ESS" in answer
+    assert not re.search(r"\d", answer)
