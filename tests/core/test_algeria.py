@@ -249,3 +249,24 @@ def test_algerian_fees_and_delays_the_sources_lack_are_left_to_the_administratio
     answer = dz_chat.transcript().split("Sources")[0]
     assert "à confirmer auprès de la structure chargée de l'ESS" in answer
     assert not re.search(r"\d", answer)
+
+
+@both_packs
+@pytest.mark.parametrize("hello", ["bonjour", "hello", "مرحبا"])
+def test_the_greeting_names_the_administration_once(chat: Chat, country: str, hello: str) -> None:
+    answer = chat.send(hello).split("\n")[0]
+    if country == "dz":
+        expected = {
+            "bonjour": "Bonjour ! Je suis Relais, l'assistant de la structure chargée de l'ESS.",
+            "hello": "Hello! I am Relais, the assistant of the SSE administration.",
+            "مرحبا": "مرحبًا! أنا Relais، مساعد الإدارة المكلفة بالاقتصاد الاجتماعي والتضامني.",
+        }[hello]
+    else:
+        expected = {
+            "bonjour": "Bonjour ! Je suis Relais, l'assistant de la DGES pour l'économie sociale "
+            "et solidaire.",
+            "hello": "Hello! I am Relais, the DGES assistant for the social and solidarity "
+            "economy.",
+            "مرحبا": "مرحبًا! أنا Relais، مساعد DGES للاقتصاد الاجتماعي والتضامني.",
+        }[hello]
+    assert answer == expected
