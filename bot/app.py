@@ -135,7 +135,9 @@ def build_router() -> Router:
 
 def build_services(settings: Settings, catalogues: Catalogues | None = None) -> Services:
     """Load the content pack, the catalogues and the NLU model."""
-    catalogues = catalogues or Catalogues(settings.locales_dir, settings.tz)
+    catalogues = catalogues or Catalogues(
+        settings.locales_dir, settings.tz, country=settings.country
+    )
     pack = load_pack(settings.content_dir, settings.country)
     return Services(
         settings=settings,

@@ -3,6 +3,7 @@ scope and its founders, the dinar, +213, DZ references, Algiers time, and what i
 
 import re
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -270,3 +271,44 @@ def test_the_greeting_names_the_administration_once(chat: Chat, country: str, he
             "مرحبا": "مرحبًا! أنا Relais، مساعد DGES للاقتصاد الاجتماعي والتضامني.",
         }[hello]
     assert answer == expected
+
+
+MASHRIQ_MONTHS = ("يناير", "فبراير", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس")
+MAGHREB_MONTHS = ("جانفي", "فيفري", "أفريل", "ماي", "جوان", "جويلية", "أوت")
+
+
+def _months_written(country: str, months: tuple[str, ...]) -> list[str]:
+    found = []
+    for path in sorted((DEFAULT_CONTENT_DIR / country).rglob("*.yml")):
+        text = path.read_text(encoding="utf-8")
+        for month in months:
+            if re.search(rf"(?<![\u0600-\u06ff]){month}(?![\u0600-\u06ff])", text):
+                found.append(f"{path.name}: {month}")
+    return found
+
+
+def test_arabic_months_are_algeria_s_in_algeria_and_the_standard_ones_in_gabon(
+    settings: Settings, services_by_pack: Callable[[str], Services]
+) -> None:
+    day = date(2026, 6, 14)
+    algeria = services_by_pack("dz").catalogues.translator(Locale.AR)
+    gabon = services_by_pack("ga").catalogues.translator(Locale.AR)
+    assert algeria.format_date(day) == "14 جوان 2026"
+    assert algeria.format_date(date(2026, 7, 5)) == "5 جويلية 2026"
+    assert gabon.format_date(day) == "14 يونيو 2026"
+    assert "جوان" in algeria.format_datetime(datetime_at(day))
+    assert (algeria.month_name(5), gabon.month_name(5)) == ("ماي", "مايو")
+    # French and English dates, and Arabic numbers, are the same in both countries.
+    for locale in (Locale.FR, Locale.EN):
+        dz_dates = services_by_pack("dz").catalogues.translator(locale)
+        ga_dates = services_by_pack("ga").catalogues.translator(locale)
+        assert dz_dates.format_date(day) == ga_dates.format_date(day)
+    assert algeria.format_number(1234.5) == gabon.format_number(1234.5)
+    # The months the content writes follow the same use.
+    assert _months_written("dz", MASHRIQ_MONTHS) == []
+    assert _months_written("ga", MAGHREB_MONTHS) == []
+
+
+def datetime_at(day: date) -> datetime:
+    """Return 9:30 on a day, in UTC."""
+    return datetime(day.year, day.month, day.day, 9, 30, tzinfo=UTC)
