@@ -49,6 +49,8 @@ def test_the_shared_training_data_names_no_country_s_places() -> None:
     words = _words(load_training_data(DEFAULT_DATA_DIR))
     assert not words & _names("ga")
     assert not words & _names("dz")
+    countries = ["Gabon", "الغابون", "gabonaise", "Algérie", "Algeria", "algérien", "wilaya"]
+    assert not words & {normalize_phrase(name) for name in countries}
 
 
 @pytest.mark.parametrize(("country", "other"), [("dz", "ga"), ("ga", "dz")])
