@@ -138,7 +138,9 @@ def build_router() -> Router:
 
 def build_services(settings: Settings, catalogues: Catalogues | None = None) -> Services:
     """Load the content pack, the catalogues and the NLU model."""
-    catalogues = catalogues or Catalogues(settings.locales_dir, settings.tz)
+    catalogues = catalogues or Catalogues(
+        settings.locales_dir, settings.tz, country=settings.country
+    )
     # Per country, like the NLU cache: two countries' deployments may share a data directory.
     pack, fact_examples = load_pack_cached(
         settings.content_dir, settings.country, settings.nlu_cache_dir
@@ -153,6 +155,8 @@ def build_services(settings: Settings, catalogues: Catalogues | None = None) -> 
             # The facts' questions train the ask_fact retrieval intent with the NLU data.
             extra_examples=fact_examples,
             extra_source=pack.facts_source,
+            # The place entity knows this country's units and towns only.
+            places=pack.territory.places(),
         ),
         catalogues=catalogues,
         notices=CampaignNotices(catalogues, settings.tz),

@@ -14,10 +14,11 @@ from pathlib import Path
 from nlu.entities import EntityExtractor
 from nlu.model import RANKING_LENGTH, IntentModel
 from nlu.normalization import has_letters, normalize_text
+from nlu.places import Places, load_country_data
 from nlu.result import IntentScore, ParseResult, ResponseSelection
 from nlu.selection import NluModel, primary_values, selector_text
 from nlu.snapshot import ParserInputs, inputs_key, read_inputs, write_inputs
-from nlu.training_data import TrainingData, load_training_data
+from nlu.training_data import TrainingData
 from nlu.vocabulary import Intent
 
 logger = logging.getLogger(__name__)
@@ -157,15 +158,17 @@ class EmbeddedParser:
         cache_dir: Path | None = None,
         extra_examples: Sequence[tuple[str, str]] = (),
         extra_source: str = "extra examples",
+        places: Places = (),
     ) -> "EmbeddedParser":
-        """Load the training data of data_dir (plus annotated examples) and build a parser.
+        """Load the training data of data_dir (plus annotated examples and the country's
+        places, see nlu.places) and build a parser.
 
-        With a cache_dir, a start whose training files and extra examples are unchanged
-        reads the saved model and vocabulary only, without reading the training data.
+        With a cache_dir, a start whose training files, extra examples and places are
+        unchanged reads the saved model and vocabulary only, without reading the training data.
         """
         key = None
         if cache_dir is not None:
-            key = inputs_key(data_dir, extra_examples, extra_source, model_format_key())
+            key = inputs_key(data_dir, extra_examples, extra_source, model_format_key(), places)
             saved = read_inputs(cache_dir, key)
             if saved is not None:
                 path = cache_dir / f"{CACHE_PREFIX}{saved.model_key}{CACHE_SUFFIX}"
@@ -173,9 +176,9 @@ class EmbeddedParser:
                 if model is not None:
                     extractor = EntityExtractor(saved.surfaces, known_words=saved.known_words)
                     return cls(model, extractor)
-        data = load_training_data(data_dir)
-        if extra_examples:
-            data = data.with_examples(extra_examples, extra_source)
+        data = load_country_data(
+            data_dir, extra_examples=extra_examples, extra_source=extra_source, places=places
+        )
         parser = cls.from_training_data(data, cache_dir=cache_dir)
         if cache_dir is not None and key is not None:
             inputs = ParserInputs(

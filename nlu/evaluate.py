@@ -16,6 +16,7 @@ from nlu.embedded import CONFIDENCE_THRESHOLD, EmbeddedParser
 from nlu.entities import IMPLIED_ENTITIES, EntityExtractor
 from nlu.interface import NluParser
 from nlu.parser import DEFAULT_DATA_DIR
+from nlu.places import Places, load_country_data
 from nlu.training import fit_intent_model
 from nlu.training_data import Example, TrainingData, load_training_data
 
@@ -166,11 +167,15 @@ def cross_validate(
     seed: int = DEFAULT_SEED,
     extra_examples: Sequence[tuple[str, str]] = (),
     extra_source: str = "extra examples",
+    places: Places = (),
 ) -> EvaluationReport:
     """Train on k-1 folds, parse the held-out fold with the embedded parser, and score it."""
-    data = load_training_data(data_dir or DEFAULT_DATA_DIR)
-    if extra_examples:
-        data = data.with_examples(extra_examples, extra_source)
+    data = load_country_data(
+        data_dir or DEFAULT_DATA_DIR,
+        extra_examples=extra_examples,
+        extra_source=extra_source,
+        places=places,
+    )
     return cross_validate_data(data, folds, threshold=threshold, seed=seed)
 
 

@@ -16,6 +16,7 @@ from nlu.evaluate import EvaluationReport
 from nlu.language import Variety, detect_language
 from nlu.normalization import normalize_text
 from nlu.parser import DEFAULT_DATA_DIR
+from nlu.places import Places, load_country_data
 from nlu.training_data import Example, TrainingData, TrainingDataError, load_training_data
 
 DEFAULT_TEST_DIR = DEFAULT_DATA_DIR.parent / "test"
@@ -117,11 +118,15 @@ def held_out_by_language(
     threshold: float = CONFIDENCE_THRESHOLD,
     extra_examples: Sequence[tuple[str, str]] = (),
     extra_source: str = "extra examples",
+    places: Places = (),
 ) -> LanguageReport:
     """Train on all the training data and score the held-out phrasings, never trained on."""
-    data = load_training_data(data_dir or DEFAULT_DATA_DIR)
-    if extra_examples:
-        data = data.with_examples(extra_examples, extra_source)
+    data = load_country_data(
+        data_dir or DEFAULT_DATA_DIR,
+        extra_examples=extra_examples,
+        extra_source=extra_source,
+        places=places,
+    )
     test_dir = test_dir or DEFAULT_TEST_DIR
     held_out = load_training_data(test_dir)
     seen = {normalize_text(text) for text in data.texts}

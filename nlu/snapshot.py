@@ -3,8 +3,9 @@
 Reading, checking and tokenising the ~4,000 training examples costs about a third of a
 second on every start, although a cached model needs none of it: only the model's key and
 the entity extractor's vocabulary. Both are stored here under a key of the raw inputs (the
-training files' bytes and the content pack's examples); any change to them makes a new key,
-so the data is read and checked again exactly when it may have changed.
+training files' bytes, the content pack's examples, its territory's places and the templates
+of the questions naming them); any change to them makes a new key, so the data is read and
+checked again exactly when it may have changed.
 """
 
 import hashlib
@@ -16,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from nlu.places import PLACES_FILE
 from nlu.training_data import iter_training_files
 
 logger = logging.getLogger(__name__)
@@ -36,15 +38,23 @@ class ParserInputs:
 
 
 def inputs_key(
-    data_dir: Path, extra_examples: Sequence[tuple[str, str]], extra_source: str, model_format: str
+    data_dir: Path,
+    extra_examples: Sequence[tuple[str, str]],
+    extra_source: str,
+    model_format: str,
+    places: Sequence[tuple[str, str]] = (),
 ) -> str:
-    """Return a key that changes whenever the training files or the extra examples change."""
+    """Return a key that changes whenever the training files, the extra examples or the
+    country's places (its territory, and the templates of the questions naming them) change."""
     digest = hashlib.sha256(f"{SNAPSHOT_FORMAT}:{model_format}".encode())
     for file in iter_training_files(data_dir):
         relative = file.relative_to(data_dir) if file != data_dir else Path(file.name)
         digest.update(f"\0{relative.as_posix()}\0".encode())
         digest.update(file.read_bytes())
     digest.update(json.dumps([extra_source, list(extra_examples)], ensure_ascii=False).encode())
+    if places:
+        digest.update(b"\0places\0" + PLACES_FILE.read_bytes())
+        digest.update(json.dumps([list(pair) for pair in places], ensure_ascii=False).encode())
     return digest.hexdigest()[:32]
 
 

@@ -1,5 +1,6 @@
 """Campaigns every deployment starts with, as drafts for staff to review and enable."""
 
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine as DatabaseEngine
@@ -22,7 +23,8 @@ def seed_builtin_campaigns(database: DatabaseEngine, catalogues: Catalogues, tz:
         session.commit()
     if not first_time:
         return False
-    with i18n.using(catalogues.translator(Locale.FR)):
+    translator = catalogues.translator(Locale.FR)
+    with i18n.using(translator):
         message = _(
             "C'est la Journée mondiale du commerce équitable ! Un commerce plus juste pour "
             "les producteurs, c'est aussi l'économie sociale et solidaire. Écrivez « commerce "
@@ -30,9 +32,17 @@ def seed_builtin_campaigns(database: DatabaseEngine, catalogues: Catalogues, tz:
         )
         # The DGES marks 14 May; the World Fair Trade Organization the second Saturday of May.
         for name, schedule in (
-            (_("Journée mondiale du commerce équitable (14 mai)"), "yearly:05-14 09:00"),
+            # The months are Babel's, as every date the deployment writes ("ماي" in Algeria).
             (
-                _("Journée mondiale du commerce équitable (2e samedi de mai)"),
+                _("Journée mondiale du commerce équitable ({day})").format(
+                    day=translator.format_day_month(date(2000, 5, 14))
+                ),
+                "yearly:05-14 09:00",
+            ),
+            (
+                _("Journée mondiale du commerce équitable (2e samedi de {month})").format(
+                    month=translator.month_name(5)
+                ),
                 "rule:second saturday of may at 9h",
             ),
         ):

@@ -72,7 +72,9 @@ class CliContext:
         """Return the translations, for the messages campaigns send."""
         from bot.core.i18n import Catalogues
 
-        return Catalogues(self.settings.locales_dir, self.settings.tz)
+        return Catalogues(
+            self.settings.locales_dir, self.settings.tz, country=self.settings.country
+        )
 
     def local_time(self, moment: datetime) -> str:
         """Format a moment in RELAIS_TIMEZONE, to the minute."""

@@ -29,6 +29,7 @@ def nlu_parse(cli: CliContext, text: str) -> None:
         cache_dir=settings.nlu_cache_dir,
         extra_examples=pack.training_examples(),
         extra_source=pack.facts_source,
+        places=pack.territory.places(),
     )
     lines = (line.rstrip("\r\n") for line in sys.stdin) if text == "-" else iter([text])
     for line in lines:
@@ -43,13 +44,15 @@ def nlu_evaluate(cli: CliContext, folds: int) -> None:
     from bot.content import load_pack
     from nlu.evaluate import cross_validate_data
     from nlu.languages import cross_validation_by_language, held_out_by_language
-    from nlu.training_data import TrainingDataError, load_training_data
+    from nlu.places import load_country_data
+    from nlu.training_data import TrainingDataError
 
     pack = load_pack(cli.settings.content_dir, cli.settings.country)
     examples, source = pack.training_examples(), pack.facts_source
-    data = load_training_data(cli.settings.nlu_data_dir)
-    if examples:
-        data = data.with_examples(examples, source)
+    places = pack.territory.places()
+    data = load_country_data(
+        cli.settings.nlu_data_dir, extra_examples=examples, extra_source=source, places=places
+    )
     report = cross_validate_data(data, folds=folds)
     click.echo(report.format())
     click.echo("")
@@ -62,7 +65,11 @@ def nlu_evaluate(cli: CliContext, folds: int) -> None:
         return
     try:
         held_out = held_out_by_language(
-            cli.settings.nlu_data_dir, test_dir, extra_examples=examples, extra_source=source
+            cli.settings.nlu_data_dir,
+            test_dir,
+            extra_examples=examples,
+            extra_source=source,
+            places=places,
         )
     except TrainingDataError as error:
         click.echo(f"The held-out set cannot be used:\n{error}", err=True)
@@ -80,9 +87,10 @@ def nlu_evaluate(cli: CliContext, folds: int) -> None:
 )
 @pass_cli
 def nlu_export_facts(cli: CliContext, output: str) -> None:
-    """Write the content pack's fact questions as Rasa training data for a ResponseSelector."""
+    """Write the content pack's fact questions and places as Rasa training data."""
     from bot.content import load_pack
     from bot.content.facts import FACT_INTENT
+    from nlu.places import rasa_lines
 
     pack = load_pack(cli.settings.content_dir, cli.settings.country)
     by_fact: dict[str, list[str]] = {}
@@ -93,12 +101,15 @@ def nlu_export_facts(cli: CliContext, output: str) -> None:
         f"# {pack.facts_source}: train a Rasa server with nlu/data and this file.",
         "# The documents, fees, delays and filing place of each form are asked through intents",
         "# of their own (ask_documents, ask_cost...): their questions come last, no response.",
+        "# Then the country's places: the place entity's questions (nlu/places.yml filled with",
+        "# the territory's names), its lookup and its synonyms, which nlu/data leaves out.",
         'version: "3.1"',
         "nlu:",
     ]
     for intent, questions in by_fact.items():
         lines += [f"- intent: {intent}", "  examples: |"]
         lines += [f"    - {question}" for question in questions]
+    lines += rasa_lines(pack.territory.places())
     lines.append("responses:")
     facts = pack.facts
     for intent in by_fact:

@@ -36,6 +36,8 @@ class Region(_Model):
     capital: Text | None = None
     #: other spellings and former names, accepted in answers
     aliases: list[Text] = Field(default_factory=list)
+    #: other towns of the unit: a message or an answer naming one names the unit
+    towns: list[Text] = Field(default_factory=list)
     status: RegionStatus = RegionStatus.IN_FORCE
     #: for a pending unit: when it was approved, and the unit it is carved from
     approved: date | None = None
@@ -49,8 +51,8 @@ class Region(_Model):
         return self
 
     def names(self) -> list[str]:
-        """Return every name the unit answers to: name, Arabic name, capital, aliases."""
-        written = [self.name, self.name_ar, self.capital, *self.aliases]
+        """Return every name the unit answers to: name, Arabic name, capital, aliases, towns."""
+        written = [self.name, self.name_ar, self.capital, *self.aliases, *self.towns]
         return [name for name in written if name]
 
     def shown(self, locale: str) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale as BabelLocale
-from babel import dates, lists, numbers
+from babel import UnknownLocaleError, dates, lists, numbers
 from babel.support import Translations
 
 from bot.domain import Locale
@@ -36,6 +36,12 @@ class Translator:
     locale: Locale
     translations: NullTranslations
     tz: ZoneInfo
+    #: the Babel locale dates are written with: the country's own where its months differ
+    date_locale: str = ""
+
+    @property
+    def _dates(self) -> str:
+        return self.date_locale or self.locale.value
 
     def gettext(self, message: str) -> str:
         """Translate a message."""
@@ -47,11 +53,20 @@ class Translator:
 
     def format_date(self, value: date) -> str:
         """Format a date the way the contact's language writes it ("23 novembre 2026")."""
-        return str(dates.format_date(value, format="long", locale=self.locale.value))
+        return str(dates.format_date(value, format="long", locale=self._dates))
+
+    def format_day_month(self, value: date) -> str:
+        """Format a day of the year without the year ("14 mai", "14 ماي" in Algeria)."""
+        return str(dates.format_skeleton("MMMMd", value, locale=self._dates))
+
+    def month_name(self, month: int) -> str:
+        """Return a month's name as dates write it ("mai", "ماي" in Algeria, "مايو" elsewhere)."""
+        names = dates.get_month_names("wide", context="format", locale=self._dates)
+        return str(names[month])
 
     def format_datetime(self, value: datetime) -> str:
         """Format an instant in the configured time zone ("vendredi 4 décembre 2026, 09:30")."""
-        babel_locale = BabelLocale.parse(self.locale.value)
+        babel_locale = BabelLocale.parse(self._dates)
         # The locale's own way of joining a full date and a short time (no seconds, no zone).
         pattern = (
             str(babel_locale.datetime_formats["long"])
@@ -59,7 +74,7 @@ class Translator:
             .replace("{0}", babel_locale.time_formats["short"].pattern)
         )
         return _phone_safe(
-            dates.format_datetime(value, pattern, tzinfo=self.tz, locale=self.locale.value)
+            dates.format_datetime(value, pattern, tzinfo=self.tz, locale=self._dates)
         )
 
     def format_number(self, value: int | float | Decimal) -> str:
@@ -123,8 +138,10 @@ def _phone_safe(text: str) -> str:
 class Catalogues:
     """The compiled catalogues of every supported locale, loaded once at start-up."""
 
-    def __init__(self, locales_dir: Path, tz: ZoneInfo) -> None:
+    def __init__(self, locales_dir: Path, tz: ZoneInfo, *, country: str | None = None) -> None:
+        """Load every catalogue; country ("dz") picks the month names its Arabic uses."""
         self._tz = tz
+        self._date_locales = {locale: date_locale(locale, country) for locale in Locale}
         reference = _load(locales_dir, REFERENCE_LOCALE)
         self._by_locale: dict[Locale, NullTranslations] = {REFERENCE_LOCALE: reference}
         for locale in Locale:
@@ -136,7 +153,25 @@ class Catalogues:
 
     def translator(self, locale: Locale) -> Translator:
         """Return the translator of a locale."""
-        return Translator(locale, self._by_locale[locale], self._tz)
+        return Translator(locale, self._by_locale[locale], self._tz, self._date_locales[locale])
+
+
+def date_locale(locale: Locale, country: str | None) -> str:
+    """Return the Babel locale a country's dates are written with in a language.
+
+    Arabic names the months differently across countries: Algeria writes جوان and جويلية
+    (Babel's ar_DZ), where the standard Arabic of other countries writes يونيو and يوليو.
+    French and English months are the same everywhere, and their regional locales change
+    other things (fr_DZ writes a 12-hour clock), so they keep the language's own.
+    """
+    if locale is not Locale.AR or not country:
+        return locale.value
+    regional = f"{locale.value}_{country.upper()}"
+    try:
+        BabelLocale.parse(regional)
+    except UnknownLocaleError:  # Babel has no such locale ("ar_GA")
+        return locale.value
+    return regional
 
 
 INSTALLED_DATA = Path(__file__).resolve().parents[1] / "data"

@@ -1,7 +1,9 @@
 """What the Algerian pack decides and the core reads from it: wilayas, the association's
 scope and its founders, the dinar, +213, DZ references, Algiers time, and what it covers."""
 
+import re
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,7 @@ from bot.core.i18n import Catalogues
 from bot.core.turn import Services
 from bot.domain import Locale, OrgType, Scope
 from bot.settings import Settings
-from tests.transcript import Chat, verify_dialog
+from tests.transcript import Chat, both_packs, verify_dialog
 
 DZ = load_pack(DEFAULT_CONTENT_DIR, "dz")
 GA = load_pack(DEFAULT_CONTENT_DIR, "ga")
@@ -202,3 +204,111 @@ def test_content_check_lists_placeholders_not_errors() -> None:
     assert report.ok, report.errors
     files = {placeholder.file for placeholder in report.placeholders}
     assert "content/dz/pack.yml" in files and "content/dz/offices.yml" in files
+
+
+NO_PLACEHOLDER = ["!COMPLÉTER", "!COMPLETER", "![À", "!À COMPL"]
+
+
+@both_packs
+def test_documents_fees_and_delays_of_a_form_are_its_facts(chat: Chat, country: str) -> None:
+    fee = {
+        "ga": "FCFA payés au Journal officiel",
+        "dz": "à confirmer auprès de la structure chargée de l'ESS",
+    }
+    verify_dialog(
+        chat,
+        [
+            (
+                "quels documents pour une association ?",
+                ["Association, documents à fournir", "statuts", "Vérifié le", *NO_PLACEHOLDER],
+            ),
+            ("c'est combien ?", ["Association, frais", fee[country], *NO_PLACEHOLDER]),
+            ("how long does it take", ["Association, time it takes", *NO_PLACEHOLDER]),
+        ],
+    )
+
+
+def test_algerian_fees_and_delays_the_sources_lack_are_left_to_the_administration(
+    dz_chat: Chat,
+) -> None:
+    later = "يجب التأكد منه لدى الإدارة المكلفة بالاقتصاد الاجتماعي والتضامني"
+    verify_dialog(
+        dz_chat,
+        [
+            ("ch7al ykhalas bach ndir jam3iya", ["الجمعية، الرسوم", later, *NO_PLACEHOLDER]),
+            ("كم تكلف التعاونية", ["التعاونية", "الرسوم", later, *NO_PLACEHOLDER]),
+            ("قداش من وقت باش تتسجل الجمعية", ["الجمعية، الآجال", later, *NO_PLACEHOLDER]),
+            (
+                "how long does it take for a mutual",
+                ["time it takes", "to be confirmed with the SSE administration", *NO_PLACEHOLDER],
+            ),
+            ("wach men wra9 lazem l jam3iya", ["الوثائق المطلوبة", "محضر", *NO_PLACEHOLDER]),
+        ],
+    )
+    # No amount is made up where the sources give none: the only digits are the law's.
+    dz_chat.send("c'est combien pour une association ?")
+    answer = dz_chat.transcript().split("Sources")[0]
+    assert "à confirmer auprès de la structure chargée de l'ESS" in answer
+    assert not re.search(r"\d", answer)
+
+
+@both_packs
+@pytest.mark.parametrize("hello", ["bonjour", "hello", "مرحبا"])
+def test_the_greeting_names_the_administration_once(chat: Chat, country: str, hello: str) -> None:
+    answer = chat.send(hello).split("\n")[0]
+    if country == "dz":
+        expected = {
+            "bonjour": "Bonjour ! Je suis Relais, l'assistant de la structure chargée de l'ESS.",
+            "hello": "Hello! I am Relais, the assistant of the SSE administration.",
+            "مرحبا": "مرحبًا! أنا Relais، مساعد الإدارة المكلفة بالاقتصاد الاجتماعي والتضامني.",
+        }[hello]
+    else:
+        expected = {
+            "bonjour": "Bonjour ! Je suis Relais, l'assistant de la DGES pour l'économie sociale "
+            "et solidaire.",
+            "hello": "Hello! I am Relais, the DGES assistant for the social and solidarity "
+            "economy.",
+            "مرحبا": "مرحبًا! أنا Relais، مساعد DGES للاقتصاد الاجتماعي والتضامني.",
+        }[hello]
+    assert answer == expected
+
+
+MASHRIQ_MONTHS = ("يناير", "فبراير", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس")
+MAGHREB_MONTHS = ("جانفي", "فيفري", "أفريل", "ماي", "جوان", "جويلية", "أوت")
+
+
+def _months_written(country: str, months: tuple[str, ...]) -> list[str]:
+    found = []
+    for path in sorted((DEFAULT_CONTENT_DIR / country).rglob("*.yml")):
+        text = path.read_text(encoding="utf-8")
+        for month in months:
+            if re.search(rf"(?<![\u0600-\u06ff]){month}(?![\u0600-\u06ff])", text):
+                found.append(f"{path.name}: {month}")
+    return found
+
+
+def test_arabic_months_are_algeria_s_in_algeria_and_the_standard_ones_in_gabon(
+    settings: Settings, services_by_pack: Callable[[str], Services]
+) -> None:
+    day = date(2026, 6, 14)
+    algeria = services_by_pack("dz").catalogues.translator(Locale.AR)
+    gabon = services_by_pack("ga").catalogues.translator(Locale.AR)
+    assert algeria.format_date(day) == "14 جوان 2026"
+    assert algeria.format_date(date(2026, 7, 5)) == "5 جويلية 2026"
+    assert gabon.format_date(day) == "14 يونيو 2026"
+    assert "جوان" in algeria.format_datetime(datetime_at(day))
+    assert (algeria.month_name(5), gabon.month_name(5)) == ("ماي", "مايو")
+    # French and English dates, and Arabic numbers, are the same in both countries.
+    for locale in (Locale.FR, Locale.EN):
+        dz_dates = services_by_pack("dz").catalogues.translator(locale)
+        ga_dates = services_by_pack("ga").catalogues.translator(locale)
+        assert dz_dates.format_date(day) == ga_dates.format_date(day)
+    assert algeria.format_number(1234.5) == gabon.format_number(1234.5)
+    # The months the content writes follow the same use.
+    assert _months_written("dz", MASHRIQ_MONTHS) == []
+    assert _months_written("ga", MAGHREB_MONTHS) == []
+
+
+def datetime_at(day: date) -> datetime:
+    """Return 9:30 on a day, in UTC."""
+    return datetime(day.year, day.month, day.day, 9, 30, tzinfo=UTC)

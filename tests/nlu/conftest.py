@@ -8,16 +8,19 @@ import pytest
 
 from nlu import DEFAULT_DATA_DIR
 from nlu.embedded import EmbeddedParser
-from nlu.training_data import TrainingData, load_training_data
-from tests.facts_data import fact_questions
+from nlu.places import load_country_data
+from nlu.training_data import TrainingData
+from tests.facts_data import fact_questions, places
 
 WriteData = Callable[..., Path]
 
 
 @pytest.fixture(scope="session")
 def training_data() -> TrainingData:
-    """Load the shipped training data once, with the content pack's fact questions."""
-    return load_training_data(DEFAULT_DATA_DIR).with_examples(fact_questions(), "facts.yml")
+    """Load the shipped training data once, with the content pack's fact questions and places."""
+    return load_country_data(
+        DEFAULT_DATA_DIR, extra_examples=fact_questions(), extra_source="facts.yml", places=places()
+    )
 
 
 @pytest.fixture(scope="session")

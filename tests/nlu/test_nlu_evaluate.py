@@ -6,13 +6,15 @@ import pytest
 
 from nlu.evaluate import EvaluationReport, cross_validate, main
 from nlu.vocabulary import Intent
-from tests.facts_data import fact_questions
+from tests.facts_data import fact_questions, places
 
 
 @pytest.fixture(scope="module")
 def report() -> EvaluationReport:
     """Cross-validate the shipped data once (about ten seconds)."""
-    return cross_validate(extra_examples=fact_questions(), extra_source="facts.yml")
+    return cross_validate(
+        extra_examples=fact_questions(), extra_source="facts.yml", places=places()
+    )
 
 
 def test_cross_validated_quality(report: EvaluationReport) -> None:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from nlu import NluParser, ParseResult, embedded, load_parser
+from nlu import NluParser, ParseResult, load_parser, places
 from nlu.embedded import (
     MAX_MESSAGE_CHARS,
     MAX_MODEL_CHARS,
@@ -196,7 +196,7 @@ def test_an_unchanged_start_reads_no_training_data(
         message = f"the training data of {path} was read again"
         raise AssertionError(message)
 
-    monkeypatch.setattr(embedded, "load_training_data", refuse)
+    monkeypatch.setattr(places, "load_training_data", refuse)
     second = load_parser(data_dir=small_data_dir, cache_dir=cache)
 
     for text in ("bonsoir", "comment créer une asso à Lambaréné", "mon dossier"):
@@ -211,18 +211,44 @@ def test_a_changed_training_file_is_read_again(
     data_file = next(small_data_dir.glob("*.yml"))
     data_file.write_text(data_file.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     reads: list[Path] = []
-    real = embedded.load_training_data
+    real = places.load_training_data
 
     def counting(path: Path) -> TrainingData:
         reads.append(path)
         return real(path)
 
-    monkeypatch.setattr(embedded, "load_training_data", counting)
+    monkeypatch.setattr(places, "load_training_data", counting)
     load_parser(data_dir=small_data_dir, cache_dir=cache)
     load_parser(data_dir=small_data_dir, cache_dir=cache, extra_examples=[("bjr", "greet")])
 
     assert reads == [small_data_dir, small_data_dir]
     assert len(list(cache.glob("parser-inputs-*.json"))) == 1
+
+
+def test_a_changed_territory_is_read_again(
+    small_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    towns = [("Oran", "Oran"), ("Wahran", "Oran")]
+    load_parser(data_dir=small_data_dir, cache_dir=cache, places=towns)
+    reads: list[Path] = []
+    real = places.load_training_data
+
+    def counting(path: Path) -> TrainingData:
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(places, "load_training_data", counting)
+    same = load_parser(data_dir=small_data_dir, cache_dir=cache, places=towns)
+    assert reads == []
+    assert same.parse("ana f wahran").entity("province") == "Oran"
+    more = load_parser(
+        data_dir=small_data_dir, cache_dir=cache, places=[*towns, ("Blida", "Blida")]
+    )
+
+    assert reads == [small_data_dir]
+    assert more.parse("je suis à Blida").entity("province") == "Blida"
+    assert more.parse("ana f wahran").entity("province") == "Oran"
 
 
 def test_an_unreadable_inputs_cache_is_rebuilt(small_data_dir: Path, tmp_path: Path) -> None:

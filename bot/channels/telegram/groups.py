@@ -4,6 +4,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 from telegram import Message, MessageEntity
 
+from bot.content import Directorate
+from bot.core.flows.menu import introduction
 from bot.core.i18n import _
 from bot.domain import Channel, ContactKind, Topic
 from bot.storage import contacts
@@ -105,12 +107,9 @@ def addressed_text(message: Message, *, username: str, bot_id: int) -> str | Non
     return " ".join(text.split())
 
 
-def group_welcome(*, directorate: str, username: str) -> str:
+def group_welcome(*, directorate: Directorate, locale: str, username: str) -> str:
     """Return what the bot says when it is added to a group."""
-    hello = _(
-        "Bonjour ! Je suis Relais, l'assistant de la {directorate} pour "
-        "l'économie sociale et solidaire."
-    ).format(directorate=directorate)
+    hello = introduction(directorate, locale)
     return (
         hello
         + "\n\n"

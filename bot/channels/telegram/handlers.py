@@ -177,9 +177,12 @@ class Conversations:
             if recorded is None:
                 return
             log.info("Telegram group %s (%s) added the bot", address, chat.title)
-            with i18n.using(kit.translator(hint)):
+            translator = kit.translator(hint)
+            with i18n.using(translator):
                 welcome = groups.group_welcome(
-                    directorate=kit.directorate, username=self._bot.username
+                    directorate=self._runtime.engine.services.pack.country.directorate,
+                    locale=translator.locale.value,
+                    username=self._bot.username,
                 )
             await kit.sender.deliver(chat.id, [Outgoing(welcome)])
         elif was_member and not joined:

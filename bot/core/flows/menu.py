@@ -1,5 +1,6 @@
 """The main menu, help, greetings, thanks, and the answer to what the bot did not understand."""
 
+from bot.content import Directorate
 from bot.core.actions import (
     CheckStatus,
     ChooseLanguage,
@@ -69,14 +70,8 @@ class MenuFeature(Feature):
     def on_intent(self, turn: Turn, result: ParseResult) -> None:
         """Answer small talk, and anything not understood."""
         if result.intent == Intent.GREET:
-            directorate = turn.directorate
-            show_menu(
-                turn,
-                _(
-                    "Bonjour ! Je suis Relais, l'assistant de la {directorate} pour "
-                    "l'économie sociale et solidaire."
-                ).format(directorate=directorate),
-            )
+            directorate = turn.pack.country.directorate
+            show_menu(turn, introduction(directorate, turn.translator.locale.value))
         elif result.intent == Intent.HELP:
             self._help(turn)
         elif result.intent == Intent.THANKS:
@@ -135,3 +130,20 @@ class MenuFeature(Feature):
                 (_("Langue"), ChooseLanguage()),
             ],
         )
+
+
+def introduction(directorate: Directorate, locale: str) -> str:
+    """Return the bot's "hello, I am Relais" for the administration it speaks for.
+
+    An acronym ("DGES") says nothing of its field, so the sentence names it; a name that is
+    already a description ("structure chargée de l'ESS") is not followed by its field again.
+    """
+    name = directorate.short(locale)
+    if directorate.called is not None:
+        return _("Bonjour ! Je suis Relais, l'assistant de la {directorate}.").format(
+            directorate=name
+        )
+    return _(
+        "Bonjour ! Je suis Relais, l'assistant de la {directorate} pour "
+        "l'économie sociale et solidaire."
+    ).format(directorate=name)
