@@ -103,12 +103,19 @@ class _Loop:
         self._missed = False
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
+        # Tasks doing a step now; the others are free to start work at once.
+        self._busy = 0
         self.worker = f"{name}-{uuid.uuid4().hex[:8]}"
 
     @property
     def running(self) -> bool:
         """Tell whether the tasks are started and not stopping."""
         return bool(self._tasks) and not self._stopping
+
+    @property
+    def free_tasks(self) -> int:
+        """Return how many tasks could start work at once (none while stopped)."""
+        return self._concurrency - self._busy if self.running else 0
 
     def wake(self) -> None:
         """Say that new work is waiting."""
@@ -149,7 +156,11 @@ class _Loop:
     async def _run(self) -> None:
         while not self._stopping:
             try:
-                worked = await self.step()
+                self._busy += 1
+                try:
+                    worked = await self.step()
+                finally:
+                    self._busy -= 1
             except Exception:  # the loop must outlive one bad item or a database hiccup
                 log.exception("%s: a step failed; trying again", self._name)
                 worked = False
@@ -175,53 +186,73 @@ class _Loop:
         raise NotImplementedError
 
 
-class _Handover(Generic[Work]):
-    """Work written already claimed for a worker of this process, started without a claim.
+class _HandingLoop(_Loop, Generic[Work]):
+    """A loop that also takes work written already claimed for it in this process.
 
     What a process just wrote (an update it received, a turn's replies) can be claimed in the
     same transaction when nothing earlier of its conversation waits, and handed to its own
     worker: one claim transaction fewer. Such work is claimed under a name of its own, so that
-    work the worker claimed from the queue is never taken for it; only as much as the tasks
-    can start at once is taken, so that none outlives its lease waiting here.
+    work the loop claimed from the queue is never taken for it. It is taken only while a task
+    is free to begin it: work kept here while a provider hangs would hold its lease without
+    being done, where in the queue any process may take it; what finds no free task goes
+    back to the queue at once.
     """
 
-    def __init__(self, worker: str, capacity: int) -> None:
-        self.name = f"{worker}-handed"
-        self._capacity = capacity
+    def __init__(self, name: str, concurrency: int) -> None:
+        super().__init__(name, concurrency)
+        self.handed_name = f"{self.worker}-handed"
         self._units: collections.deque[list[Work]] = collections.deque()
-        self._ids: set[int] = set()
+        self._handed_ids: set[int] = set()
+        self._giving_back: set[asyncio.Task[None]] = set()
 
-    def claimant(self, *, running: bool) -> str | None:
+    def claimant(self) -> str | None:
         """Return the name to claim new work under, or None to leave it to the queue."""
-        return self.name if running and len(self._units) < self._capacity else None
+        return self.handed_name if len(self._units) < self.free_tasks else None
 
-    def offer(self, unit: list[Work]) -> bool:
-        """Keep a unit of work written claimed under this name; False for any other."""
+    def hand(self, unit: list[Work]) -> None:
+        """Take work written claimed under `claimant()`; wake a task for the queue anyway.
+
+        Work an update handled again returns (written the first time) is left alone: it is
+        done by whoever holds it, or from the queue.
+        """
         ids = {item.id or 0 for item in unit}
-        ours = all(item.status == CLAIMED and item.claimed_by == self.name for item in unit)
-        if not unit or not ours or ids & self._ids:
-            return False
-        self._ids |= ids
-        self._units.append(unit)
-        return True
+        ours = all(item.status == CLAIMED and item.claimed_by == self.handed_name for item in unit)
+        if unit and ours and not ids & self._handed_ids:
+            if len(self._units) < self.free_tasks:
+                self._handed_ids |= ids
+                self._units.append(unit)
+            else:
+                self._give_back_soon([item.id or 0 for item in unit])
+        self.wake()
 
-    def take(self) -> list[Work] | None:
-        """Return the oldest unit handed over, if any."""
-        return self._units.popleft() if self._units else None
-
-    def done(self, unit: list[Work]) -> None:
-        """Forget a unit once handled."""
-        self._ids -= {item.id or 0 for item in unit}
-
-    def drain(self) -> list[int]:
-        """Forget every unit not begun and return their ids, to give back to the queue."""
+    async def stop(self, *, grace: float | None = None) -> None:
+        """Stop as `_Loop.stop` does, and give the work handed over but not begun back."""
+        await super().stop(grace=grace)
         left = [item.id or 0 for unit in self._units for item in unit]
         self._units.clear()
-        self._ids.clear()
-        return left
+        self._handed_ids.clear()
+        if self._giving_back:
+            await asyncio.wait(self._giving_back)
+        if left:
+            await asyncio.to_thread(self._release, left)
+
+    def _take_handed(self) -> list[Work] | None:
+        return self._units.popleft() if self._units else None
+
+    def _done_with(self, unit: list[Work]) -> None:
+        self._handed_ids -= {item.id or 0 for item in unit}
+
+    def _give_back_soon(self, item_ids: list[int]) -> None:
+        task = asyncio.get_running_loop().create_task(asyncio.to_thread(self._release, item_ids))
+        self._giving_back.add(task)
+        task.add_done_callback(self._giving_back.discard)
+
+    def _release(self, item_ids: list[int]) -> None:
+        """Give work claimed under `handed_name` back to the queue (blocking)."""
+        raise NotImplementedError
 
 
-class InboxWorker(_Loop):
+class InboxWorker(_HandingLoop[InboxItem]):
     """Hand a channel's received updates to its handler, in order per conversation."""
 
     def __init__(
@@ -236,38 +267,20 @@ class InboxWorker(_Loop):
         self._database = database
         self._channel = channel
         self._handle = handle
-        self._handover: _Handover[InboxItem] = _Handover(self.worker, concurrency)
 
     def backlog(self) -> int:
         """Return how many updates wait (blocking: call it in a thread)."""
         with new_session(self._database) as session:
             return inbox.backlog(session, channel=self._channel)
 
-    def claimant(self) -> str | None:
-        """Return the name to claim an update just received under (see `_Handover`)."""
-        return self._handover.claimant(running=self.running)
-
-    def hand(self, item: InboxItem | None) -> None:
-        """Take an update received and claimed under `claimant()`; else look in the queue."""
-        if item is not None:
-            self._handover.offer([item])
-        self.wake()
-
-    async def stop(self, *, grace: float | None = None) -> None:
-        """Stop as `_Loop.stop` does, and give the updates handed over but not begun back."""
-        await super().stop(grace=grace)
-        left = self._handover.drain()
-        if left:
-            await asyncio.to_thread(self._release, left)
-
     async def step(self) -> bool:
         """Handle the next update that may be handled now: one handed over first."""
-        handed = self._handover.take()
+        handed = self._take_handed()
         if handed is not None:
             try:
                 await self._run_item(handed[0])
             finally:
-                self._handover.done(handed)
+                self._done_with(handed)
             return True
         item = await asyncio.to_thread(self._claim)
         if item is None:
@@ -290,7 +303,7 @@ class InboxWorker(_Loop):
 
     def _release(self, item_ids: list[int]) -> None:
         with new_session(self._database) as session:
-            inbox.release(session, item_ids=item_ids, worker=self._handover.name)
+            inbox.release(session, item_ids=item_ids, worker=self.handed_name)
             session.commit()
 
     def _finish(self, item: InboxItem) -> None:
@@ -305,7 +318,7 @@ class InboxWorker(_Loop):
         log.warning("%s update %s: %s (now %s)", self._channel, item.message_id, error, status)
 
 
-class ReplySender(_Loop):
+class ReplySender(_HandingLoop[ReplyItem]):
     """Deliver a channel's committed replies, in order per address, retrying as told."""
 
     def __init__(
@@ -322,42 +335,20 @@ class ReplySender(_Loop):
         self._channel = channel
         self._send = send
         self._lease = lease
-        # Turns' replies written already claimed for this sender, each turn's in order.
-        self._handover: _Handover[ReplyItem] = _Handover(self.worker, concurrency)
-
-    def claimant(self) -> str | None:
-        """Return the name to write a turn's replies claimed under (see `_Handover`)."""
-        return self._handover.claimant(running=self.running)
-
-    def hand(self, items: list[ReplyItem]) -> None:
-        """Take a turn's replies to send now if they were written claimed for this sender.
-
-        Replies an update handled again returns (written the first time) are left alone:
-        they are sent by whoever holds them, or from the queue.
-        """
-        self._handover.offer(items)
-        self.wake()
-
-    async def stop(self, *, grace: float | None = None) -> None:
-        """Stop as `_Loop.stop` does, and give the replies handed over but not begun back."""
-        await super().stop(grace=grace)
-        left = self._handover.drain()
-        if left:
-            await asyncio.to_thread(self._release, left)
 
     async def step(self) -> bool:
         """Send the next reply that may go now: a turn handed over first, else one claimed."""
-        turn = self._handover.take()
+        turn = self._take_handed()
         if turn is not None:
             try:
                 for position, item in enumerate(turn):
-                    if not await self._deliver(item):
+                    if not (await self._deliver(item)).sent:
                         # A later reply must not overtake it: the rest wait in the queue.
                         later = [rest.id or 0 for rest in turn[position + 1 :]]
                         await asyncio.to_thread(self._release, later)
                         break
             finally:
-                self._handover.done(turn)
+                self._done_with(turn)
             return True
         claimed = await asyncio.to_thread(self._claim)
         if claimed is None:
@@ -365,19 +356,19 @@ class ReplySender(_Loop):
         await self._deliver(claimed)
         return True
 
-    async def _deliver(self, item: ReplyItem) -> bool:
-        """Send one claimed reply and record what became of it; tell whether it went."""
+    async def _deliver(self, item: ReplyItem) -> SendResult:
+        """Send one claimed reply and record what became of it."""
         try:
             result = await self._send(item)
         except Exception as error:
             log.exception("%s reply %s failed", self._channel, item.id)
             result = SendResult.later(5.0, f"{type(error).__name__}: {error}")
         await asyncio.to_thread(self._record, item, result)
-        return result.sent
+        return result
 
     def _release(self, item_ids: list[int]) -> None:
         with new_session(self._database) as session:
-            replies.release(session, item_ids=item_ids, worker=self._handover.name)
+            replies.release(session, item_ids=item_ids, worker=self.handed_name)
             session.commit()
 
     async def send_one(self, item_id: int) -> SendResult | None:
@@ -389,13 +380,7 @@ class ReplySender(_Loop):
         item = await asyncio.to_thread(self._claim_one, item_id)
         if item is None:
             return None
-        try:
-            result = await self._send(item)
-        except Exception as error:
-            log.exception("%s reply %s failed", self._channel, item.id)
-            result = SendResult.later(5.0, f"{type(error).__name__}: {error}")
-        await asyncio.to_thread(self._record, item, result)
-        return result
+        return await self._deliver(item)
 
     def _claim(self) -> ReplyItem | None:
         with new_session(self._database) as session:

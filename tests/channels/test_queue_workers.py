@@ -227,3 +227,46 @@ async def test_a_stopping_sender_gives_back_what_it_had_not_begun(
         (stored,) = session.exec(select(ReplyItem)).all()
     assert stored.status is ReplyStatus.PENDING
     assert stored.lease_until is None
+
+
+async def test_replies_that_find_no_free_task_go_back_to_the_queue(
+    database: DatabaseEngine,
+) -> None:
+    release = asyncio.Event()
+    sent: list[str] = []
+
+    async def send(item: ReplyItem) -> SendResult:
+        await release.wait()
+        sent.append(item.text)
+        return SendResult.ok(str(len(sent)))
+
+    sender = ReplySender(database, Channel.TELEGRAM, send, concurrency=1)
+    await sender.start()
+    try:
+        sender.hand(_write_turn(database, sender, "7", ["a"]))
+        await eventually(lambda: sender.free_tasks == 0)
+        # Written while a task was free, handed once it was not: back to the queue.
+        with new_session(database) as session:
+            items = replies.add_replies(
+                session,
+                channel=Channel.TELEGRAM,
+                address="8",
+                contact_id=None,
+                message_id=None,
+                replies=[("b", [])],
+                claim_for=sender.handed_name,
+            )
+            session.commit()
+        sender.hand(items)
+
+        def queued() -> bool:
+            with new_session(database) as session:
+                stored = session.get(ReplyItem, items[0].id)
+                return stored is not None and stored.status is ReplyStatus.PENDING
+
+        await eventually(queued)
+        release.set()
+        await eventually(lambda: len(sent) == 2)
+    finally:
+        await sender.stop()
+    assert sent == ["a", "b"]

@@ -129,7 +129,7 @@ class Webhook:
             )
             return _error("too many updates waiting", 503)
         if stored is _Stored.NEW:
-            self._worker.hand(claimed)
+            self._worker.hand([claimed] if claimed is not None else [])
         return Response(status_code=200)
 
     async def _store(self, data: dict[str, Any]) -> tuple[_Stored, InboxItem | None]:
