@@ -84,6 +84,11 @@ class Relais:
             ]
         return self._adapters
 
+    def forget_expired(self) -> None:
+        """Drop what is kept past its retention period (`RELAIS_MESSAGE_RETENTION_DAYS`)."""
+        dropped = forget_expired(self.database, message_retention=self.settings.message_retention)
+        log.debug("forgot %s", dropped)
+
     def close(self) -> None:
         """Release the database connections."""
         self.database.dispose()
@@ -193,8 +198,15 @@ def build_channels(relais: Relais) -> list[ChannelAdapter]:
     return adapters
 
 
-def build_app(settings: Settings | None = None, *, migrate: bool = True) -> Relais:
-    """Load content, catalogues and NLU, open the database, and build the engine."""
+def build_app(
+    settings: Settings | None = None, *, migrate: bool = True, forget_now: bool = True
+) -> Relais:
+    """Load content, catalogues and NLU, open the database, and build the engine.
+
+    With `forget_now`, what is kept past its retention period goes before anything else; a
+    short-lived command that must answer at once (`relais chat`) calls `forget_expired` on
+    its way out instead.
+    """
     settings = settings or Settings()
     settings.check()
     # A fresh data directory is created; SQLite creates the file, not the folder.
@@ -203,11 +215,12 @@ def build_app(settings: Settings | None = None, *, migrate: bool = True) -> Rela
     database = create_db_engine(settings.database_url)
     if migrate:
         ensure_schema(database, settings.database_url)
-        dropped = forget_expired(database, message_retention=settings.message_retention)
-        log.debug("forgot %s", dropped)
         seed_builtin_campaigns(database, services.catalogues, settings.tz)
     engine = MeasuredEngine(database=database, services=services, router=build_router())
     log.info(
         "Relais ready: country %s, database %s", settings.country, database.url.render_as_string()
     )
-    return Relais(settings=settings, database=database, engine=engine)
+    relais = Relais(settings=settings, database=database, engine=engine)
+    if migrate and forget_now:
+        relais.forget_expired()
+    return relais

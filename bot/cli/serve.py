@@ -46,7 +46,7 @@ def chat(cli: CliContext, lang: str | None, user: str) -> None:
     from bot.channels import console
 
     logging.getLogger().setLevel(logging.WARNING)
-    relais = build_app(cli.settings)
+    relais = build_app(cli.settings, forget_now=False)
     interactive = sys.stdin.isatty()
 
     def prompt() -> None:
@@ -66,4 +66,5 @@ def chat(cli: CliContext, lang: str | None, user: str) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        relais.forget_expired()
         relais.close()

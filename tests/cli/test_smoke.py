@@ -3,8 +3,15 @@
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
+from sqlmodel import select
+
+from bot.domain import Channel, ReplyStatus
+from bot.storage.database import create_db_engine, new_session, upgrade
+from bot.storage.models import ReplyItem
+from bot.storage.types import utcnow
 from tests.cli.conftest import cli_env
 
 # What `relais --help` must not pay for: only the commands that use them import them.
@@ -73,3 +80,28 @@ def test_chat_with_a_cached_model_imports_no_training_or_provider_library(tmp_pa
     }
     assert "sqlalchemy" in imported  # the measurement saw the imports
     assert not imported & set(CHAT_NEEDS_NONE_OF), sorted(imported & set(CHAT_NEEDS_NONE_OF))
+
+
+def test_a_chat_in_the_terminal_forgets_what_outlived_its_retention(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'relais.db'}"
+    upgrade(url)
+    database = create_db_engine(url)
+    long_ago = utcnow() - timedelta(days=400)
+    with new_session(database) as session:
+        session.add(
+            ReplyItem(
+                channel=Channel.TELEGRAM,
+                address="42",
+                text="an answer of long ago",
+                status=ReplyStatus.SENT,
+                created_at=long_ago,
+                sent_at=long_ago,
+            )
+        )
+        session.commit()
+    result = run("-m", "bot", "chat", env=cli_env(url), stdin="bonjour\n")
+    assert result.returncode == 0, result.stderr
+    with new_session(database) as session:
+        texts = [item.text for item in session.exec(select(ReplyItem)).all()]
+    database.dispose()
+    assert "an answer of long ago" not in texts
