@@ -17,7 +17,9 @@ from bot.core.turn import Services
 from bot.settings import Settings
 from bot.storage.database import create_db_engine, upgrade
 from tests.offline import offline
+from tests.telegram.fake_api import FakeBotApi
 from tests.transcript import PACKS, Chat
+from tests.whatsapp.fake_twilio import FakeTwilio
 
 POSTGRES_URL_VARIABLE = "RELAIS_TEST_POSTGRES_URL"
 
@@ -172,3 +174,34 @@ def engine(
 def chat(engine: Engine) -> Chat:
     """A person talking to the bot in the terminal channel."""
     return Chat(engine)
+
+
+@pytest.fixture(scope="session")
+def bot_api() -> Iterator[FakeBotApi]:
+    """One fake Bot API server for the whole run."""
+    api = FakeBotApi()
+    api.start()
+    yield api
+    api.stop()
+
+
+@pytest.fixture
+def api(bot_api: FakeBotApi) -> FakeBotApi:
+    """The fake Bot API, with no calls, updates or failures left from another test."""
+    bot_api.reset()
+    return bot_api
+
+
+@pytest.fixture(scope="session")
+def fake_twilio() -> Iterator[FakeTwilio]:
+    """One fake Twilio server for the whole run."""
+    server = FakeTwilio().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def twilio(fake_twilio: FakeTwilio) -> FakeTwilio:
+    """The fake Twilio, with no calls recorded and nothing scripted."""
+    fake_twilio.reset()
+    return fake_twilio

@@ -21,21 +21,6 @@ from tests.telegram.fake_api import TOKEN, FakeBotApi
 from tests.whatsapp.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, WHATSAPP_FROM, FakeTwilio
 
 
-@pytest.fixture(scope="module")
-def bot_api() -> Iterator[FakeBotApi]:
-    api = FakeBotApi()
-    api.start()
-    yield api
-    api.stop()
-
-
-@pytest.fixture(scope="module")
-def fake_twilio() -> Iterator[FakeTwilio]:
-    twilio = FakeTwilio().start()
-    yield twilio
-    twilio.stop()
-
-
 @pytest.fixture
 def db(sqlite_url: str) -> Iterator[DatabaseEngine]:
     engine = create_db_engine(sqlite_url)

@@ -15,21 +15,6 @@ from tests.whatsapp.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 
 
 @pytest.fixture(scope="module")
-def bot_api() -> Iterator[FakeBotApi]:
-    api = FakeBotApi()
-    api.start()
-    yield api
-    api.stop()
-
-
-@pytest.fixture(scope="module")
-def twilio() -> Iterator[FakeTwilio]:
-    server = FakeTwilio().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def public() -> Iterator[str]:
     """A local stand-in for the public address: it answers /healthz like Relais."""
 
@@ -65,13 +50,13 @@ def lines(output: str) -> dict[str, str]:
 
 
 def everything(
-    sqlite_url: str, bot_api: FakeBotApi, twilio: FakeTwilio, public: str
+    sqlite_url: str, api: FakeBotApi, twilio: FakeTwilio, public: str
 ) -> dict[str, str]:
     return {
         "RELAIS_DATABASE_URL": sqlite_url,
         "RELAIS_CACHE_DIR": str(Path(".cache").resolve()),
         "RELAIS_TELEGRAM_TOKEN": TOKEN,
-        "RELAIS_TELEGRAM_API_URL": bot_api.base_url,
+        "RELAIS_TELEGRAM_API_URL": api.base_url,
         "RELAIS_TELEGRAM_WEBHOOK_SECRET": "s3cret-token",
         "RELAIS_PUBLIC_URL": public,
         "RELAIS_TWILIO_ACCOUNT_SID": ACCOUNT_SID,
@@ -82,9 +67,9 @@ def everything(
 
 
 def test_a_ready_deployment_passes_every_check(
-    sqlite_url: str, bot_api: FakeBotApi, twilio: FakeTwilio, public: str
+    sqlite_url: str, api: FakeBotApi, twilio: FakeTwilio, public: str
 ) -> None:
-    result = runner_for(everything(sqlite_url, bot_api, twilio, public))("doctor")
+    result = runner_for(everything(sqlite_url, api, twilio, public))("doctor")
 
     assert result.exit_code == 0, result.output
     found = lines(result.output)
@@ -95,18 +80,18 @@ def test_a_ready_deployment_passes_every_check(
     assert found["public url"].startswith("OK")
     assert result.output.rstrip().endswith("ready")
     # The read-only calls only: nothing sent, no webhook set.
-    assert [call.method for call in bot_api.calls()] == ["getMe"]
+    assert [call.method for call in api.calls()] == ["getMe"]
     assert twilio.calls == []
 
 
 def test_wrong_credentials_fail_with_what_to_check(
     sqlite_url: str,
-    bot_api: FakeBotApi,
+    api: FakeBotApi,
     twilio: FakeTwilio,
     public: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    env = everything(sqlite_url, bot_api, twilio, public)
+    env = everything(sqlite_url, api, twilio, public)
     env["RELAIS_TELEGRAM_TOKEN"] = "987654321:AAnother-token"
     env["RELAIS_TWILIO_AUTH_TOKEN"] = "0" * 32
 
@@ -122,11 +107,11 @@ def test_wrong_credentials_fail_with_what_to_check(
 
 
 def test_a_suspended_twilio_account_fails(
-    sqlite_url: str, bot_api: FakeBotApi, twilio: FakeTwilio, public: str
+    sqlite_url: str, api: FakeBotApi, twilio: FakeTwilio, public: str
 ) -> None:
     twilio.account_status = "suspended"
     try:
-        result = runner_for(everything(sqlite_url, bot_api, twilio, public))("doctor")
+        result = runner_for(everything(sqlite_url, api, twilio, public))("doctor")
     finally:
         twilio.reset()
 
@@ -170,9 +155,9 @@ def test_an_old_sqlite_file_is_a_warning_and_a_server_database_a_failure(
 
 
 def test_http_public_url_with_webhooks_fails(
-    sqlite_url: str, bot_api: FakeBotApi, twilio: FakeTwilio
+    sqlite_url: str, api: FakeBotApi, twilio: FakeTwilio
 ) -> None:
-    env = everything(sqlite_url, bot_api, twilio, "http://relais.example.org")
+    env = everything(sqlite_url, api, twilio, "http://relais.example.org")
 
     result = runner_for(env)("doctor")
 

@@ -16,22 +16,6 @@ PUBLIC_URL = "https://relais.example.org"
 STAFF_ID = 4242
 
 
-@pytest.fixture(scope="session")
-def bot_api() -> Iterator[FakeBotApi]:
-    """One fake Bot API server for the whole run."""
-    api = FakeBotApi()
-    api.start()
-    yield api
-    api.stop()
-
-
-@pytest.fixture
-def api(bot_api: FakeBotApi) -> FakeBotApi:
-    """The fake Bot API, with no calls, updates or failures left from another test."""
-    bot_api.reset()
-    return bot_api
-
-
 def telegram_settings(settings: Settings, api: FakeBotApi, *, webhook: bool) -> Settings:
     """The test settings with Telegram enabled, pointed at the fake Bot API."""
     return settings.model_copy(

@@ -30,20 +30,6 @@ class Clock:
         return self.now or utcnow()
 
 
-@pytest.fixture(scope="session")
-def fake_twilio() -> Iterator[FakeTwilio]:
-    server = FakeTwilio().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def twilio(fake_twilio: FakeTwilio) -> FakeTwilio:
-    """The fake Twilio, with no calls recorded and nothing scripted."""
-    fake_twilio.reset()
-    return fake_twilio
-
-
 @pytest.fixture
 def wa_settings(settings: Settings, twilio: FakeTwilio) -> Settings:
     return settings.model_copy(
