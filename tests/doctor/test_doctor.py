@@ -49,9 +49,7 @@ def lines(output: str) -> dict[str, str]:
     return found
 
 
-def everything(
-    sqlite_url: str, api: FakeBotApi, twilio: FakeTwilio, public: str
-) -> dict[str, str]:
+def everything(sqlite_url: str, api: FakeBotApi, twilio: FakeTwilio, public: str) -> dict[str, str]:
     return {
         "RELAIS_DATABASE_URL": sqlite_url,
         "RELAIS_CACHE_DIR": str(Path(".cache").resolve()),
