@@ -2,7 +2,7 @@
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +44,13 @@ class RelaisError(Exception):
 class ExplainedError(RelaisError):
     """An error whose message is translatable: a French message id and its fields."""
 
+    explanation: Explanation
+
     def __init__(self, message: str, **fields: Any) -> None:
         self.explanation = explain(message, **fields)
         super().__init__(str(self.explanation))
+
+    @classmethod
+    def saying(cls, explanation: Explanation) -> Self:
+        """Return this kind of error with another error's explanation (said the same way)."""
+        return cls(explanation.message, **explanation.fields)

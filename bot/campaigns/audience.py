@@ -8,13 +8,16 @@ finished consultation ID. `unanswered=ID` narrows the whole audience to those wh
 finished nor stopped consultation ID. Opted-out contacts are never part of an audience.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from bot.core.i18n import N_
 from bot.domain import AttendanceStatus, Channel, ContactKind, Locale, OrgType, Topic
-from bot.errors import RelaisError
+from bot.errors import ExplainedError
 from bot.storage.models import (
     ConsultationParticipant,
     Contact,
@@ -26,10 +29,11 @@ from bot.storage.models import (
 BATCH = 1000
 # The terminal and the browser chat only answer; they cannot carry a message unasked.
 PUSH_CHANNELS = (Channel.TELEGRAM, Channel.WHATSAPP)
+T = TypeVar("T")
 
 
-class AudienceError(RelaisError, ValueError):
-    """An audience expression that cannot be understood."""
+class AudienceError(ExplainedError, ValueError):
+    """An audience expression that cannot be understood; the message says what is accepted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,8 +129,9 @@ def parse_audience(expression: str) -> Audience:
             continue
         key, sep, value = token.partition("=")
         if not sep or not value:
-            msg = f"cannot read {token!r}: use all, groups or key=value"
-            raise AudienceError(msg)
+            raise AudienceError(
+                N_("« {token} » est illisible : utilisez all, groups ou clé=valeur"), token=token
+            )
         values.setdefault(key.lower(), set()).update(value.split("|"))
     if not (groups or "attendees" in values or "contact" in values or "answered" in values):
         subscribers = True
@@ -143,25 +148,37 @@ def parse_audience(expression: str) -> Audience:
     }
     unknown = set(values) - known
     if unknown:
-        msg = f"unknown filter {sorted(unknown)[0]!r}: use {', '.join(sorted(known))}"
-        raise AudienceError(msg)
-    try:
-        return Audience(
-            subscribers=subscribers,
-            groups=groups,
-            channels=frozenset(Channel(v) for v in values.get("channel", ())),
-            provinces=frozenset(values.get("province", ())),
-            locales=frozenset(Locale(v) for v in values.get("lang", ())),
-            topics=frozenset(Topic(v) for v in values.get("topic", ())),
-            org_types=frozenset(OrgType(v) for v in values.get("org_type", ())),
-            attendees_of=frozenset(int(v) for v in values.get("attendees", ())),
-            contact_ids=frozenset(int(v) for v in values.get("contact", ())),
-            answered=frozenset(int(v) for v in values.get("answered", ())),
-            unanswered=frozenset(int(v) for v in values.get("unanswered", ())),
+        raise AudienceError(
+            N_("filtre inconnu « {name} » : utilisez {known}"),
+            name=sorted(unknown)[0],
+            known=", ".join(sorted(known)),
         )
-    except ValueError as error:
-        msg = f"bad audience value: {error}"
-        raise AudienceError(msg) from error
+    return Audience(
+        subscribers=subscribers,
+        groups=groups,
+        channels=_read(values, "channel", Channel),
+        provinces=frozenset(values.get("province", ())),
+        locales=_read(values, "lang", Locale),
+        topics=_read(values, "topic", Topic),
+        org_types=_read(values, "org_type", OrgType),
+        attendees_of=_read(values, "attendees", int),
+        contact_ids=_read(values, "contact", int),
+        answered=_read(values, "answered", int),
+        unanswered=_read(values, "unanswered", int),
+    )
+
+
+def _read(values: dict[str, set[str]], name: str, kind: Callable[[str], T]) -> frozenset[T]:
+    """Return a filter's values read as `kind`; AudienceError names the first one that is not."""
+    read: set[T] = set()
+    for value in sorted(values.get(name, ())):
+        try:
+            read.add(kind(value))
+        except ValueError:
+            raise AudienceError(
+                N_("{name}={value} : valeur inconnue"), name=name, value=value
+            ) from None
+    return frozenset(read)
 
 
 def audience_size(session: Session, audience: Audience) -> int:

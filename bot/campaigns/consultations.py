@@ -31,7 +31,7 @@ from bot.core import consultation_texts as texts
 from bot.core import i18n
 from bot.core.i18n import N_, Catalogues, Translator
 from bot.domain import ConsultationState, Locale
-from bot.errors import RelaisError
+from bot.errors import ExplainedError
 from bot.storage.consultations import questions_of
 from bot.storage.database import new_session
 from bot.storage.models import (
@@ -45,7 +45,7 @@ from bot.storage.types import utcnow
 RESULTS = N_("Résultats de la consultation « {title} » :\n{results}\nMerci de votre participation.")
 
 
-class ConsultationSendError(RelaisError, ValueError):
+class ConsultationSendError(ExplainedError, ValueError):
     """A consultation that cannot be sent now; the message says why."""
 
 
@@ -60,9 +60,10 @@ def test_consultation(
     with new_session(database) as session:
         consultation = _get(session, consultation_id)
         if consultation.state is not ConsultationState.DRAFT:
-            state = consultation.state.value
-            msg = f"consultation {consultation_id} is {state}: only a draft can be tried"
-            raise ConsultationSendError(msg)
+            raise ConsultationSendError(
+                N_("la consultation {id} n'est plus un brouillon : seul un brouillon s'essaie"),
+                id=consultation_id,
+            )
         campaign = _invitation_campaign(
             session, consultation, catalogues, tz, audience=f"contact={contact_id}", test=True
         )
@@ -88,14 +89,19 @@ def send_consultation(
     with new_session(database) as session:
         consultation = _get(session, consultation_id)
         if consultation.state is not ConsultationState.DRAFT:
-            msg = f"consultation {consultation_id} is {consultation.state.value}: already sent"
-            raise ConsultationSendError(msg)
+            raise ConsultationSendError(
+                N_("la consultation {id} est déjà envoyée"), id=consultation_id
+            )
         if consultation.closes_at <= moment:
-            msg = f"consultation {consultation_id} closed on {consultation.closes_at.isoformat()}"
-            raise ConsultationSendError(msg)
+            raise ConsultationSendError(
+                N_("la consultation {id} a fermé le {date}"),
+                id=consultation_id,
+                date=f"{consultation.closes_at.astimezone(tz):%Y-%m-%d %H:%M}",
+            )
         if not questions_of(session, consultation_id):
-            msg = f"consultation {consultation_id} has no question"
-            raise ConsultationSendError(msg)
+            raise ConsultationSendError(
+                N_("la consultation {id} n'a aucune question"), id=consultation_id
+            )
         campaign = _invitation_campaign(
             session, consultation, catalogues, tz, audience=consultation.audience, test=False
         )
@@ -192,8 +198,10 @@ def publish_results(
         if texts_by_locale:
             consultation.results = {k: v.strip() for k, v in texts_by_locale.items() if v.strip()}
         if not consultation.results.get(Locale.FR.value):
-            msg = f"consultation {consultation_id} has no French results text to publish"
-            raise ConsultationSendError(msg)
+            raise ConsultationSendError(
+                N_("la consultation {id} n'a pas de résultats en français à publier"),
+                id=consultation_id,
+            )
         now = utcnow()
         consultation.results_published_at = now
         consultation.updated_at = now
@@ -234,7 +242,7 @@ def _invitation_campaign(
     try:
         parse_audience(audience)
     except AudienceError as error:
-        raise ConsultationSendError(str(error)) from error
+        raise ConsultationSendError.saying(error.explanation) from error
     questions = questions_of(session, consultation.id or 0)
     messages = _messages(
         catalogues,
@@ -252,9 +260,7 @@ def _invitation_campaign(
             audience=audience,
         )
     except CampaignError as error:
-        refused = ConsultationSendError(str(error))
-        refused.explanation = error.explanation  # still said in the reader's language
-        raise refused from error
+        raise ConsultationSendError.saying(error.explanation) from error
 
 
 def _messages(
@@ -278,7 +284,6 @@ def _messages(
 def _get(session: Session, consultation_id: int) -> Consultation:
     consultation = session.get(Consultation, consultation_id)
     if consultation is None:
-        msg = f"no consultation {consultation_id}"
-        raise ConsultationSendError(msg)
+        raise ConsultationSendError(N_("pas de consultation {id}"), id=consultation_id)
     assert isinstance(consultation, Consultation)
     return consultation

@@ -22,6 +22,7 @@ from bot.core.i18n import N_, Catalogues
 from bot.domain import AttendanceStatus, Channel, EventKind, EventState, Locale
 from bot.storage import events as seats
 from bot.storage.database import new_session
+from bot.storage.events import EventNotOpen
 from bot.storage.models import Contact, Event, EventAttendance, EventReminder
 from bot.storage.types import utcnow
 from bot.storage.upsert import insert_ignoring_conflicts
@@ -107,7 +108,7 @@ def move_event(
     if place is not None and not place.strip():
         raise CampaignError(N_("un événement a besoin d'un lieu"))
     with new_session(database) as session:
-        event = seats.scheduled_event(session, event_id)
+        event = _scheduled_event(session, event_id)
         event.starts_at = starts_at
         if place is not None:
             event.place = place.strip()
@@ -141,7 +142,7 @@ def cancel_event(
 ) -> int | None:
     """Cancel an event and tell its attendees; return the id of the campaign that tells them."""
     with new_session(database) as session:
-        event = seats.scheduled_event(session, event_id)
+        event = _scheduled_event(session, event_id)
         event.state = EventState.CANCELLED
         event.updated_at = utcnow()
         session.add(event)
@@ -334,6 +335,14 @@ def _messages(catalogues: Catalogues, tz: ZoneInfo, event: Event, template: str)
                 place=event.place,
             )
     return messages
+
+
+def _scheduled_event(session: Session, event_id: int) -> Event:
+    """Return an event still to come; CampaignError, said in staff's language, otherwise."""
+    try:
+        return seats.scheduled_event(session, event_id)
+    except EventNotOpen:
+        raise CampaignError(N_("pas d'événement programmé {id}"), id=event_id) from None
 
 
 def _plan_reminders(session: Session, event: Event) -> None:

@@ -13,7 +13,8 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
-from bot.errors import RelaisError
+from bot.core.i18n import N_
+from bot.errors import ExplainedError
 from bot.text import fold
 
 DEFAULT_TIME = time(9, 0)
@@ -41,7 +42,7 @@ _MONTHS = {
 _TIME = re.compile(r"\b(?:at|a)?\s*(\d{1,2})\s*(?:h|:)\s*(\d{2})?\b")
 
 
-class ScheduleError(RelaisError, ValueError):
+class ScheduleError(ExplainedError, ValueError):
     """A schedule that cannot be understood; the message says what is accepted."""
 
 
@@ -80,13 +81,20 @@ def parse_schedule(spec: str, tz: ZoneInfo) -> Schedule:
     if kind == "rule":
         return Schedule(spec, rule_trigger(value, tz))
     if kind == "cron":
+        expression = _standard_weekdays(value)  # its own reason when the fields are wrong
         try:
-            return Schedule(spec, CronTrigger.from_crontab(_standard_weekdays(value), timezone=tz))
+            return Schedule(spec, CronTrigger.from_crontab(expression, timezone=tz))
         except ValueError as error:
-            msg = f"bad cron expression {value!r}: {error}"
-            raise ScheduleError(msg) from error
-    msg = f"unknown schedule {spec!r}: use now, at:ISO, yearly:MM-DD, rule:TEXT or cron:EXPR"
-    raise ScheduleError(msg)
+            raise ScheduleError(
+                N_("expression cron incorrecte « {value} » : {error}"), value=value, error=error
+            ) from error
+    raise ScheduleError(
+        N_(
+            "programmation inconnue « {value} » : utilisez now, at:DATE-ISO, yearly:MM-JJ, "
+            "rule:TEXTE ou cron:EXPRESSION"
+        ),
+        value=spec,
+    )
 
 
 def rule_trigger(text: str, tz: ZoneInfo) -> CronTrigger:
@@ -108,19 +116,26 @@ def rule_trigger(text: str, tz: ZoneInfo) -> CronTrigger:
     day = re.search(r"\b(?:day|jour|le)\s+(\d{1,2})\b", words)
     if day and ({"month", "mois", "monthly", "mensuel"} & set(tokens)):
         return CronTrigger(day=int(day.group(1)), hour=at.hour, minute=at.minute, timezone=tz)
-    msg = (
-        f"cannot read the rule {text!r}: try 'second saturday of may', '2e samedi de mai', "
-        "'every monday at 9h' or 'day 1 of every month'"
+    raise ScheduleError(
+        N_(
+            "règle illisible « {value} » : essayez « 2e samedi de mai », « second saturday of "
+            "may », « chaque lundi à 9h » ou « day 1 of every month »"
+        ),
+        value=text,
     )
-    raise ScheduleError(msg)
 
 
 def _standard_weekdays(expression: str) -> str:
     """Read the day-of-week field as cron does (0 or 7 = Sunday); APScheduler 3 starts at Monday."""
     fields = expression.split()
     if len(fields) != 5:
-        msg = f"a cron expression has 5 fields (minute hour day month weekday), not {expression!r}"
-        raise ScheduleError(msg)
+        raise ScheduleError(
+            N_(
+                "une expression cron a 5 champs (minute heure jour mois jour-de-semaine), "
+                "pas « {value} »"
+            ),
+            value=expression,
+        )
     names = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
     fields[4] = re.sub(r"(?<![/\d])\d(?!\d)", lambda match: names[int(match.group())], fields[4])
     return " ".join(fields)
@@ -129,8 +144,9 @@ def _standard_weekdays(expression: str) -> str:
 def _yearly(value: str, tz: ZoneInfo) -> CronTrigger:
     match = re.fullmatch(r"(\d{2})-(\d{2})(?:[ T](\d{1,2}):(\d{2}))?", value.strip())
     if match is None:
-        msg = f"yearly needs MM-DD (optionally MM-DD HH:MM), not {value!r}"
-        raise ScheduleError(msg)
+        raise ScheduleError(
+            N_("yearly attend MM-JJ (ou MM-JJ HH:MM), pas « {value} »"), value=value
+        )
     month, day, hour, minute = match.groups()
     at = time(int(hour), int(minute)) if hour else DEFAULT_TIME
     try:
@@ -138,16 +154,19 @@ def _yearly(value: str, tz: ZoneInfo) -> CronTrigger:
             month=int(month), day=int(day), hour=at.hour, minute=at.minute, timezone=tz
         )
     except ValueError as error:
-        msg = f"no such date {value!r}: {error}"
-        raise ScheduleError(msg) from error
+        raise ScheduleError(
+            N_("la date « {value} » n'existe pas : {error}"), value=value, error=error
+        ) from error
 
 
 def _local(value: str, tz: ZoneInfo) -> datetime:
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError as error:
-        msg = f"not an ISO date-time: {value!r} (e.g. 2027-05-14T09:00)"
-        raise ScheduleError(msg) from error
+        raise ScheduleError(
+            N_("« {value} » n'est pas une date et une heure ISO (par exemple 2027-05-14T09:00)"),
+            value=value,
+        ) from error
     return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment
 
 
@@ -157,8 +176,7 @@ def _time_of(words: str) -> time:
         return DEFAULT_TIME
     hour, minute = int(match.group(1)), int(match.group(2) or 0)
     if hour > 23 or minute > 59:
-        msg = f"no such time of day in {words!r}"
-        raise ScheduleError(msg)
+        raise ScheduleError(N_("heure impossible dans « {value} »"), value=words)
     return time(hour, minute)
 
 

@@ -13,7 +13,11 @@ from bot.storage.types import utcnow
 
 
 class EventNotOpen(RelaisError, LookupError):
-    """The event does not exist, or is no longer scheduled."""
+    """The event does not exist, or is no longer scheduled.
+
+    Its message is for logs: the event services (`bot.campaigns.events`) refuse staff's
+    requests with a reason that front doors translate, and the chat says it in its own words.
+    """
 
 
 @dataclass(frozen=True, slots=True)

@@ -146,7 +146,7 @@ async def test_the_schedule_field_says_when_it_fires(client: httpx.AsyncClient) 
     now = (await client.get("/admin/campaigns/schedule", params={"s": "now"})).json()
     assert now == {"next": [], "recurring": False}
     bad = await client.get("/admin/campaigns/schedule", params={"s": "tomorrow"})
-    assert bad.status_code == 400 and "unknown schedule" in bad.json()["error"]
+    assert bad.status_code == 400 and "programmation inconnue" in bad.json()["error"]
 
 
 async def test_a_test_goes_to_one_staff_contact_through_the_reply_outbox(

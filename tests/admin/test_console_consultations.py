@@ -159,8 +159,8 @@ async def test_an_admin_prepares_a_draft_of_every_kind_of_question(
         ({"closes": ""}, "date de clôture"),
         ({"closes": "bientôt"}, "n'est pas une date"),
         ({"opens": "2030-01-01T00:00"}, "doit venir après la date d'ouverture"),
-        ({"audience": "colour=blue"}, "unknown filter"),
-        ({"audience": "sometimes"}, "cannot read"),
+        ({"audience": "colour=blue"}, "filtre inconnu « colour »"),
+        ({"audience": "sometimes"}, "« sometimes » est illisible"),
     ],
 )
 async def test_a_wrong_consultation_form_is_refused_with_its_reason(
@@ -271,7 +271,7 @@ async def test_sending_follows_the_answers_then_close_and_publish(
         f"/admin/consultations/{consultation_id}/publish",
         data={"csrf": csrf, "results_fr": "Merci : le guichet ouvrira le samedi."},
     )
-    assert early.status_code == 400 and "close it first" in early.text
+    assert early.status_code == 400 and "fermez-la d&#39;abord" in early.text
     closed = await client.post(f"/admin/consultations/{consultation_id}/close", data={"csrf": csrf})
     assert closed.status_code == 303
     assert stored(relais, consultation_id).state is ConsultationState.CLOSED
@@ -339,7 +339,7 @@ async def test_a_draft_is_tried_on_one_staff_contact(
         f"/admin/consultations/{consultation_id}/test",
         data={"csrf": csrf, "channel": "telegram", "address": "999"},
     )
-    assert unknown.status_code == 400 and "written to the bot once" in unknown.text
+    assert unknown.status_code == 400 and "écrit une fois au bot" in unknown.text
     bad = await client.post(
         f"/admin/consultations/{consultation_id}/test",
         data={"csrf": csrf, "channel": "fax", "address": "1"},

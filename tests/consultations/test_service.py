@@ -74,7 +74,7 @@ def test_questions_are_fixed_once_sent(database: DatabaseEngine, services: Servi
     assert set(campaign.messages) == {"fr"}
     with pytest.raises(ConsultationError, match="fixées"):
         add_question(database, consultation.id or 0, extra)
-    with pytest.raises(sending.ConsultationSendError, match="already sent"):
+    with pytest.raises(sending.ConsultationSendError, match="déjà envoyée"):
         sending.send_consultation(database, consultation.id or 0, catalogues, TZ)
     close_consultation(database, consultation.id or 0)
     with pytest.raises(ConsultationError, match="déjà close"):

@@ -95,7 +95,7 @@ def campaign_routes(console: Console) -> list[BaseRoute]:
         try:
             return await call(service.get_campaign, database, int(request.path_params["id"]))
         except service.CampaignError as error:
-            return console.refuse(request, identity, 404, detail=str(error))
+            return console.refuse(request, identity, 404, detail=console.reason(request, error))
 
     async def campaigns(request: Request, identity: StaffIdentity) -> Response:
         listed = await call(service.list_campaigns, database)
@@ -242,7 +242,7 @@ def campaign_routes(console: Console) -> list[BaseRoute]:
         try:
             item = await call(service.get_campaign, database, campaign_id)
         except service.CampaignError as error:
-            return JSONResponse({"error": str(error)}, status_code=404)
+            return JSONResponse({"error": console.reason(request, error)}, status_code=404)
         figures = await call(service.campaign_stats, database, campaign_id)
         return JSONResponse({"state": item.state.value, **figures.as_dict()})
 
@@ -252,14 +252,14 @@ def campaign_routes(console: Console) -> list[BaseRoute]:
                 service.audience_size_of, database, request.query_params.get("q", "all")[:500]
             )
         except AudienceError as error:
-            return JSONResponse({"error": str(error)}, status_code=400)
+            return JSONResponse({"error": console.reason(request, error)}, status_code=400)
         return JSONResponse({"size": size})
 
     async def schedule(request: Request, identity: StaffIdentity) -> Response:
         try:
             parsed = parse_schedule(request.query_params.get("s", "now")[:120], tz)
         except ScheduleError as error:
-            return JSONResponse({"error": str(error)}, status_code=400)
+            return JSONResponse({"error": console.reason(request, error)}, status_code=400)
         moments: list[datetime] = []
         moment = datetime.now(tz)
         while len(moments) < 3:

@@ -273,9 +273,14 @@ class Console:
         An error that carries an explanation is shown in the console's language.
         """
         log.info("console: %s refused: %s", request.url.path, error)
+        return self.refuse(request, identity, 400, detail=self.reason(request, error))
+
+    def reason(self, request: Request, error: Exception) -> str:
+        """Return why a service refused, in the console's language when the error explains it."""
         explanation = getattr(error, "explanation", None)
-        detail = explanation if isinstance(explanation, Explanation) else str(error)
-        return self.refuse(request, identity, 400, detail=detail)
+        if isinstance(explanation, Explanation):
+            return explanation.render(self.translator(request).gettext)
+        return str(error)
 
 
 async def call(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -21,6 +21,7 @@ from starlette.routing import BaseRoute
 from bot.campaigns.audience import parse_audience
 from bot.campaigns.background import CampaignLoop
 from bot.campaigns.consultations import publish_results, send_consultation, test_consultation
+from bot.core.i18n import N_
 from bot.domain import ConsultationState, Locale, OrgType, QuestionKind, StaffRole, Topic
 from bot.errors import RelaisError
 from bot.services import consultation_results as results_service
@@ -107,7 +108,7 @@ def consultation_routes(console: Console) -> list[BaseRoute]:
         try:
             return await call(service.get_consultation, database, id_of(request))
         except service.ConsultationError as error:
-            return console.refuse(request, identity, 404, detail=str(error))
+            return console.refuse(request, identity, 404, detail=console.reason(request, error))
 
     async def listing(request: Request, identity: StaffIdentity) -> Response:
         listed = await call(service.list_consultations, database)
@@ -188,8 +189,10 @@ def consultation_routes(console: Console) -> list[BaseRoute]:
         with new_session(database) as session:
             contact = contacts.find_contact(session, channel=channel, address=address)
         if contact is None or contact.id is None:
-            msg = f"no contact {channel.value}:{address}: they must have written to the bot once"
-            raise service.ConsultationError(msg)
+            raise service.ConsultationError(
+                N_("pas de contact {address} : il doit avoir écrit une fois au bot"),
+                address=f"{channel.value}:{address}",
+            )
         return contact.id
 
     async def test(request: Request, identity: StaffIdentity) -> Response:
@@ -229,11 +232,13 @@ def consultation_routes(console: Console) -> list[BaseRoute]:
         try:
             detail = await call(service.get_consultation, database, item_id)
             if detail.consultation.state is not ConsultationState.CLOSED:
-                msg = f"consultation {item_id} is {detail.consultation.state.value}: close it first"
-                raise service.ConsultationError(msg)
+                raise service.ConsultationError(
+                    N_("la consultation {id} n'est pas close : fermez-la d'abord"), id=item_id
+                )
             if Locale.FR.value not in texts:
-                msg = "the results need a French text"
-                raise service.ConsultationError(msg)
+                raise service.ConsultationError(
+                    N_("les résultats ont besoin d'un texte en français")
+                )
             campaign = await call(publish_results, database, item_id, catalogues, tz, texts)
         except RelaisError as error:
             return console.refused(request, identity, error)
@@ -258,7 +263,7 @@ def consultation_routes(console: Console) -> list[BaseRoute]:
         try:
             results = await call(results_service.consultation_results, database, item_id)
         except service.ConsultationError as error:
-            return console.refuse(request, identity, 404, detail=str(error))
+            return console.refuse(request, identity, 404, detail=console.reason(request, error))
         locale = console.locale(request)
         search = request.query_params.get("q", "").strip()[:100]
         question = _number(request.query_params.get("question"))
@@ -306,7 +311,7 @@ def consultation_routes(console: Console) -> list[BaseRoute]:
         try:
             results = await call(results_service.consultation_results, database, id_of(request))
         except service.ConsultationError as error:
-            return JSONResponse({"error": str(error)}, status_code=404)
+            return JSONResponse({"error": console.reason(request, error)}, status_code=404)
         return JSONResponse(live_figures(request, results))
 
     async def export(request: Request, identity: StaffIdentity) -> Response:
@@ -318,7 +323,7 @@ def consultation_routes(console: Console) -> list[BaseRoute]:
         try:
             out, rows = await call(_spooled, write, database, item_id, text=fmt == "csv")
         except service.ConsultationError as error:
-            return console.refuse(request, identity, 404, detail=str(error))
+            return console.refuse(request, identity, 404, detail=console.reason(request, error))
         await record(identity, "export", item_id, f"{fmt} ({rows})")
         return StreamingResponse(
             _chunks(out),

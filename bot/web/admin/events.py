@@ -105,7 +105,7 @@ def event_routes(console: Console) -> list[BaseRoute]:
         try:
             shown = await call(events.event_detail, database, int(request.path_params["id"]))
         except CampaignError as error:
-            return console.refuse(request, identity, 404, detail=str(error))
+            return console.refuse(request, identity, 404, detail=console.reason(request, error))
         local = shown.event.starts_at.astimezone(tz)
         return console.render(
             request,

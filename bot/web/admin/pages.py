@@ -49,7 +49,7 @@ def page_routes(console: Console) -> list[BaseRoute]:
 
     def failed(request: Request, identity: StaffIdentity, error: RelaisError) -> Response:
         log.info("console: %s refused: %s", request.url.path, error)
-        return console.refuse(request, identity, 400, detail=str(error))
+        return console.refuse(request, identity, 400, detail=console.reason(request, error))
 
     # -- home
 
@@ -177,7 +177,7 @@ def page_routes(console: Console) -> list[BaseRoute]:
         try:
             detail = await call(review.registration_detail, database, _path_id(request))
         except review.ReviewError as error:
-            return console.refuse(request, identity, 404, detail=str(error))
+            return console.refuse(request, identity, 404, detail=console.reason(request, error))
         return console.render(
             request,
             "registration.html",
@@ -243,7 +243,7 @@ def page_routes(console: Console) -> list[BaseRoute]:
                 retention_days=settings.message_retention_days,
             )
         except conversations.ConversationError as error:
-            return console.refuse(request, identity, 404, detail=str(error))
+            return console.refuse(request, identity, 404, detail=console.reason(request, error))
         return console.render(
             request,
             "conversation.html",
@@ -262,7 +262,7 @@ def page_routes(console: Console) -> list[BaseRoute]:
                 after_id=_int(request.query_params.get("after"), 0),
             )
         except conversations.ConversationError as error:
-            return JSONResponse({"error": str(error)}, status_code=404)
+            return JSONResponse({"error": console.reason(request, error)}, status_code=404)
         return JSONResponse(
             {
                 "status": view.request.status.value,
