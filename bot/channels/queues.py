@@ -200,7 +200,7 @@ class _HandingLoop(_Loop, Generic[Work]):
 
     def __init__(self, name: str, concurrency: int) -> None:
         super().__init__(name, concurrency)
-        self.handed_name = f"{self.worker}-handed"
+        self.handed_name = f"handed-{self.worker}"
         self._units: collections.deque[list[Work]] = collections.deque()
         self._handed_ids: set[int] = set()
         self._giving_back: set[asyncio.Task[None]] = set()

@@ -141,7 +141,7 @@ def receive(db: DatabaseEngine, message_id: str, conversation: str) -> InboxItem
             channel=Channel.TELEGRAM,
             message_id=message_id,
             conversation=conversation,
-            worker="here-handed",
+            worker="handed-here",
         )
         session.commit()
         return claimed
@@ -154,7 +154,7 @@ def test_an_update_received_is_claimed_at_once_unless_its_conversation_waits(
     assert first is not None
     assert (first.status, first.claimed_by, first.attempts) == (
         InboxStatus.CLAIMED,
-        "here-handed",
+        "handed-here",
         1,
     )
     assert receive(db, "2", "a") is None  # "1" is not finished: "2" waits in the queue
@@ -173,7 +173,7 @@ def test_updates_handed_over_and_not_begun_go_back_to_the_queue(db: DatabaseEngi
         session.commit()
     assert claim(db, "w2") is None  # not theirs to give back
     with new_session(db) as session:
-        inbox.release(session, item_ids=[handed.id or 0], worker="here-handed")
+        inbox.release(session, item_ids=[handed.id or 0], worker="handed-here")
         session.commit()
     again = claim(db, "w2")
     assert again is not None and again.message_id == "1"
