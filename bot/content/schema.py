@@ -5,7 +5,6 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-import phonenumbers
 from pydantic import (
     Field,
     StringConstraints,
@@ -366,6 +365,9 @@ class CountryInfo(_Model):
     @field_validator("phone_region")
     @classmethod
     def _known_region(cls, value: str) -> str:
+        # Imported when a pack is validated: a start whose pack comes from the cache does not.
+        import phonenumbers
+
         if value not in phonenumbers.SUPPORTED_REGIONS:
             msg = f"{value} is not a region phonenumbers knows"
             raise ValueError(msg)
@@ -406,6 +408,8 @@ BODY_MODELS: dict[FileKind, type[_Model]] = {
 
 def valid_phone(number: str, region: str) -> bool:
     """Tell whether a phone number, written as the pack writes it, is a valid one of region."""
+    import phonenumbers
+
     try:
         parsed = phonenumbers.parse(number, region)
     except phonenumbers.NumberParseException:

@@ -5,8 +5,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import phonenumbers
-
 from bot.content import ContentPack
 from bot.content.territory import UnitWords
 from bot.core.flows.country_fields import (
@@ -205,6 +203,9 @@ def _role_choices(ctx: FormContext) -> list[tuple[str, str]]:
 
 
 def _parse_phone(text: str, ctx: FormContext) -> str:
+    # Imported when a number is read: its metadata makes start-up slower for every command.
+    import phonenumbers
+
     region = ctx.pack.country.phone_region
     hint = _phone_example(region)
     if len(text) > 40:
@@ -220,6 +221,8 @@ def _parse_phone(text: str, ctx: FormContext) -> str:
 
 def _phone_example(region: str) -> str:
     """Show how a valid mobile number of the region is written, in both forms."""
+    import phonenumbers
+
     example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
     if example is None:
         return ""
