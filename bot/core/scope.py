@@ -139,16 +139,31 @@ def countries_named(text: str, extra: Mapping[str, str] | None = None) -> list[s
     """
     words = _without_non_places(fold(text).split())
     found: list[tuple[int, str]] = []
-    names = _names()
-    if extra:
-        names = {**names, **{fold(word): code.upper() for word, code in extra.items()}}
-    longest = max(name.count(" ") + 1 for name in names)
+    names, longest = _names_with(extra or {})
     for size in range(longest, 0, -1):
         for start in range(len(words) - size + 1):
             code = names.get(" ".join(words[start : start + size]))
             if code is not None and all(code != seen for _, seen in found):
                 found.append((start, code))
     return [code for _, code in sorted(found)]
+
+
+# The names merged with one pack's words, kept while that mapping lives (the pack's, in practice):
+# folding them and finding the longest name at every message cost milliseconds a turn.
+_merged: dict[int, tuple[Mapping[str, str], dict[str, str], int]] = {}
+
+
+def _names_with(extra: Mapping[str, str]) -> tuple[dict[str, str], int]:
+    """Return every country name with `extra`'s words, and the most words one name has."""
+    kept = _merged.get(id(extra))
+    if kept is not None and kept[0] is extra:
+        return kept[1], kept[2]
+    names = {**_names(), **{fold(word): code.upper() for word, code in extra.items()}}
+    longest = max(name.count(" ") + 1 for name in names)
+    if len(_merged) > 8:  # mappings made for one call (tests): do not keep them all
+        _merged.clear()
+    _merged[id(extra)] = (extra, names, longest)
+    return names, longest
 
 
 def foreign_country(text: str, home: str, extra: Mapping[str, str] | None = None) -> str | None:
