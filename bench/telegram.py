@@ -6,10 +6,11 @@ person posts an update, waits until all its replies have reached the fake Bot AP
 again; many people write at once. That rate (webhook, inbox, engine, outbox, Bot API over HTTP)
 is set against the engine's alone on the same conversations, and so is the CPU time each update
 costs the server's process (a ratio the machine's other load does not skew). Then updates arrive
-steadily at half the saturated rate, to see the latency when the server is not saturated. Last, the server is killed with
-SIGKILL while updates pour in, started again, and every update acknowledged must be answered;
-then the same kill with the server on PostgreSQL (a database of its own on the server of
-RELAIS_TEST_POSTGRES_URL, created and dropped here; skipped, and said so, without one).
+steadily at half the saturated rate, to see the latency when the server is not saturated.
+Last, the server is killed with SIGKILL while updates pour in, started again, and every update
+acknowledged must be answered; then the same kill with the server on PostgreSQL (a database of
+its own on the server of RELAIS_TEST_POSTGRES_URL, created and dropped here; skipped, and said
+so, without one).
 """
 
 import asyncio
