@@ -245,7 +245,12 @@ class _HandingLoop(_Loop, Generic[Work]):
     def _give_back_soon(self, item_ids: list[int]) -> None:
         task = asyncio.get_running_loop().create_task(asyncio.to_thread(self._release, item_ids))
         self._giving_back.add(task)
-        task.add_done_callback(self._giving_back.discard)
+        task.add_done_callback(self._given_back)
+
+    def _given_back(self, task: "asyncio.Task[None]") -> None:
+        self._giving_back.discard(task)
+        # Back in the queue only now: a task woken earlier may have found nothing.
+        self.wake()
 
     def _release(self, item_ids: list[int]) -> None:
         """Give work claimed under `handed_name` back to the queue (blocking)."""
