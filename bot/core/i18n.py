@@ -4,6 +4,7 @@ Message ids are the French text: French is the reference language and the fallba
 other catalogue, so an untranslated English or Arabic string still reaches the person in French.
 """
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -15,7 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale as BabelLocale
-from babel import UnknownLocaleError, dates, lists, numbers
+from babel import dates, lists, localedata, numbers
 from babel.support import Translations
 
 from bot.domain import Locale
@@ -127,7 +128,13 @@ class Translator:
     @property
     def is_rtl(self) -> bool:
         """Tell whether the language is written right to left."""
-        return bool(BabelLocale.parse(self.locale.value).character_order == "right-to-left")
+        return _right_to_left(self.locale.value)
+
+
+@functools.cache
+def _right_to_left(locale: str) -> bool:
+    # Asked at every reply; Babel reads the locale's data each time it parses one.
+    return bool(BabelLocale.parse(locale).character_order == "right-to-left")
 
 
 def _phone_safe(text: str) -> str:
@@ -167,11 +174,8 @@ def date_locale(locale: Locale, country: str | None) -> str:
     if locale is not Locale.AR or not country:
         return locale.value
     regional = f"{locale.value}_{country.upper()}"
-    try:
-        BabelLocale.parse(regional)
-    except UnknownLocaleError:  # Babel has no such locale ("ar_GA")
-        return locale.value
-    return regional
+    # Whether Babel has the locale ("ar_GA" it has not), without loading its data at start.
+    return regional if localedata.exists(regional) else locale.value
 
 
 INSTALLED_DATA = Path(__file__).resolve().parents[1] / "data"
