@@ -203,13 +203,8 @@ def test_an_unchanged_start_reads_no_training_data(
         assert second.parse(text).to_dict() == first.parse(text).to_dict()
 
 
-def test_a_changed_training_file_is_read_again(
-    small_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    cache = tmp_path / "cache"
-    load_parser(data_dir=small_data_dir, cache_dir=cache)
-    data_file = next(small_data_dir.glob("*.yml"))
-    data_file.write_text(data_file.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Record every reading of the training data from now on."""
     reads: list[Path] = []
     real = places.load_training_data
 
@@ -218,6 +213,17 @@ def test_a_changed_training_file_is_read_again(
         return real(path)
 
     monkeypatch.setattr(places, "load_training_data", counting)
+    return reads
+
+
+def test_a_changed_training_file_is_read_again(
+    small_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    load_parser(data_dir=small_data_dir, cache_dir=cache)
+    data_file = next(small_data_dir.glob("*.yml"))
+    data_file.write_text(data_file.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    reads = _count_reads(monkeypatch)
     load_parser(data_dir=small_data_dir, cache_dir=cache)
     load_parser(data_dir=small_data_dir, cache_dir=cache, extra_examples=[("bjr", "greet")])
 
@@ -231,14 +237,7 @@ def test_a_changed_territory_is_read_again(
     cache = tmp_path / "cache"
     towns = [("Oran", "Oran"), ("Wahran", "Oran")]
     load_parser(data_dir=small_data_dir, cache_dir=cache, places=towns)
-    reads: list[Path] = []
-    real = places.load_training_data
-
-    def counting(path: Path) -> TrainingData:
-        reads.append(path)
-        return real(path)
-
-    monkeypatch.setattr(places, "load_training_data", counting)
+    reads = _count_reads(monkeypatch)
     same = load_parser(data_dir=small_data_dir, cache_dir=cache, places=towns)
     assert reads == []
     assert same.parse("ana f wahran").entity("province") == "Oran"
