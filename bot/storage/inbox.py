@@ -5,17 +5,15 @@ handled one after the other, in the order they arrived; an item whose worker die
 again once its lease has run out; one that keeps failing is set aside after a few attempts.
 """
 
-import functools
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from bot.domain import Channel, InboxStatus
 from bot.storage.models import InboxItem
-from bot.storage.queue import claim_in_order, count_open
+from bot.storage.queue import claim_in_order, claim_written, count_open, release_claimed
 from bot.storage.types import clip, utcnow
 from bot.storage.upsert import insert_ignoring_conflicts
 
@@ -50,40 +48,6 @@ def enqueue(
     )
 
 
-@functools.cache
-def _claim_received_statement() -> Any:
-    """Build once the claim of a row just written (see `claim_received`)."""
-    table: Any = InboxItem
-    earlier: Any = aliased(InboxItem)
-    waiting_behind = (
-        sa.select(earlier.id)
-        .where(
-            earlier.channel == table.channel,
-            earlier.conversation == table.conversation,
-            earlier.id < table.id,
-            earlier.status.in_(UNFINISHED),
-        )
-        .exists()
-    )
-    return (
-        sa.update(table)
-        .where(
-            table.channel == sa.bindparam("b_channel", type_=table.channel.type),
-            table.message_id == sa.bindparam("b_message_id"),
-            table.conversation == sa.bindparam("b_conversation"),
-            table.status == InboxStatus.PENDING,
-            ~waiting_behind,
-        )
-        .values(
-            status=InboxStatus.CLAIMED,
-            claimed_by=sa.bindparam("worker"),
-            lease_until=sa.bindparam("until", type_=table.lease_until.type),
-            attempts=table.attempts + 1,
-        )
-        .returning(table)
-    )
-
-
 def claim_received(
     session: Session,
     *,
@@ -97,42 +61,33 @@ def claim_received(
     """Claim an update just written, in its transaction, if nothing earlier of its
     conversation is unfinished; return it claimed, or None to leave it to the queue.
 
-    The worker of the process that received it then handles it without a claim of its own.
-    On PostgreSQL the conversation is locked for the transaction first, so that two
-    processes receiving one conversation's updates at once cannot both claim theirs.
+    The worker of the process that received it then handles it without a claim of its own
+    (see `queue.claim_written`).
     """
-    now = now or utcnow()
-    conversation = clip(InboxItem, "conversation", conversation)
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-            {"key": f"inbox:{channel.value}:{conversation}"},
-        )
-    claimed: InboxItem | None = session.execute(
-        _claim_received_statement(),
-        {
-            "b_channel": channel,
-            "b_message_id": clip(InboxItem, "message_id", message_id),
-            "b_conversation": conversation,
-            "worker": worker,
-            "until": now + lease,
-        },
-    ).scalar_one_or_none()
-    return claimed
+    return claim_written(
+        session,
+        InboxItem,
+        key="message_id",
+        value=clip(InboxItem, "message_id", message_id),
+        group="conversation",
+        group_value=clip(InboxItem, "conversation", conversation),
+        channel=channel,
+        worker=worker,
+        until=(now or utcnow()) + lease,
+        pending=InboxStatus.PENDING,
+        claimed=InboxStatus.CLAIMED,
+    )
 
 
 def release(session: Session, *, item_ids: list[int], worker: str) -> None:
     """Give updates claimed but not begun back to the queue (their worker stops)."""
-    if not item_ids:
-        return
-    session.execute(
-        sa.update(InboxItem)
-        .where(
-            col(InboxItem.id).in_(item_ids),
-            col(InboxItem.status) == InboxStatus.CLAIMED,
-            col(InboxItem.claimed_by) == worker,
-        )
-        .values(status=InboxStatus.PENDING, lease_until=None)
+    release_claimed(
+        session,
+        InboxItem,
+        row_ids=item_ids,
+        worker=worker,
+        pending=InboxStatus.PENDING,
+        claimed=InboxStatus.CLAIMED,
     )
 
 

@@ -5,6 +5,7 @@ every message, and building SQLAlchemy statements costs more than running them.
 """
 
 import functools
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -19,6 +20,20 @@ Row = TypeVar("Row", bound=SQLModel)
 CANDIDATES = 8
 
 
+def _waiting_behind(table: Any, earlier: Any, group: str, open_statuses: Any) -> Any:
+    """Tell whether an earlier row of the same group (conversation, address) is still open."""
+    return (
+        select(earlier.id)
+        .where(
+            earlier.channel == table.channel,
+            getattr(earlier, group) == getattr(table, group),
+            earlier.id < table.id,
+            earlier.status.in_(open_statuses),
+        )
+        .exists()
+    )
+
+
 @functools.cache
 def _statements(model: type[SQLModel], group: str, with_due: bool) -> tuple[Any, Any]:
     table: Any = model
@@ -27,16 +42,7 @@ def _statements(model: type[SQLModel], group: str, with_due: bool) -> tuple[Any,
     pending = sa.bindparam("pending", type_=status_type)
     claimed = sa.bindparam("claimed", type_=status_type)
     now = sa.bindparam("now", type_=table.lease_until.type)
-    waiting_behind = (
-        select(earlier.id)
-        .where(
-            earlier.channel == table.channel,
-            getattr(earlier, group) == getattr(table, group),
-            earlier.id < table.id,
-            earlier.status.in_([pending, claimed]),
-        )
-        .exists()
-    )
+    waiting_behind = _waiting_behind(table, earlier, group, [pending, claimed])
     due = sa.or_(table.not_before.is_(None), table.not_before <= now) if with_due else sa.true()
     claimable = sa.or_(
         sa.and_(table.status == pending, due),
@@ -154,3 +160,122 @@ def count_open(session: Session, model: type[SQLModel], *, channel: Channel, ope
             .where(table.channel == channel, col(table.status).in_(open))
         ).scalar_one()
     )
+
+
+@functools.cache
+def _claim_written_statement(model: type[SQLModel], group: str, key: str) -> Any:
+    table: Any = model
+    earlier: Any = aliased(model)
+    status_type = table.status.type
+    pending = sa.bindparam("b_pending", type_=status_type)
+    claimed = sa.bindparam("b_claimed", type_=status_type)
+    return (
+        sa.update(table)
+        .where(
+            table.channel == sa.bindparam("b_channel", type_=table.channel.type),
+            getattr(table, key) == sa.bindparam("b_key"),
+            getattr(table, group) == sa.bindparam("b_group"),
+            table.status == pending,
+            ~_waiting_behind(table, earlier, group, [pending, claimed]),
+        )
+        .values(
+            status=claimed,
+            claimed_by=sa.bindparam("worker"),
+            lease_until=sa.bindparam("until", type_=table.lease_until.type),
+            attempts=table.attempts + 1,
+        )
+        .returning(table)
+    )
+
+
+def claim_written(
+    session: Session,
+    model: type[Row],
+    *,
+    key: str,
+    value: str,
+    group: str,
+    group_value: str,
+    channel: Channel,
+    worker: str,
+    until: datetime,
+    pending: Any,
+    claimed: Any,
+) -> Row | None:
+    """Claim, in the transaction that wrote it, the pending row whose `key` is `value`, unless
+    an earlier row of its group is open; None leaves it to `claim_in_order`.
+
+    On PostgreSQL the group is locked for the transaction first: two processes writing one
+    group's rows at once cannot both claim theirs (neither sees the other's uncommitted row).
+    SQLite's transactions take the write lock at their start already.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+            {"key": f"{model.__name__}:{channel.value}:{group_value}"},
+        )
+    taken: Row | None = session.execute(
+        _claim_written_statement(model, group, key),
+        {
+            "b_channel": channel,
+            "b_key": value,
+            "b_group": group_value,
+            "b_pending": pending,
+            "b_claimed": claimed,
+            "worker": worker,
+            "until": until,
+        },
+    ).scalar_one_or_none()
+    return taken
+
+
+def release_claimed(
+    session: Session,
+    model: type[SQLModel],
+    *,
+    row_ids: Sequence[int],
+    worker: str,
+    pending: Any,
+    claimed: Any,
+) -> None:
+    """Give rows a worker claimed and did not begin back to the queue, in the caller's
+    transaction."""
+    if not row_ids:
+        return
+    table: Any = model
+    session.execute(
+        sa.update(table)
+        .where(table.id.in_(list(row_ids)), table.status == claimed, table.claimed_by == worker)
+        .values(status=pending, lease_until=None)
+    )
+
+
+@functools.cache
+def _open_in_group_statement(model: type[SQLModel], group: str) -> Any:
+    table: Any = model
+    return (
+        select(table.id)
+        .where(
+            table.channel == sa.bindparam("b_channel", type_=table.channel.type),
+            getattr(table, group) == sa.bindparam("b_group"),
+            table.status.in_(sa.bindparam("b_open", expanding=True, type_=table.status.type)),
+        )
+        .limit(1)
+    )
+
+
+def has_open(
+    session: Session,
+    model: type[SQLModel],
+    *,
+    group: str,
+    group_value: str,
+    channel: Channel,
+    open: Any,
+) -> bool:
+    """Tell whether a group (a conversation, an address) has rows still open."""
+    found = session.execute(
+        _open_in_group_statement(model, group),
+        {"b_channel": channel, "b_group": group_value, "b_open": list(open)},
+    )
+    return found.first() is not None

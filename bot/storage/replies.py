@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from bot.domain import Channel, ReplyStatus
 from bot.storage.models import ReplyItem
-from bot.storage.queue import claim_in_order, claim_row, count_open
+from bot.storage.queue import claim_in_order, claim_row, count_open, has_open, release_claimed
 from bot.storage.types import clip, utcnow
 
 # Keys of a reply's context: a message staff started (a notice, not an answer to the last
@@ -75,39 +75,22 @@ def add_replies(
     return items
 
 
-@functools.cache
-def _waiting_statement() -> Any:
-    """Build once the query of `_waiting`: it runs with every turn."""
-    table: Any = ReplyItem
-    return (
-        sa.select(table.id)
-        .where(
-            table.channel == sa.bindparam("channel", type_=table.channel.type),
-            table.address == sa.bindparam("address"),
-            table.status.in_(UNFINISHED),
-        )
-        .limit(1)
-    )
-
-
 def _waiting(session: Session, *, channel: Channel, address: str) -> bool:
     """Tell whether replies to an address are still unsent (pending or being sent)."""
-    found = session.execute(_waiting_statement(), {"channel": channel, "address": address})
-    return found.first() is not None
+    return has_open(
+        session, ReplyItem, group="address", group_value=address, channel=channel, open=UNFINISHED
+    )
 
 
 def release(session: Session, *, item_ids: Sequence[int], worker: str) -> None:
     """Give claimed replies not sent back to the queue (their sender stops, or one failed)."""
-    if not item_ids:
-        return
-    session.execute(
-        sa.update(ReplyItem)
-        .where(
-            col(ReplyItem.id).in_(list(item_ids)),
-            col(ReplyItem.status) == ReplyStatus.CLAIMED,
-            col(ReplyItem.claimed_by) == worker,
-        )
-        .values(status=ReplyStatus.PENDING, lease_until=None)
+    release_claimed(
+        session,
+        ReplyItem,
+        row_ids=item_ids,
+        worker=worker,
+        pending=ReplyStatus.PENDING,
+        claimed=ReplyStatus.CLAIMED,
     )
 
 
