@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from pathlib import Path
 from textwrap import dedent
+from typing import Any
 
 import pytest
 
@@ -84,3 +85,16 @@ SMALL_DATA = """
 def small_data_dir(write_data: WriteData) -> Path:
     """Write a tiny valid data set with three intents and a few entities."""
     return write_data("nlu.yml", SMALL_DATA)
+
+
+def record_calls(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[Any]:
+    """Record the first argument of every call to `owner.name`, which still runs for real."""
+    calls: list[Any] = []
+    real = getattr(owner, name)
+
+    def recording(first: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(first)
+        return real(first, *args, **kwargs)
+
+    monkeypatch.setattr(owner, name, recording)
+    return calls

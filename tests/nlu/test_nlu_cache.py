@@ -7,23 +7,16 @@ import numpy as np
 import pytest
 
 from nlu import embedded
-from nlu.embedded import CACHE_PREFIX, CACHE_SUFFIX, IntentModel, cache_key, load_or_train
+from nlu.embedded import CACHE_PREFIX, CACHE_SUFFIX, cache_key, load_or_train
 from nlu.model import IntentModel as ArrayModel
 from nlu.normalization import normalize_text
 from nlu.training_data import TrainingData, load_training_data
+from tests.nlu.conftest import record_calls
 
 
 def count_training(monkeypatch: pytest.MonkeyPatch) -> list[TrainingData]:
     """Record every call to the training function, still training for real."""
-    calls: list[TrainingData] = []
-    train = embedded.train_intent_model
-
-    def counting(data: TrainingData) -> IntentModel:
-        calls.append(data)
-        return train(data)
-
-    monkeypatch.setattr(embedded, "train_intent_model", counting)
-    return calls
+    return record_calls(monkeypatch, embedded, "train_intent_model")
 
 
 def test_second_load_reuses_the_cache(

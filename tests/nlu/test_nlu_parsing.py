@@ -14,6 +14,7 @@ from nlu.embedded import (
 )
 from nlu.evaluate import measure_latency
 from nlu.training_data import TrainingData
+from tests.nlu.conftest import record_calls
 
 REALISTIC = [
     ("cmt créer 1 asso stp", "how_to_create", {"org_type": "association"}),
@@ -205,15 +206,7 @@ def test_an_unchanged_start_reads_no_training_data(
 
 def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """Record every reading of the training data from now on."""
-    reads: list[Path] = []
-    real = places.load_training_data
-
-    def counting(path: Path) -> TrainingData:
-        reads.append(path)
-        return real(path)
-
-    monkeypatch.setattr(places, "load_training_data", counting)
-    return reads
+    return record_calls(monkeypatch, places, "load_training_data")
 
 
 def test_a_changed_training_file_is_read_again(

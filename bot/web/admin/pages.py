@@ -145,32 +145,43 @@ def page_routes(console: Console) -> list[BaseRoute]:
             provinces=await call(review.provinces_in_use, database),
         )
 
-    async def registrations_csv(request: Request, identity: StaffIdentity) -> Response:
-        out = io.StringIO()
-        written = await call(
-            review.export_filtered, database, out, filters_of(request), tz=settings.tz
-        )
+    async def export(
+        request: Request,
+        identity: StaffIdentity,
+        write: Callable[..., int],
+        out: io.StringIO | io.BytesIO,
+        media_type: str,
+        filename: str,
+    ) -> Response:
+        """Write the filtered registrations with `write`, record it, and send the file."""
+        written = await call(write, database, out, filters_of(request), tz=settings.tz)
         await call(
             console.staff.record, identity, "registration.export", None, None, f"{written} rows"
         )
         return Response(
             out.getvalue(),
-            media_type="text/csv; charset=utf-8",
-            headers={"content-disposition": 'attachment; filename="inscriptions.csv"'},
+            media_type=media_type,
+            headers={"content-disposition": f'attachment; filename="{filename}"'},
+        )
+
+    async def registrations_csv(request: Request, identity: StaffIdentity) -> Response:
+        return await export(
+            request,
+            identity,
+            review.export_filtered,
+            io.StringIO(),
+            "text/csv; charset=utf-8",
+            "inscriptions.csv",
         )
 
     async def registrations_xlsx(request: Request, identity: StaffIdentity) -> Response:
-        out = io.BytesIO()
-        written = await call(
-            review.export_filtered_xlsx, database, out, filters_of(request), tz=settings.tz
-        )
-        await call(
-            console.staff.record, identity, "registration.export", None, None, f"{written} rows"
-        )
-        return Response(
-            out.getvalue(),
-            media_type=XLSX_MEDIA_TYPE,
-            headers={"content-disposition": 'attachment; filename="inscriptions.xlsx"'},
+        return await export(
+            request,
+            identity,
+            review.export_filtered_xlsx,
+            io.BytesIO(),
+            XLSX_MEDIA_TYPE,
+            "inscriptions.xlsx",
         )
 
     async def registration(request: Request, identity: StaffIdentity) -> Response:
