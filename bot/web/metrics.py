@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from bot import metrics as counting
 from bot.domain import Channel
 from bot.storage.database import new_session
 from bot.storage.depths import queue_depths
@@ -50,7 +51,8 @@ class QueueDepths(Collector):
 
 
 def metrics_endpoint(database: DatabaseEngine) -> Callable[[Request], Awaitable[Response]]:
-    """Return the `/metrics` handler of one application."""
+    """Return the `/metrics` handler of one application, and start counting."""
+    counting.collect()
     depths = CollectorRegistry(auto_describe=False)
     depths.register(QueueDepths(database))
 
