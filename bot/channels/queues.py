@@ -279,28 +279,36 @@ class InboxWorker(_HandingLoop[InboxItem]):
             return inbox.backlog(session, channel=self._channel)
 
     async def step(self) -> bool:
-        """Handle the next update that may be handled now: one handed over first."""
+        """Handle the next update that may be handled now: one handed over first.
+
+        Under load one step goes on from update to update: the commit that marks one handled
+        claims the next from the queue, one transaction fewer per update.
+        """
         handed = self._take_handed()
         if handed is not None:
             try:
-                await self._run_item(handed[0])
+                item: InboxItem | None = await self._run_item(handed[0])
             finally:
                 self._done_with(handed)
-            return True
-        item = await asyncio.to_thread(self._claim)
-        if item is None:
-            return False
-        await self._run_item(item)
+        else:
+            item = await asyncio.to_thread(self._claim)
+            if item is None:
+                return False
+        while item is not None:
+            item = await self._run_item(item)
         return True
 
-    async def _run_item(self, item: InboxItem) -> None:
+    async def _run_item(self, item: InboxItem) -> InboxItem | None:
+        """Handle one update; return the next one claimed when it was marked handled."""
         try:
             await self._handle(item)
         except Exception as error:
             log.exception("%s update %s failed", self._channel, item.message_id)
             await asyncio.to_thread(self._give_back, item, f"{type(error).__name__}: {error}")
-        else:
-            await asyncio.to_thread(self._finish, item)
+            return None
+        # Work handed over goes first: a task is free for it, but this one may as well take it.
+        claim = not self._stopping and not self._units
+        return await asyncio.to_thread(self._finish, item, claim_next=claim)
 
     def _claim(self) -> InboxItem | None:
         with new_session(self._database) as session:
@@ -311,10 +319,13 @@ class InboxWorker(_HandingLoop[InboxItem]):
             inbox.release(session, item_ids=item_ids, worker=self.handed_name)
             session.commit()
 
-    def _finish(self, item: InboxItem) -> None:
+    def _finish(self, item: InboxItem, *, claim_next: bool) -> InboxItem | None:
         with new_session(self._database) as session:
             inbox.finish(session, item_id=item.id or 0)
+            if claim_next:
+                return inbox.claim_next(session, channel=self._channel, worker=self.worker)
             session.commit()
+            return None
 
     def _give_back(self, item: InboxItem, error: str) -> None:
         with new_session(self._database) as session:
@@ -342,34 +353,46 @@ class ReplySender(_HandingLoop[ReplyItem]):
         self._lease = lease
 
     async def step(self) -> bool:
-        """Send the next reply that may go now: a turn handed over first, else one claimed."""
+        """Send the next reply that may go now: a turn handed over first, else one claimed.
+
+        Under load one step goes on from reply to reply: the commit that records one claims
+        the next from the queue, one transaction fewer per reply.
+        """
+        claimed: ReplyItem | None = None
         turn = self._take_handed()
         if turn is not None:
             try:
                 for position, item in enumerate(turn):
-                    if not (await self._deliver(item)).sent:
+                    last = position == len(turn) - 1
+                    result, claimed = await self._deliver(item, claim_next=last)
+                    if not result.sent:
                         # A later reply must not overtake it: the rest wait in the queue.
                         later = [rest.id or 0 for rest in turn[position + 1 :]]
-                        await asyncio.to_thread(self._release, later)
+                        if later:
+                            await asyncio.to_thread(self._release, later)
                         break
             finally:
                 self._done_with(turn)
-            return True
-        claimed = await asyncio.to_thread(self._claim)
-        if claimed is None:
-            return False
-        await self._deliver(claimed)
+        else:
+            claimed = await asyncio.to_thread(self._claim)
+            if claimed is None:
+                return False
+        while claimed is not None:
+            _result, claimed = await self._deliver(claimed, claim_next=True)
         return True
 
-    async def _deliver(self, item: ReplyItem) -> SendResult:
-        """Send one claimed reply and record what became of it."""
+    async def _deliver(
+        self, item: ReplyItem, *, claim_next: bool = False
+    ) -> tuple[SendResult, ReplyItem | None]:
+        """Send one claimed reply and record what became of it, claiming the next if asked."""
         try:
             result = await self._send(item)
         except Exception as error:
             log.exception("%s reply %s failed", self._channel, item.id)
             result = SendResult.later(5.0, f"{type(error).__name__}: {error}")
-        await asyncio.to_thread(self._record, item, result)
-        return result
+        # Work handed over goes first: a task is free for it, but this one may as well take it.
+        claim = claim_next and not self._stopping and not self._units
+        return result, await asyncio.to_thread(self._record, item, result, claim_next=claim)
 
     def _release(self, item_ids: list[int]) -> None:
         with new_session(self._database) as session:
@@ -385,7 +408,8 @@ class ReplySender(_HandingLoop[ReplyItem]):
         item = await asyncio.to_thread(self._claim_one, item_id)
         if item is None:
             return None
-        return await self._deliver(item)
+        result, _none = await self._deliver(item)
+        return result
 
     def _claim(self) -> ReplyItem | None:
         with new_session(self._database) as session:
@@ -399,7 +423,7 @@ class ReplySender(_HandingLoop[ReplyItem]):
                 session, item_id=item_id, worker=self.worker, lease=self._lease
             )
 
-    def _record(self, item: ReplyItem, result: SendResult) -> None:
+    def _record(self, item: ReplyItem, result: SendResult, *, claim_next: bool) -> ReplyItem | None:
         if result.sent:
             metrics.sent(self._channel, "reply")
         else:
@@ -417,4 +441,9 @@ class ReplySender(_HandingLoop[ReplyItem]):
                 )
             else:
                 replies.mark_failed(session, item_id=item.id or 0, reason=result.reason or "")
+            if claim_next:
+                return replies.claim_next(
+                    session, channel=self._channel, worker=self.worker, lease=self._lease
+                )
             session.commit()
+            return None

@@ -85,8 +85,9 @@ def claim_in_order(
     """Take the oldest row due whose group (a conversation, an address) has nothing earlier open.
 
     A row is open while pending or claimed; a claimed row whose lease ran out (its worker died)
-    can be taken again; `with_due` also waits for a row's `not_before`. The claim is committed
-    before the row is returned.
+    can be taken again; `with_due` also waits for a row's `not_before`. The transaction is
+    committed, with what the caller wrote in it before (a worker finishing one row claims the
+    next in the same commit), whether a row was taken or not.
     """
     candidates, take = _statements(model, group, with_due)
     values = {"channel": channel, "now": now, "pending": pending, "claimed": claimed}
@@ -97,7 +98,7 @@ def claim_in_order(
         if taken is not None:
             session.commit()
             return taken  # type: ignore[no-any-return]
-    session.rollback()
+    session.commit()
     return None
 
 
@@ -239,14 +240,22 @@ def release_claimed(
     claimed: Any,
 ) -> None:
     """Give rows a worker claimed and did not begin back to the queue, in the caller's
-    transaction."""
+    transaction.
+
+    A claim not begun was no attempt: the count that gives a row up after too many failures,
+    and that tells a row handled twice, is taken back with it.
+    """
     if not row_ids:
         return
     table: Any = model
     session.execute(
         sa.update(table)
         .where(table.id.in_(list(row_ids)), table.status == claimed, table.claimed_by == worker)
-        .values(status=pending, lease_until=None)
+        .values(
+            status=pending,
+            lease_until=None,
+            attempts=sa.case((table.attempts > 0, table.attempts - 1), else_=0),
+        )
     )
 
 

@@ -177,3 +177,25 @@ def test_updates_handed_over_and_not_begun_go_back_to_the_queue(db: DatabaseEngi
         session.commit()
     again = claim(db, "w2")
     assert again is not None and again.message_id == "1"
+    # Given back before it was begun: taking it again is its first attempt, not its second.
+    assert again.attempts == 1
+
+
+def test_finishing_an_update_claims_the_next_in_the_same_commit(db: DatabaseEngine) -> None:
+    first = receive(db, "1", "a")
+    assert first is not None
+    assert receive(db, "2", "a") is None  # waits behind "1"
+    with new_session(db) as session:
+        inbox.finish(session, item_id=first.id or 0)
+        following = inbox.claim_next(session, channel=Channel.TELEGRAM, worker="w1")
+    assert following is not None and following.message_id == "2"
+    with new_session(db) as session:
+        done = session.get(InboxItem, first.id)
+        assert done is not None and done.status == InboxStatus.DONE
+    # Nothing left to claim: the finish is committed all the same.
+    with new_session(db) as session:
+        inbox.finish(session, item_id=following.id or 0)
+        assert inbox.claim_next(session, channel=Channel.TELEGRAM, worker="w1") is None
+    with new_session(db) as session:
+        last = session.get(InboxItem, following.id)
+        assert last is not None and last.status == InboxStatus.DONE
