@@ -7,6 +7,8 @@ again; many people write at once. That rate (webhook, inbox, engine, outbox, Bot
 is set against the engine's alone on the same conversations, and so is the CPU time each update
 costs the server's process (a ratio the machine's other load does not skew). Then updates arrive
 steadily at half the saturated rate, to see the latency when the server is not saturated.
+The same load also runs against `bench.bare_webhook`, the same web and Telegram libraries with
+no database and no engine: the floor under any server built on them.
 Last, the server is killed with SIGKILL while updates pour in, started again, and every update
 acknowledged must be answered; then the same kill with the server on PostgreSQL (a database of
 its own on the server of RELAIS_TEST_POSTGRES_URL, created and dropped here; skipped, and said
@@ -14,6 +16,7 @@ so, without one).
 """
 
 import asyncio
+import contextlib
 import os
 import signal
 import statistics
@@ -74,6 +77,10 @@ FIRST_USER_ID = 880_000_000
 CRASH_UPDATES = 120
 CRASH_POSTERS = 16
 KILL_AFTER = 60
+# The bare webhook's people, after the crash runs' (bench.bare_webhook).
+FLOOR_FIRST_USER_ID = FIRST_USER_ID + 10 * (PEOPLE + STEADY_UPDATES + CRASH_UPDATES)
+# The server's own environment, bytecode written as an installed wheel has it.
+ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
 # Shared by both runs: the server handles an update id once.
 _UPDATE_IDS = count(1)
 _MESSAGE_IDS = count(1)
@@ -253,18 +260,59 @@ async def _wait_until_ready(
     raise RuntimeError(msg)
 
 
-async def _saturate(load: _Load, steps: list[int]) -> tuple[float, int]:
+async def _saturate(
+    load: _Load, steps: list[int], *, texts: list[str] = CONVERSATION, first: int = FIRST_USER_ID
+) -> tuple[float, int]:
     """PEOPLE people write at once, each as soon as the previous replies arrived."""
 
     async def person(user_id: int) -> None:
         before = 0
-        for text, replies in zip(CONVERSATION, steps, strict=True):
+        for text, replies in zip(texts, steps, strict=True):
             await load.message(user_id, text, before=before, replies=replies)
             before += replies
 
     begin = time.perf_counter()
-    await asyncio.gather(*(person(FIRST_USER_ID + n) for n in range(PEOPLE)))
-    return time.perf_counter() - begin, PEOPLE * len(CONVERSATION)
+    await asyncio.gather(*(person(first + n) for n in range(PEOPLE)))
+    return time.perf_counter() - begin, PEOPLE * len(texts)
+
+
+def _start_bare(api: FakeBotApi, port: int) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "bench.bare_webhook", str(port), api.base_url, TOKEN]
+    return subprocess.Popen(
+        command, cwd=PROJECT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+async def _floor(api: FakeBotApi, arrivals: _Arrivals, steps: list[int]) -> tuple[float, float]:
+    """Run the saturated load against `bench.bare_webhook`; return its rate and CPU per update.
+
+    Each update's text is the number of messages Relais sent for that step, so the bare
+    server sends the same messages; its people are new ones, after every other run's.
+    """
+    port = free_port()
+    server = _start_bare(api, port)
+    try:
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}",
+            limits=httpx.Limits(max_connections=PEOPLE + 10),
+            timeout=REPLY_TIMEOUT,
+        ) as client:
+            for _ in range(600):
+                with contextlib.suppress(httpx.TransportError):
+                    await client.get("/")
+                    break
+                await asyncio.sleep(0.1)
+            cpu_begin = _cpu_seconds(server.pid)
+            elapsed, updates = await _saturate(
+                _Load(client, arrivals),
+                steps,
+                texts=[str(replies) for replies in steps],
+                first=FLOOR_FIRST_USER_ID,
+            )
+            return updates / elapsed, (_cpu_seconds(server.pid) - cpu_begin) / updates
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 async def _steady(load: _Load, replies: int, rate: float) -> None:
@@ -380,6 +428,7 @@ async def _run() -> list[str]:
                 steady = _Load(client, arrivals)
                 steady_rate = max(1.0, STEADY_SHARE * updates / elapsed)
                 await _steady(steady, first, steady_rate)
+            floor_rate, floor_cpu = await _floor(api, arrivals, steps)
             crashed = [await _crash(api, folder, port, servers, first)]
             for server in servers:
                 server.terminate()
@@ -401,6 +450,13 @@ async def _run() -> list[str]:
         f"Telegram webhook, CPU per update: the server process {ms(server_cpu)} against the "
         f"engine alone {ms(engine_cpu)} = {engine_cpu / server_cpu:.2f} (the rate ratio a core "
         f"of the server's own would give; the rates above share the machine with this load)",
+        f"Telegram webhook floor (bench.bare_webhook: uvicorn, Starlette and "
+        f"python-telegram-bot sending the same messages, no database, no engine): "
+        f"{floor_rate:.0f} updates/s, CPU per update {ms(floor_cpu)}; the best ratio with an "
+        f"inbox, outbox and state that cost nothing: {engine_cpu:.4f} / "
+        f"({engine_cpu:.4f} + {floor_cpu:.4f}) = {engine_cpu / (engine_cpu + floor_cpu):.2f}; "
+        f"Relais's server beyond the engine: {ms(server_cpu - engine_cpu)} per update, "
+        f"{(server_cpu - engine_cpu) / floor_cpu:.1f} x the floor",
         f"Telegram webhook, {PEOPLE} people at once: {saturated.figures()}",
         f"Telegram webhook at a steady {steady_rate:.0f} updates/s (half the rate above): "
         f"{steady.figures()}",
