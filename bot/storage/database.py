@@ -117,6 +117,19 @@ def new_session(engine: Engine) -> Session:
     return Session(engine, expire_on_commit=False)
 
 
+def core(session: Session) -> sa.Connection:
+    """Return the session's connection, to run a statement built once without the ORM.
+
+    `Session.execute` treats a statement on a mapped class as an ORM statement (bulk
+    semantics, the session's objects kept in step): on the path of every message that cost
+    more than the statement itself. What the session holds unflushed goes first, as
+    `Session.execute` would flush it.
+    """
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    return session.connection()
+
+
 def alembic_config(url: str) -> "Config":
     """Build the Alembic configuration for a database URL (no alembic.ini needed)."""
     # Alembic is imported only to migrate: checking the revision at start-up does without it.

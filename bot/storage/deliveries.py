@@ -1,9 +1,14 @@
 """Outgoing messages and what providers report about them; contacts the providers say are gone."""
 
+import functools
+from collections.abc import Sequence
+from typing import Any, Protocol
+
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from bot.domain import Channel, DeliveryStatus
+from bot.storage.database import core
 from bot.storage.models import Contact, OutboundMessage
 from bot.storage.types import clip, utcnow
 
@@ -51,6 +56,87 @@ def record_outbound(
     session.add(message)
     session.flush()
     return message
+
+
+class Delivery(Protocol):
+    """What became of one message sent to an address (a channel's `SentMessage`)."""
+
+    @property
+    def status(self) -> DeliveryStatus: ...
+    @property
+    def provider_id(self) -> str | None: ...
+    @property
+    def error_code(self) -> str | None: ...
+    @property
+    def error_reason(self) -> str | None: ...
+
+
+@functools.cache
+def _deliveries_statement() -> Any:
+    """One INSERT for every message of a reply, the contact found by its address in it.
+
+    Built once: on the path of every reply, building an ORM row and flushing it cost more
+    than the insert.
+    """
+    table: Any = OutboundMessage
+    contact: Any = Contact
+    channel = sa.bindparam("b_channel", type_=table.channel.type)
+    return sa.insert(table).values(
+        contact_id=select(contact.id)
+        .where(contact.channel == channel, contact.address == sa.bindparam("b_address"))
+        .scalar_subquery(),
+        channel=channel,
+        text=None,
+        resends=0,
+    )
+
+
+def record_deliveries(
+    session: Session, *, channel: Channel, address: str, sent: Sequence[Delivery]
+) -> None:
+    """Record messages sent (or refused) to an address, without their text."""
+    if not sent:
+        return
+    now = utcnow()
+    core(session).execute(
+        _deliveries_statement(),
+        [
+            {
+                "b_channel": channel,
+                "b_address": address,
+                "status": delivery.status,
+                "provider_id": clip(OutboundMessage, "provider_id", delivery.provider_id or "")
+                or None,
+                "error_code": clip(OutboundMessage, "error_code", delivery.error_code or "")
+                or None,
+                "error_reason": clip(OutboundMessage, "error_reason", delivery.error_reason or "")
+                or None,
+                "template_id": None,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for delivery in sent
+        ],
+    )
+
+
+@functools.cache
+def _reachable_statement() -> Any:
+    table: Any = Contact
+    return (
+        sa.update(table)
+        .where(
+            table.channel == sa.bindparam("b_channel", type_=table.channel.type),
+            table.address == sa.bindparam("b_address"),
+            table.opted_out_at.is_not(None),
+        )
+        .values(opted_out_at=None)
+    )
+
+
+def reachable_again(session: Session, *, channel: Channel, address: str) -> None:
+    """Allow sending again to the contact of an address who wrote again, if it was stopped."""
+    core(session).execute(_reachable_statement(), {"b_channel": channel, "b_address": address})
 
 
 def update_delivery(

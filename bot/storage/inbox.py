@@ -5,6 +5,7 @@ handled one after the other, in the order they arrived; an item whose worker die
 again once its lease has run out; one that keeps failing is set aside after a few attempts.
 """
 
+import functools
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from bot.domain import Channel, InboxStatus
+from bot.storage.database import core
 from bot.storage.models import InboxItem
 from bot.storage.queue import claim_in_order, claim_written, count_open, release_claimed
 from bot.storage.types import clip, utcnow
@@ -119,13 +121,24 @@ def claim_next(
     )
 
 
+@functools.cache
+def _finish_statement() -> Any:
+    """Built once: it runs after every update."""
+    table: Any = InboxItem
+    return (
+        sa.update(table)
+        .where(table.id == sa.bindparam("b_id"))
+        .values(
+            status=InboxStatus.DONE,
+            done_at=sa.bindparam("b_done_at", type_=table.done_at.type),
+            lease_until=None,
+        )
+    )
+
+
 def finish(session: Session, *, item_id: int, now: datetime | None = None) -> None:
     """Mark an update handled (in the caller's transaction)."""
-    session.execute(
-        sa.update(InboxItem)
-        .where(col(InboxItem.id) == item_id)
-        .values(status=InboxStatus.DONE, done_at=now or utcnow(), lease_until=None)
-    )
+    core(session).execute(_finish_statement(), {"b_id": item_id, "b_done_at": now or utcnow()})
 
 
 def give_back(session: Session, *, item: InboxItem, error: str) -> InboxStatus:

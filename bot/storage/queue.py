@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, SQLModel, col, select
 
 from bot.domain import Channel
+from bot.storage.database import core
 
 Row = TypeVar("Row", bound=SQLModel)
 # How many candidates one claim looks at: others' claims may take the first ones meanwhile.
@@ -91,15 +92,25 @@ def claim_in_order(
     """
     candidates, take = _statements(model, group, with_due)
     values = {"channel": channel, "now": now, "pending": pending, "claimed": claimed}
-    for row_id in session.execute(candidates, values).scalars().all():
-        taken = session.execute(
+    connection = core(session)
+    for row_id in connection.execute(candidates, values).scalars().all():
+        taken = connection.execute(
             take, {**values, "row_id": row_id, "worker": worker, "until": now + lease}
-        ).scalar_one_or_none()
+        ).first()
         if taken is not None:
             session.commit()
-            return taken  # type: ignore[no-any-return]
+            return _as_row(model, taken)
     session.commit()
     return None
+
+
+def _as_row(model: type[Row], returned: sa.Row[Any]) -> Row:
+    """Build the object of a row an UPDATE ... RETURNING gave back: the caller reads it only.
+
+    Loading it through the ORM (the statement run by the session) cost as much again as the
+    claim itself.
+    """
+    return model(**returned._mapping)
 
 
 def claim_row(
@@ -215,19 +226,23 @@ def claim_written(
             sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
             {"key": f"{model.__name__}:{channel.value}:{group_value}"},
         )
-    taken: Row | None = session.execute(
-        _claim_written_statement(model, group, key),
-        {
-            "b_channel": channel,
-            "b_key": value,
-            "b_group": group_value,
-            "b_pending": pending,
-            "b_claimed": claimed,
-            "worker": worker,
-            "until": until,
-        },
-    ).scalar_one_or_none()
-    return taken
+    taken = (
+        core(session)
+        .execute(
+            _claim_written_statement(model, group, key),
+            {
+                "b_channel": channel,
+                "b_key": value,
+                "b_group": group_value,
+                "b_pending": pending,
+                "b_claimed": claimed,
+                "worker": worker,
+                "until": until,
+            },
+        )
+        .first()
+    )
+    return None if taken is None else _as_row(model, taken)
 
 
 def release_claimed(
@@ -283,7 +298,7 @@ def has_open(
     open: Any,
 ) -> bool:
     """Tell whether a group (a conversation, an address) has rows still open."""
-    found = session.execute(
+    found = core(session).execute(
         _open_in_group_statement(model, group),
         {"b_channel": channel, "b_group": group_value, "b_open": list(open)},
     )

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from bot.domain import Channel, ReplyStatus
+from bot.storage.database import core
 from bot.storage.models import ReplyItem
 from bot.storage.queue import claim_in_order, claim_row, count_open, has_open, release_claimed
 from bot.storage.types import clip, utcnow
@@ -183,7 +184,7 @@ def _sent_statements() -> tuple[Any, Any]:
 def mark_sent(session: Session, *, item_id: int, provider_id: str | None) -> None:
     """Record that a reply reached the provider; one to a deleted contact is dropped."""
     update, delete = _sent_statements()
-    done = session.execute(
+    done = core(session).execute(
         update,
         {
             "row_id": item_id,
@@ -191,9 +192,9 @@ def mark_sent(session: Session, *, item_id: int, provider_id: str | None) -> Non
             "b_sent_at": utcnow(),
         },
     )
-    if not done.rowcount:  # type: ignore[attr-defined]
+    if not done.rowcount:
         # No contact (they asked for their data to go): nothing of the reply is kept.
-        session.execute(delete, {"row_id": item_id})
+        core(session).execute(delete, {"row_id": item_id})
 
 
 def retry_later(session: Session, *, item: ReplyItem, after: float, reason: str) -> ReplyStatus:

@@ -7,6 +7,8 @@ import sqlalchemy as sa
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session, SQLModel
 
+from bot.storage.database import core
+
 
 def insert_ignoring_conflicts(
     session: Session, model: type[SQLModel], values: dict[str, Any]
@@ -14,7 +16,7 @@ def insert_ignoring_conflicts(
     """Insert a row unless it collides with a unique key; tell whether it was inserted."""
     statement = _statement(session.get_bind().dialect.name, model.__table__)  # type: ignore[attr-defined]
     # The values are bound parameters of a statement built once: it runs with every message.
-    inserted = session.execute(statement, values).first()
+    inserted = core(session).execute(statement, values).first()
     return inserted is not None
 
 

@@ -199,3 +199,33 @@ def test_finishing_an_update_claims_the_next_in_the_same_commit(db: DatabaseEngi
     with new_session(db) as session:
         last = session.get(InboxItem, following.id)
         assert last is not None and last.status == InboxStatus.DONE
+
+
+def test_a_claimed_row_comes_back_whole_and_typed(db: DatabaseEngine) -> None:
+    """The claim reads the row from its RETURNING: every column as the ORM would give it."""
+    with new_session(db) as session:
+        replies.add_replies(
+            session,
+            channel=Channel.TELEGRAM,
+            address="42",
+            contact_id=None,
+            message_id="7",
+            replies=[("Bonjour é 🌍", [["Menu", "menu"], ["Aide", "help"]])],
+            context={"reply_to": 5, "thread_id": 9},
+        )
+        session.commit()
+    with new_session(db) as session:
+        reply = replies.claim_next(session, channel=Channel.TELEGRAM, worker="s1")
+    assert reply is not None
+    assert (reply.text, reply.choices, reply.context) == (
+        "Bonjour é 🌍",
+        [["Menu", "menu"], ["Aide", "help"]],
+        {"reply_to": 5, "thread_id": 9},
+    )
+    assert (reply.status, reply.claimed_by, reply.attempts) == (ReplyStatus.CLAIMED, "s1", 1)
+    assert isinstance(reply.status, ReplyStatus) and reply.id is not None
+    assert reply.lease_until is not None and reply.lease_until.utcoffset() is not None
+    assert reply.created_at.utcoffset() is not None
+    update = receive(db, "8", "c")
+    assert update is not None and update.body == {"update_id": "8"}
+    assert isinstance(update.status, InboxStatus) and update.received_at.utcoffset() is not None

@@ -26,7 +26,7 @@ from bot.channels.telegram.ptb import retry_after_seconds
 from bot.channels.telegram.render import TelegramMessage, render
 from bot.core.messages import Outgoing
 from bot.domain import Channel, DeliveryStatus
-from bot.storage import contacts, deliveries
+from bot.storage import deliveries
 from bot.storage.database import new_session
 from bot.storage.models import OutboundMessage
 from bot.storage.types import clip
@@ -179,26 +179,19 @@ class Sender:
         session: Session, address: str, sent: list[SentMessage], *, answering: bool, gone: bool
     ) -> None:
         """Write what `record` records, in the caller's transaction."""
-        contact = contacts.find_contact(session, channel=Channel.TELEGRAM, address=address)
-        contact_id = contact.id if contact is not None else None
-        for delivery in sent:
-            # The text is not kept: replies can hold the person's data (the summary of a
-            # pre-registration), which must go when they ask for it to be deleted.
-            deliveries.record_outbound(
-                session,
-                channel=Channel.TELEGRAM,
-                contact_id=contact_id,
-                text=None,
-                status=delivery.status,
-                provider_id=delivery.provider_id,
-                error_code=delivery.error_code,
-                error_reason=delivery.error_reason,
-            )
+        # The text is not kept: replies can hold the person's data (the summary of a
+        # pre-registration), which must go when they ask for it to be deleted.
+        deliveries.record_deliveries(
+            session,
+            channel=Channel.TELEGRAM,
+            address=address,
+            sent=sent,
+        )
         if gone:
             deliveries.mark_opted_out(session, channel=Channel.TELEGRAM, address=address)
-        elif answering and contact is not None and contact.opted_out_at is not None:
+        elif answering:
             # They wrote again: they can be reached again.
-            deliveries.clear_opt_out(session, contact_id=contact.id or 0)
+            deliveries.reachable_again(session, channel=Channel.TELEGRAM, address=address)
 
     def _move(self, old_address: str, new_address: str) -> None:
         with new_session(self._database) as session:
