@@ -270,3 +270,46 @@ async def test_replies_that_find_no_free_task_go_back_to_the_queue(
     finally:
         await sender.stop()
     assert sent == ["a", "b"]
+
+
+async def test_one_task_goes_from_update_to_update_claiming_each_as_it_finishes_the_last(
+    database: DatabaseEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with new_session(database) as session:
+        for number in range(5):
+            inbox.enqueue(
+                session,
+                channel=Channel.TELEGRAM,
+                message_id=str(number),
+                conversation="a" if number % 2 else "b",
+                body={"n": number},
+            )
+        session.commit()
+    claims_alone: list[int] = []
+    claim_alone = InboxWorker._claim
+
+    def counting_claim(self: InboxWorker) -> InboxItem | None:
+        claimed = claim_alone(self)
+        if claimed is not None:
+            claims_alone.append(claimed.body["n"])
+        return claimed
+
+    monkeypatch.setattr(InboxWorker, "_claim", counting_claim)
+    seen: list[int] = []
+
+    async def handle(item: InboxItem) -> None:
+        seen.append(item.body["n"])
+
+    worker = InboxWorker(database, Channel.TELEGRAM, handle, concurrency=1)
+    await worker.start()
+    try:
+        await eventually(lambda: len(seen) == 5)
+    finally:
+        await worker.stop()
+    assert seen == [0, 1, 2, 3, 4]
+    # The first update was claimed alone; each of the others with the finish of the one before.
+    assert claims_alone == [0]
+    with new_session(database) as session:
+        items = session.exec(select(InboxItem)).all()
+    assert {item.status for item in items} == {InboxStatus.DONE}
+    assert {item.attempts for item in items} == {1}

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -217,7 +217,12 @@ class FakeBotApi:
 
     async def _endpoint(self, request: Request) -> Response:
         token, method = request.path_params["token"], request.path_params["method"]
-        params, files = await _read(request)
+        try:
+            params, files = await _read(request)
+        except ClientDisconnect:
+            # The client died mid-request (a server killed on purpose): nobody reads an answer,
+            # and Telegram never saw the call.
+            return Response(status_code=400)
         call = Call(method=method, params=params, files=files, at=time.perf_counter())
         with self._lock:
             self._state.calls.append(call)
