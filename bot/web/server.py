@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import (
     HTMLResponse,
     JSONResponse,
@@ -181,7 +181,24 @@ def create_web_app(relais: Relais, channels: list[ChannelAdapter] | None = None)
     ]
     for channel in channels:
         routes.extend(channel.routes())
-    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeaders)])
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(SecurityHeaders)],
+        exception_handlers={ClientDisconnect: _client_gone},
+    )
+
+
+async def _client_gone(request: Request, error: Exception) -> Response:
+    """A client that hung up before its body was read: nothing was taken, nobody reads this."""
+    client = request.client.host if request.client else "?"
+    log.info(
+        "%s %s: the client hung up before its request was read (%s)",
+        request.method,
+        request.url.path,
+        client,
+    )
+    return Response(status_code=400)
 
 
 def _incoming(sender: str, data: Any) -> Incoming | None:
