@@ -73,28 +73,30 @@ class Delivery(Protocol):
 
 @functools.cache
 def _deliveries_statement() -> Any:
-    """One INSERT for every message of a reply, the contact found by its address in it.
+    """One INSERT ... SELECT for every message of a reply, through the address's contact.
 
-    Built once: on the path of every reply, building an ORM row and flushing it cost more
-    than the insert.
+    No contact (they had their data deleted, and this is the confirmation): no row, so that
+    nothing tied to their chat is kept. Built once: on the path of every reply, building an
+    ORM row and flushing it cost more than the insert.
     """
     table: Any = OutboundMessage
     contact: Any = Contact
-    channel = sa.bindparam("b_channel", type_=table.channel.type)
-    return sa.insert(table).values(
-        contact_id=select(contact.id)
-        .where(contact.channel == channel, contact.address == sa.bindparam("b_address"))
-        .scalar_subquery(),
-        channel=channel,
-        text=None,
-        resends=0,
+    columns = ["status", "provider_id", "error_code", "error_reason", "created_at", "updated_at"]
+    # Each parameter bound as its column's type (no SQL CAST: SQLite's would make a date a number).
+    values = [
+        sa.type_coerce(sa.bindparam(f"b_{name}"), getattr(table, name).type) for name in columns
+    ]
+    found = sa.select(contact.id, contact.channel, *values, sa.literal(0)).where(
+        contact.channel == sa.bindparam("b_channel", type_=contact.channel.type),
+        contact.address == sa.bindparam("b_address"),
     )
+    return sa.insert(table).from_select(["contact_id", "channel", *columns, "resends"], found)
 
 
 def record_deliveries(
     session: Session, *, channel: Channel, address: str, sent: Sequence[Delivery]
 ) -> None:
-    """Record messages sent (or refused) to an address, without their text."""
+    """Record messages sent (or refused) to an address's contact, without their text."""
     if not sent:
         return
     now = utcnow()
@@ -104,20 +106,20 @@ def record_deliveries(
             {
                 "b_channel": channel,
                 "b_address": address,
-                "status": delivery.status,
-                "provider_id": clip(OutboundMessage, "provider_id", delivery.provider_id or "")
-                or None,
-                "error_code": clip(OutboundMessage, "error_code", delivery.error_code or "")
-                or None,
-                "error_reason": clip(OutboundMessage, "error_reason", delivery.error_reason or "")
-                or None,
-                "template_id": None,
-                "created_at": now,
-                "updated_at": now,
+                "b_status": delivery.status,
+                "b_provider_id": _clipped("provider_id", delivery.provider_id),
+                "b_error_code": _clipped("error_code", delivery.error_code),
+                "b_error_reason": _clipped("error_reason", delivery.error_reason),
+                "b_created_at": now,
+                "b_updated_at": now,
             }
             for delivery in sent
         ],
     )
+
+
+def _clipped(column: str, value: str | None) -> str | None:
+    return clip(OutboundMessage, column, value) if value else None
 
 
 @functools.cache

@@ -7,12 +7,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine as DatabaseEngine
 
 from bot.app import build_router
+from bot.channels.delivery import SentMessage
 from bot.core.engine import Engine
 from bot.core.messages import Incoming
 from bot.core.turn import Services
 from bot.domain import Channel, DeliveryStatus
 from bot.storage import deliveries, inbox
 from bot.storage.database import create_db_engine, new_session
+from bot.storage.models import Contact
 from tests.core.test_preregistration import FULL_FORM
 
 SENDER = "S3ss10nOfAwa-Ndong"
@@ -112,3 +114,25 @@ def test_a_retried_confirmation_after_deletion_is_not_answered_again(
     assert f"{SENDER}:3" in ids
     assert len(digests) == 3
     assert all(i.startswith("forgotten:") and SENDER not in i for i in digests)
+
+
+def test_deliveries_are_recorded_only_for_a_contact_still_known(
+    database_engine: DatabaseEngine,
+) -> None:
+    with new_session(database_engine) as session:
+        session.add(Contact(channel=Channel.TELEGRAM, address="555"))
+        session.commit()
+    sent = [SentMessage(DeliveryStatus.SENT, "555:1"), SentMessage(DeliveryStatus.FAILED, None)]
+    with new_session(database_engine) as session:
+        deliveries.record_deliveries(session, channel=Channel.TELEGRAM, address="555", sent=sent)
+        deliveries.record_deliveries(session, channel=Channel.TELEGRAM, address="666", sent=sent)
+        session.commit()
+    with new_session(database_engine) as session:
+        rows = session.execute(
+            sa.text("SELECT contact_id, provider_id, status FROM outboundmessage ORDER BY id")
+        ).all()
+        contact_id = session.execute(sa.text("SELECT id FROM contact")).scalar_one()
+    assert [tuple(row) for row in rows] == [
+        (contact_id, "555:1", "sent"),
+        (contact_id, None, "failed"),
+    ]

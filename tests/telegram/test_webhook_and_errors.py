@@ -20,6 +20,7 @@ from bot.settings import Settings
 from bot.storage.database import new_session
 from bot.storage.models import Contact, InboxItem, OutboundMessage, ProcessedMessage
 from bot.web.server import create_web_app
+from tests.hostile.test_deletion import every_value
 from tests.telegram.conftest import PUBLIC_URL, SECRET, STAFF_ID, relais_for, telegram_settings
 from tests.telegram.fake_api import DEACTIVATED, FakeBotApi
 from tests.telegram.harness import Harness, serve
@@ -338,3 +339,21 @@ def test_a_secret_telegram_would_refuse_is_refused_at_start_up(
     )
     with pytest.raises(ValueError, match="RELAIS_TELEGRAM_WEBHOOK_SECRET"):
         TelegramChannel(relais_for(engine, bad))
+
+
+def test_after_deletion_no_table_holds_the_chat_id(
+    webhook: Harness, database: DatabaseEngine
+) -> None:
+    """Not even the record of the confirmation sent once the contact was gone."""
+    marie = webhook.user(user_id=987654321)
+    marie.send("bonjour")
+    marie.send("abonnez-moi")
+    marie.send("parler à une personne")
+    assert any("987654321" in value for _table, value in every_value(database))
+    asked = marie.send("supprimer mes données")
+    assert "987654321" not in asked
+    marie.press(marie.labels()[0])
+    webhook.drain()
+    time.sleep(0.2)
+    left = [(table, value) for table, value in every_value(database) if "987654321" in value]
+    assert left == []
