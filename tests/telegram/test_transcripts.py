@@ -168,3 +168,30 @@ def test_language_command_and_english_hint(telegram: Harness) -> None:
             ("[English]", "English"),
         ],
     )
+
+
+def test_a_command_without_its_entity_is_still_that_command(
+    telegram: Harness, database: DatabaseEngine
+) -> None:
+    """Some clients send "/start" with no bot_command entity; a photo's caption can be one."""
+    typed = telegram.user(7101)
+    plain = typed.message()
+    plain["text"] = "/start"
+    assert "Bonjour" in typed.exchange(typed.update(message=plain))
+    pictured = telegram.user(7102)
+    photo = pictured.message(
+        photo=[{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}],
+        caption="/start",
+        caption_entities=[{"type": "bot_command", "offset": 0, "length": 6}],
+    )
+    assert "Bonjour" in pictured.exchange(pictured.update(message=photo))
+    linked = telegram.user(7103)
+    deep = linked.message()
+    deep["text"] = "/start preinscription"
+    assert "Avant de commencer" in linked.exchange(linked.update(message=deep))
+    helped = telegram.user(7104)
+    bare = helped.message()
+    bare["text"] = "/aide"
+    assert "annuler" in helped.exchange(helped.update(message=bare))
+    with new_session(database) as session:
+        assert list(session.exec(select(Subscription)).all()) == []

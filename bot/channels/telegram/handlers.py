@@ -83,13 +83,17 @@ class Conversations:
         text = message.text or message.caption or ""
         username = self._bot.username
         if text.startswith("/"):
-            # A command the bot has no handler for: "/preinscription" still means something.
+            # A command no handler took: one without its entity (typed in some clients, a
+            # photo's caption) is still that command; "/preinscription" still means something.
             name, addressee, rest = command_name(text)
             if addressee is not None and addressee.casefold() != username.casefold():
                 return
             if chat.type in GROUP_CHATS and addressee is None:
                 return
-            await self._converse(update, text=f"{name} {rest}".strip())
+            if name == "start":
+                await self._start(update, rest.split()[0] if rest else None)
+            else:
+                await self._converse(update, text=WORD_COMMANDS.get(name, f"{name} {rest}".strip()))
             return
         if chat.type == ChatType.PRIVATE:
             await self._converse(update, text=text)
@@ -101,7 +105,11 @@ class Conversations:
     async def _on_start(self, update: Update, context: Context) -> None:
         if not _from_a_person(update.effective_user):
             return
-        payload = deep_link(context.args[0]) if context.args else None
+        await self._start(update, context.args[0] if context.args else None)
+
+    async def _start(self, update: Update, argument: str | None) -> None:
+        """Open what a deep link names, else greet (a form left half-way resumes)."""
+        payload = deep_link(argument) if argument else None
         if payload is not None:
             await self._converse(update, payload=payload)
         else:
