@@ -261,3 +261,8 @@ class EditAnswer(Payload, prefix="cedit", offered_only=True):
     """Answer one question of the consultation again."""
 
     question_id: int
+
+
+# What a person may always do, even while a member of staff answers them in the console:
+# stop the messages, see their data, have it deleted (and answer that question).
+RIGHTS: tuple[type[Payload], ...] = (Unsubscribe, ShowMyData, DeleteMyData, ConfirmDeletion)

@@ -165,8 +165,11 @@ class Engine:
         )
         said = _what_was_said(turn)
         # While a member of staff answers from the console the bot keeps quiet: the message
-        # is kept for them to read, and nothing else happens.
-        answered_by_staff = contacts.taken_handoff(session, contact_id=turn.contact_id) is not None
+        # is kept for them to read, and nothing else happens, unless it asks for a right
+        # (STOP, their data) that no one may hold back.
+        answered_by_staff = contacts.taken_handoff(
+            session, contact_id=turn.contact_id
+        ) is not None and not self._router.asks_for_a_right(turn)
         if not answered_by_staff:
             with i18n.using(translator):
                 self._router.handle(turn)

@@ -7,7 +7,7 @@ from typing import TypeVar
 from rapidfuzz import fuzz
 
 from bot.core import i18n, payloads
-from bot.core.actions import Cancel, MainMenu
+from bot.core.actions import RIGHTS, Cancel, MainMenu
 from bot.core.feature import INTERRUPT_CONFIDENCE, INTERRUPT_QUESTION_CONFIDENCE, Feature
 from bot.core.i18n import _
 from bot.core.keywords import (
@@ -37,6 +37,11 @@ MIN_INTERRUPTING_LETTERS = 4
 NOT_INTERRUPTING = frozenset(
     [Intent.OUT_OF_SCOPE, Intent.AFFIRM, Intent.DENY, Intent.GREET, Intent.THANKS, Intent.GOODBYE]
 )
+
+
+# Said in words or by the NLU, what `actions.RIGHTS` are as buttons.
+_RIGHTS_INTENTS = frozenset({Intent.UNSUBSCRIBE, Intent.DATA_RIGHTS})
+_RIGHTS_FLOWS = frozenset({Flow.DATA_DELETION})
 
 
 class Router:
@@ -110,6 +115,18 @@ class Router:
         buttons = tuple(Choice(label, packed) for label, packed in offered)
         turn.replies.append(Outgoing(text=asked, choices=buttons))
         return True
+
+    def asks_for_a_right(self, turn: Turn) -> bool:
+        """Tell whether a message asks for what staff answering it cannot hold back.
+
+        STOP, "what do you keep about me", "delete my data", its buttons, and the answer to
+        the deletion question (see `actions.RIGHTS`).
+        """
+        if turn.incoming.payload:
+            return isinstance(self._pressed(turn), RIGHTS)
+        if isinstance(global_action(turn.text), RIGHTS) or turn.conversation.flow in _RIGHTS_FLOWS:
+            return True
+        return _known_intent(turn.parse().intent) in _RIGHTS_INTENTS
 
     def is_capturing(self, flow: Flow) -> bool:
         """Tell whether a flow reads free text as answers to its own question."""
