@@ -423,7 +423,9 @@ class ReplySender(_HandingLoop[ReplyItem]):
                 session, item_id=item_id, worker=self.worker, lease=self._lease
             )
 
-    def _record(self, item: ReplyItem, result: SendResult, *, claim_next: bool) -> ReplyItem | None:
+    def _record(
+        self, item: ReplyItem, result: SendResult, *, claim_next: bool = False
+    ) -> ReplyItem | None:
         if result.sent:
             metrics.sent(self._channel, "reply")
         else:

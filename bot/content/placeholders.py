@@ -38,10 +38,28 @@ def malformed_placeholders(text: str) -> int:
     return len(_OPENING_RE.findall(normalised)) - len(complete)
 
 
-def replace_placeholders(text: str, replacement: str | Callable[[str], str]) -> str:
-    """Replace every placeholder, e.g. by a sentence saying the information is not yet known."""
+# A label just before a placeholder on its line: "Heures de réponse : [À COMPLÉTER : ...]".
+_AFTER_LABEL_RE = re.compile(r"[:：]\s*$")
+
+
+def replace_placeholders(
+    text: str,
+    replacement: str | Callable[[str], str],
+    *,
+    after_label: str | None = None,
+) -> str:
+    """Replace every placeholder, e.g. by a sentence saying the information is not yet known.
+
+    With `after_label`, a placeholder that follows a label on its line ("Délai : [...]") is
+    replaced by that text alone: the label already says what is not known, and "Délai : délai
+    de réponse (à confirmer)" would say it twice.
+    """
 
     def substitute(match: re.Match[str]) -> str:
+        if after_label is not None:
+            line = match.string[: match.start()].rsplit("\n", 1)[-1]
+            if _AFTER_LABEL_RE.search(line):
+                return after_label
         if callable(replacement):
             return replacement(match.group("what"))
         return replacement

@@ -120,6 +120,18 @@ class Turn:
             lambda what: _("{what} (à confirmer auprès de la {directorate})").format(
                 what=what, directorate=self.directorate
             ),
+            after_label=_("à confirmer auprès de la {directorate}").format(
+                directorate=self.directorate
+            ),
+        )
+
+    def value(self, text: LocalizedText) -> str:
+        """Return content text shown after a label ("Combien de temps : ..."), in the contact's
+        language; a placeholder is said as not yet known, without its description, which the
+        label already gives."""
+        return replace_placeholders(
+            text.get(self.translator.locale.value),
+            _("à confirmer auprès de la {directorate}").format(directorate=self.directorate),
         )
 
     def plain(self, text: str) -> str:

@@ -45,3 +45,17 @@ def test_replace() -> None:
     text = "Adresse : [À COMPLÉTER : adresse de la DGES]"
     assert replace_placeholders(text, "non connue") == "Adresse : non connue"
     assert replace_placeholders(text, str.upper) == "Adresse : ADRESSE DE LA DGES"
+
+
+def test_a_placeholder_after_a_label_is_said_once() -> None:
+    text = (
+        "Heures de réponse : [À COMPLÉTER : jours et heures où les agents répondent]\n"
+        "[À COMPLÉTER : étapes à suivre]\n"
+        "مدة الرد: [À COMPLÉTER : مدة الرد]"
+    )
+    said = replace_placeholders(text, lambda what: f"{what} (à confirmer)", after_label="inconnu")
+    assert said.splitlines() == [
+        "Heures de réponse : inconnu",
+        "étapes à suivre (à confirmer)",
+        "مدة الرد: inconnu",
+    ]

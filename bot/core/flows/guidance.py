@@ -2,7 +2,8 @@
 
 from collections.abc import Sequence
 
-from bot.content.model import Source
+from bot.content.model import LocalizedText, Source
+from bot.content.placeholders import has_placeholder
 from bot.content.schema import Procedure
 from bot.core.actions import (
     GuideList,
@@ -194,18 +195,31 @@ class GuidanceFeature(Feature):
 
 
 def office_lines(turn: Turn, org_type: OrgType) -> list[str]:
-    """Return, for each office dealing with a kind of organisation, its address and hours."""
-    return [
-        "\n".join(
-            [
-                f"• {turn.local(office.name)}",
-                _("  Adresse : {address}").format(address=turn.local(office.address)),
-                _("  Téléphone : {phone}").format(phone=turn.plain(office.phone)),
-                _("  Horaires : {hours}").format(hours=turn.local(office.hours)),
+    """Return, for each office dealing with a kind of organisation, its address and hours.
+
+    What the directorate has not filled in yet is said as not known, in one line when none
+    of it is known, never with the long description of each blank.
+    """
+    lines = []
+    for office in turn.pack.offices_for(org_type):
+        block = [f"• {turn.local(office.name)}"]
+        if all(
+            has_placeholder(text) for text in (office.address.fr, office.phone, office.hours.fr)
+        ):
+            block.append(
+                _(
+                    "  Adresse, téléphone et horaires : à confirmer auprès de la {directorate}"
+                ).format(directorate=turn.directorate)
+            )
+        else:
+            phone = turn.value(LocalizedText(fr=office.phone))
+            block += [
+                _("  Adresse : {address}").format(address=turn.value(office.address)),
+                _("  Téléphone : {phone}").format(phone=phone),
+                _("  Horaires : {hours}").format(hours=turn.value(office.hours)),
             ]
-        )
-        for office in turn.pack.offices_for(org_type)
-    ]
+        lines.append("\n".join(block))
+    return lines
 
 
 def recommendation(fitting: Sequence[LegalForm]) -> list[dict[str, str | None]]:

@@ -285,15 +285,15 @@ class PreregistrationFeature(Feature):
                 "• Loi : {law}\n"
                 "Acceptez-vous ?"
             ).format(
-                purpose=turn.local(protection.purpose),
-                recipients=turn.local(protection.recipients),
-                retention=turn.local(protection.retention),
+                purpose=turn.value(protection.purpose),
+                recipients=turn.value(protection.recipients),
+                retention=turn.value(protection.retention),
                 rights=turn.translator.format_list(
                     [turn.local(right.label) for right in protection.rights]
                 )
                 + ". "
                 + turn.local(protection.exercise),
-                law=turn.local(protection.law),
+                law=turn.value(protection.law),
             ),
             [(_("J'accepte"), Consent(Answer.YES)), (_("Je refuse"), Consent(Answer.NO))],
         )
