@@ -74,6 +74,11 @@ def localized_texts(data: Any, loc: tuple[str | int, ...] = ()) -> Iterator[Tran
             yield TranslatedText(loc, data)
             return
         for key, value in data.items():
+            if key == "title" and isinstance(value, str) and "sources" in loc:
+                # A source's title written as a plain string is shown to citizens as it is:
+                # French in every language until it is translated.
+                yield TranslatedText((*loc, key), {REFERENCE: value})
+                continue
             yield from localized_texts(value, (*loc, str(key)))
     elif isinstance(data, list):
         for index, value in enumerate(data):
