@@ -40,11 +40,14 @@ _GREETINGS = frozenset(
 _YES = frozenset(
     fold(word)
     for word in ["oui", "ouais", "ouai", "wi", "oui oui", "yes", "yep", "ok", "d accord", "dac",
-                 "daccord", "exact", "bien sur", "نعم", "ايه", "واه"]
+                 "daccord", "exact", "bien sur", "j'accepte", "jaccepte", "i agree", "agree",
+                 "agreed", "i accept", "accept", "wakha", "wah", "iyeh", "نعم", "ايه", "واه",
+                 "موافق", "أوافق", "اوافق"]
 )  # fmt: skip
 _NO = frozenset(
     fold(word)
-    for word in ["non", "nn", "no", "nope", "pas du tout", "non merci", "لا", "كلا"]
+    for word in ["non", "nn", "no", "nope", "pas du tout", "non merci", "je refuse", "i refuse",
+                 "refuse", "i decline", "لا", "كلا", "أرفض", "ارفض"]
 )  # fmt: skip
 
 

@@ -28,6 +28,9 @@ MIN_WORDS_TO_SWITCH = 3
 MIN_CONFIDENCE_TO_SWITCH = 0.9
 # Or one word Lingua is all but sure of ("reprendre", "subscribe"; not "cooperative").
 SURE_CONFIDENCE = 0.97
+# Before any message of the conversation was told, two words told with this confidence: the
+# default language is only a guess too ("preregister my association").
+FIRST_CONFIDENCE_TO_SWITCH = 0.8
 _PLAIN_WORD = re.compile(r"(?<![\w-])(?![A-Z0-9-]+(?![\w-]))[^\W\d_][\w'-]*")
 
 
@@ -76,12 +79,14 @@ def _decisive(written: WrittenLanguage, text: str, told: Locale | None) -> bool:
     """
     if written.locale is Locale.AR or written.confidence >= 1.0:
         return True  # Arabic script, Arabizi, or a clear lead of little words
+    words = len(_PLAIN_WORD.findall(text))
+    if told is None and words > 1 and written.confidence >= FIRST_CONFIDENCE_TO_SWITCH:
+        return True
     if written.confidence < MIN_CONFIDENCE_TO_SWITCH:
         return False
     if written.confidence >= SURE_CONFIDENCE:
         return True
-    words = len(_PLAIN_WORD.findall(text))
-    return words >= MIN_WORDS_TO_SWITCH or (told is None and words > 1)
+    return words >= MIN_WORDS_TO_SWITCH
 
 
 def remembered(data: dict[str, Any], reading: LanguageReading) -> dict[str, Any]:
