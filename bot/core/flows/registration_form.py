@@ -18,6 +18,7 @@ from bot.core.flows.country_fields import (
     show_scope,
 )
 from bot.core.flows.form_base import Answers, FieldName, FormContext, Invalid, Parser, pick
+from bot.core.flows.lead_ins import Answering, says_there_is_none, without_lead_in
 from bot.core.flows.names import COOP_FORM_NAMES, org_type_name
 from bot.core.i18n import N_, _
 from bot.domain import CoopForm, OrgType
@@ -97,9 +98,9 @@ def minimum_founders(ctx: FormContext) -> int:
     return procedure.min_founders or 1
 
 
-def _text(minimum: int, maximum: int, what: str) -> Parser:
+def _text(minimum: int, maximum: int, what: str, answering: Answering | None = None) -> Parser:
     def parse(text: str, ctx: FormContext) -> str:
-        value = squeeze(text)
+        value = squeeze(text) if answering is None else without_lead_in(text, answering)
         if not has_letters(value):
             raise Invalid(_("{what} doit contenir des lettres.").format(what=_(what)))
         if len(value) < minimum:
@@ -117,7 +118,7 @@ def _text(minimum: int, maximum: int, what: str) -> Parser:
 
 def _optional(parse: Parser) -> Parser:
     def parse_optional(text: str, ctx: FormContext) -> Any:
-        return None if fold(text) in SKIP_WORDS else parse(text, ctx)
+        return None if fold(text) in SKIP_WORDS or says_there_is_none(text) else parse(text, ctx)
 
     return parse_optional
 
@@ -335,7 +336,7 @@ FIELDS: tuple[FormField, ...] = (
         FieldName.NAME,
         N_("Nom"),
         N_("Quel est le nom de l'organisation ?"),
-        _text(2, 160, N_("Le nom")),
+        _text(2, 160, N_("Le nom"), Answering.ORGANISATION),
         help=N_(
             "Le nom complet de l'organisation, tel qu'il sera écrit dans ses statuts, par "
             "exemple « Association des Jeunes pour la Formation »."
@@ -412,7 +413,7 @@ FIELDS: tuple[FormField, ...] = (
         FieldName.CONTACT_NAME,
         N_("Personne à contacter"),
         N_("Quel est le nom de la personne à contacter ?"),
-        _text(2, 120, N_("Le nom")),
+        _text(2, 120, N_("Le nom"), Answering.PERSON),
         suggest=lambda ctx: ctx.known_name,
         help=N_(
             "La personne que les agents de la {directorate} appelleront au sujet de ce "
@@ -424,7 +425,7 @@ FIELDS: tuple[FormField, ...] = (
         FieldName.CONTACT_ROLE,
         N_("Fonction"),
         N_("Quelle est sa fonction dans l'organisation ?"),
-        _text(2, 80, N_("La fonction")),
+        _text(2, 80, N_("La fonction"), Answering.ROLE),
         choices=_role_choices,
         help=N_(
             "Sa fonction dans l'organisation : président(e), secrétaire, trésorier(e) ou "
