@@ -11,15 +11,18 @@ from nlu import Intent
 # Beyond this many words a yes or a no is not read from the NLU's affirm or deny alone.
 YES_NO_WORDS = 6
 
+_CANCEL_WORDS = [
+    "annuler", "annule", "anuler", "cancel", "quitter", "annule tout", "annuler tout",
+    "tout annuler", "laisse tomber", "laissez tomber", "cancel it", "cancel everything",
+    "forget it", "الغاء", "إلغاء", "الغي", "ألغ",
+]  # fmt: skip
 # Folded forms (see text.fold): lower case, no accents, no punctuation.
 _GLOBAL: dict[str, Payload] = {
     **dict.fromkeys(
         ["menu", "accueil", "menu principal", "main menu", "قائمة", "القائمة"], MainMenu()
     ),
     **dict.fromkeys(["aide", "help", "sos", "مساعدة"], Help()),
-    **dict.fromkeys(
-        ["annuler", "annule", "anuler", "cancel", "quitter", "الغاء", "إلغاء"], Cancel()
-    ),
+    **dict.fromkeys(_CANCEL_WORDS, Cancel()),
     **dict.fromkeys(["langue", "language", "lang", "لغة", "اللغة"], ChooseLanguage()),
     **dict.fromkeys(
         ["stop", "arret", "desabonner", "desinscrire", "unsubscribe", "ايقاف"], Unsubscribe()
@@ -60,9 +63,14 @@ def global_action(text: str) -> Payload | None:
     return _GLOBAL.get(folded)
 
 
+def waves(text: str) -> bool:
+    """Tell whether the message is only a hand waving hello ("👋")."""
+    return _only_emoji(text, _EMOJI_GREETINGS)
+
+
 def is_greeting(text: str) -> bool:
-    """Tell whether the whole message is a greeting."""
-    return fold(text) in _GREETINGS
+    """Tell whether the whole message is a greeting ("bonjour", "👋")."""
+    return fold(text) in _GREETINGS or waves(text)
 
 
 def yes_or_no(text: str) -> bool | None:
@@ -89,7 +97,17 @@ _ACKNOWLEDGEMENTS = frozenset(
         "حسنا", "حسناً", "طيب", "تمام", "شكرا", "شكرا جزيلا", "مفهوم", "اوكي",
     ]
 )  # fmt: skip
-_EMOJI_ACKNOWLEDGEMENTS = frozenset(["👍", "👌", "🙏", "👍🏾", "👍🏿", "👍🏽"])
+_EMOJI_ACKNOWLEDGEMENTS = frozenset("👍👌🙏✅✔👏💯❤💙💚🤝🆗")
+_EMOJI_GREETINGS = frozenset("👋🖐✋🙋")
+# Skin tones, variation selectors and joiners change how an emoji looks, not what it says.
+_EMOJI_MODIFIERS = re.compile("[\U0001f3fb-\U0001f3ff\ufe0e\ufe0f\u200d\u2640\u2642\\s]")
+
+
+def _only_emoji(text: str, emoji: frozenset[str]) -> bool:
+    bare = _EMOJI_MODIFIERS.sub("", text)
+    return bool(bare) and all(character in emoji for character in bare)
+
+
 _RESUME = frozenset(
     fold(word)
     for word in [
@@ -148,7 +166,9 @@ def is_acknowledgement(text: str) -> bool:
     """Tell whether the message only acknowledges ("ok", "d'accord", "merci", "حسنا")."""
     stripped = text.strip()
     folded = fold(stripped)
-    return (bool(folded) and folded in _ACKNOWLEDGEMENTS) or stripped in _EMOJI_ACKNOWLEDGEMENTS
+    return (bool(folded) and folded in _ACKNOWLEDGEMENTS) or _only_emoji(
+        stripped, _EMOJI_ACKNOWLEDGEMENTS
+    )
 
 
 def is_resume_word(text: str) -> bool:

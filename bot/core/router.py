@@ -18,6 +18,7 @@ from bot.core.keywords import (
     is_acknowledgement,
     is_greeting,
     is_resume_word,
+    waves,
 )
 from bot.core.messages import Choice, Outgoing
 from bot.core.payloads import Payload
@@ -140,6 +141,8 @@ class Router:
         return capturing
 
     def _answer_free_text(self, turn: Turn) -> None:
+        if waves(turn.text):
+            turn.read_as("bonjour")  # the NLU reads words: a wave is read as the hello it is
         greeted = self._drop_greeting(turn)
         if is_acknowledgement(turn.text):
             self._fallback.on_intent(turn, _acknowledgement(turn.text))

@@ -62,5 +62,10 @@ def pick(text: str, options: list[tuple[str, str]], *, cutoff: float = 80) -> st
     for value, label in labels.items():
         if folded in (label, fold(value)):
             return value
+    # Whole words first: "culture" is "Culture, sport", not the end of "Agriculture".
+    words = set(folded.split())
+    whole = [value for value, label in labels.items() if words <= set(label.split())]
+    if len(whole) == 1:
+        return whole[0]
     best = process.extractOne(folded, labels, scorer=fuzz.WRatio, score_cutoff=cutoff)
     return None if best is None else str(best[2])
