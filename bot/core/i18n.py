@@ -5,6 +5,7 @@ other catalogue, so an untranslated English or Arabic string still reaches the p
 """
 
 import functools
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -24,6 +25,10 @@ from bot.errors import RelaisError
 
 DOMAIN = "relais"
 REFERENCE_LOCALE = Locale.FR
+
+
+# The day of a French date, when it is the first of the month: "1 décembre" -> "1er décembre".
+_FRENCH_FIRST = re.compile(r"(?<![\d:])1(?= \w)")
 
 
 class CatalogueError(RelaisError, RuntimeError):
@@ -54,11 +59,17 @@ class Translator:
 
     def format_date(self, value: date) -> str:
         """Format a date the way the contact's language writes it ("23 novembre 2026")."""
-        return str(dates.format_date(value, format="long", locale=self._dates))
+        return self._first(dates.format_date(value, format="long", locale=self._dates), value)
 
     def format_day_month(self, value: date) -> str:
         """Format a day of the year without the year ("14 mai", "14 ماي" in Algeria)."""
-        return str(dates.format_skeleton("MMMMd", value, locale=self._dates))
+        return self._first(dates.format_skeleton("MMMMd", value, locale=self._dates), value)
+
+    def _first(self, formatted: str, value: date) -> str:
+        """Write the first of a month "1er" in French, as French does ("1er décembre")."""
+        if self.locale is Locale.FR and value.day == 1:
+            return _FRENCH_FIRST.sub("1er", str(formatted), count=1)
+        return str(formatted)
 
     def month_name(self, month: int) -> str:
         """Return a month's name as dates write it ("mai", "ماي" in Algeria, "مايو" elsewhere)."""
@@ -74,9 +85,8 @@ class Translator:
             .replace("{1}", babel_locale.date_formats["full"].pattern)
             .replace("{0}", babel_locale.time_formats["short"].pattern)
         )
-        return _phone_safe(
-            dates.format_datetime(value, pattern, tzinfo=self.tz, locale=self._dates)
-        )
+        formatted = dates.format_datetime(value, pattern, tzinfo=self.tz, locale=self._dates)
+        return _phone_safe(self._first(formatted, value.astimezone(self.tz).date()))
 
     def format_number(self, value: int | float | Decimal) -> str:
         """Format a number with the contact's grouping and decimal signs."""

@@ -49,6 +49,16 @@ def test_formatting_follows_the_locale(settings: Settings) -> None:
     assert catalogues.translator(Locale.AR).is_rtl
 
 
+def test_the_first_of_the_month_is_1er_in_french_only(settings: Settings) -> None:
+    catalogues = Catalogues(settings.locales_dir, settings.tz)
+    french = catalogues.translator(Locale.FR)
+    assert french.format_date(date(2026, 12, 1)) == "1er décembre 2026"
+    assert french.format_day_month(date(2027, 5, 1)) == "1er mai"
+    assert french.format_date(date(2026, 12, 11)) == "11 décembre 2026"
+    assert french.format_date(date(2031, 1, 21)) == "21 janvier 2031"
+    assert catalogues.translator(Locale.EN).format_date(date(2026, 12, 1)) == "December 1, 2026"
+
+
 def test_a_missing_compiled_catalogue_fails_at_start_up(tmp_path: Path, settings: Settings) -> None:
     for locale in Locale:
         folder = tmp_path / locale.value / "LC_MESSAGES"
