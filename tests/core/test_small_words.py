@@ -43,3 +43,23 @@ def test_a_sector_is_matched_on_whole_words() -> None:
     assert pick("agriculture", sectors) == "agriculture"
     assert pick("sport", sectors) == "culture"
     assert pick("agricultur", sectors) == "agriculture"
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("qui a gagné le match hier", "Je ne peux pas vous aider sur ce sujet"),
+        ("you are so useless", "I cannot help with that"),
+        ("أنت غبي", "لا أستطيع مساعدتكم"),
+    ],
+)
+def test_an_off_topic_sentence_is_told_what_the_service_is_for(
+    engine: Engine, text: str, said: str
+) -> None:
+    answer = Chat(engine, sender=f"off-{len(text)}").send(text)
+    assert said in answer
+    assert "parler à une personne" not in answer.casefold()
+
+
+def test_keyboard_mash_is_still_not_understood(engine: Engine) -> None:
+    assert "Je n'ai pas compris" in Chat(engine, sender="mash").send("qsdkjqsdlkj")

@@ -23,6 +23,10 @@ from bot.core.turn import Turn
 from bot.domain import FaqTopic
 from nlu import Intent, ParseResult
 
+# An off-topic sentence is told so when the NLU is this sure and it has this many words.
+OFF_TOPIC_CONFIDENCE = 0.8
+OFF_TOPIC_WORDS = 2
+
 
 def main_choices() -> list[tuple[str, Payload]]:
     """Return the buttons of the main menu."""
@@ -86,6 +90,17 @@ class MenuFeature(Feature):
                 _("D'accord. Écrivez votre question quand vous voulez."),
                 [(_("Menu"), MainMenu())],
             )
+        elif _off_topic(turn, result):
+            # Understood, and not this service's subject: say what it is for.
+            show_menu(
+                turn,
+                _(
+                    "Je ne peux pas vous aider sur ce sujet. Je réponds aux questions sur la "
+                    "création d'une organisation de l'économie sociale et solidaire "
+                    "(association, coopérative, mutuelle…) et sur sa pré-inscription auprès de "
+                    "la {directorate}."
+                ).format(directorate=turn.directorate),
+            )
         else:
             turn.misunderstood()
             show_menu(turn, self._not_understood(turn))
@@ -147,3 +162,15 @@ def introduction(directorate: Directorate, locale: str) -> str:
         "Bonjour ! Je suis Relais, l'assistant de la {directorate} pour "
         "l'économie sociale et solidaire."
     ).format(directorate=name)
+
+
+def _off_topic(turn: Turn, result: ParseResult) -> bool:
+    """Tell whether a sentence is surely about something else (the weather, football).
+
+    One word read as off-topic is more often a typo or keyboard mash: "not understood" then.
+    """
+    return (
+        result.intent == Intent.OUT_OF_SCOPE
+        and result.confidence >= OFF_TOPIC_CONFIDENCE
+        and len(turn.text.split()) >= OFF_TOPIC_WORDS
+    )
