@@ -312,3 +312,26 @@ def test_arabic_months_are_algeria_s_in_algeria_and_the_standard_ones_in_gabon(
 def datetime_at(day: date) -> datetime:
     """Return 9:30 on a day, in UTC."""
     return datetime(day.year, day.month, day.day, 9, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("opening", "follow_ups"),
+    [
+        (
+            "wach lazem bach ndir jam3iya f la commune",
+            [("w l wra9 ?", "صحيفة السوابق"), ("w ch7al yaklef ?", "الرسوم")],
+        ),
+        (
+            "how many founders for an association covering several wilayas",
+            [("and which documents?", "criminal record"), ("where do we file it?", "Interior")],
+        ),
+    ],
+)
+def test_follow_ups_after_an_associations_scope_stay_on_associations(
+    dz_chat: Chat, opening: str, follow_ups: list[tuple[str, str]]
+) -> None:
+    dz_chat.send(opening)
+    for text, expected in follow_ups:
+        answer = dz_chat.send(text)
+        assert expected in answer, answer
+        assert "type of organisation" not in answer and "لأي نوع" not in answer

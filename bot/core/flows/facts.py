@@ -154,6 +154,12 @@ class FactsFeature(Feature):
             # "et pour une coop ?", "c'est combien ?" next are read against this fact.
             coop_form = profile.coop_form.value if profile.coop_form else None
             turn.remember(aspect=fact.aspect.value, coop_form=coop_form)
+        else:
+            guides = {link.guide for link in facts.links(fact_id) if link.guide is not None}
+            if len(guides) == 1:
+                # A fact about one form (an association's scope): "et les papiers ?" next
+                # is about that form.
+                turn.topic = OrgType(guides.pop())
         text = f"{answer}\n\n{sources_line(turn, facts.sources(fact_id), facts.reviewed(fact_id))}"
         turn.say(text, [*link_choices(facts.links(fact_id)), *_closing_choices()])
 
