@@ -195,3 +195,11 @@ def test_a_command_without_its_entity_is_still_that_command(
     assert "annuler" in helped.exchange(helped.update(message=bare))
     with new_session(database) as session:
         assert list(session.exec(select(Subscription)).all()) == []
+
+
+def test_a_lone_slash_is_not_understood_rather_than_called_no_text(telegram: Harness) -> None:
+    slash = telegram.user(7105)
+    bare = slash.message()
+    bare["text"] = "/"
+    answer = slash.exchange(slash.update(message=bare))
+    assert "Je n'ai pas compris" in answer and "messages écrits" not in answer

@@ -93,7 +93,9 @@ class Conversations:
             if name == "start":
                 await self._start(update, rest.split()[0] if rest else None)
             else:
-                await self._converse(update, text=WORD_COMMANDS.get(name, f"{name} {rest}".strip()))
+                # "/" or "/@" alone names no command: read as typed, not as an empty message.
+                said = WORD_COMMANDS.get(name, f"{name} {rest}".strip()) or text
+                await self._converse(update, text=said)
             return
         if chat.type == ChatType.PRIVATE:
             await self._converse(update, text=text)
