@@ -21,6 +21,7 @@ from bot.core.feature import Feature
 from bot.core.flows.consultation import ConsultationFeature
 from bot.core.flows.data_rights import DataRightsFeature
 from bot.core.flows.decision import DecisionFeature
+from bot.core.flows.directorate_contact import DirectorateContactFeature
 from bot.core.flows.events import EventsFeature
 from bot.core.flows.facts import FactsFeature
 from bot.core.flows.faq import FaqFeature
@@ -135,6 +136,7 @@ def build_router() -> Router:
         LanguageFeature(),
         DataRightsFeature(),
         ConsultationFeature(),
+        DirectorateContactFeature(),
         FollowUpFeature(guidance=guidance, decision=decision, status=status, handoff=handoff),
         FactsFeature(),
     ]

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 from bot.content.model import LocalizedText, Source
 from bot.content.placeholders import has_placeholder
-from bot.content.schema import Procedure
+from bot.content.schema import Office, Procedure
 from bot.core.actions import (
     GuideList,
     GuideSection,
@@ -195,31 +195,32 @@ class GuidanceFeature(Feature):
 
 
 def office_lines(turn: Turn, org_type: OrgType) -> list[str]:
-    """Return, for each office dealing with a kind of organisation, its address and hours.
+    """Return, for each office dealing with a kind of organisation, its address and hours."""
+    return [office_block(turn, office) for office in turn.pack.offices_for(org_type)]
+
+
+def office_block(turn: Turn, office: Office) -> str:
+    """Return an office's name, address, phone and hours.
 
     What the directorate has not filled in yet is said as not known, in one line when none
     of it is known, never with the long description of each blank.
     """
-    lines = []
-    for office in turn.pack.offices_for(org_type):
-        block = [f"• {turn.local(office.name)}"]
-        if all(
-            has_placeholder(text) for text in (office.address.fr, office.phone, office.hours.fr)
-        ):
-            block.append(
-                _(
-                    "  Adresse, téléphone et horaires : à confirmer auprès de la {directorate}"
-                ).format(directorate=turn.directorate)
+    block = [f"• {turn.local(office.name)}"]
+    known = (office.address.fr, office.phone, office.hours.fr)
+    if all(has_placeholder(text) for text in known):
+        block.append(
+            _("  Adresse, téléphone et horaires : à confirmer auprès de la {directorate}").format(
+                directorate=turn.directorate
             )
-        else:
-            phone = turn.value(LocalizedText(fr=office.phone))
-            block += [
-                _("  Adresse : {address}").format(address=turn.value(office.address)),
-                _("  Téléphone : {phone}").format(phone=phone),
-                _("  Horaires : {hours}").format(hours=turn.value(office.hours)),
-            ]
-        lines.append("\n".join(block))
-    return lines
+        )
+    else:
+        phone = turn.value(LocalizedText(fr=office.phone))
+        block += [
+            _("  Adresse : {address}").format(address=turn.value(office.address)),
+            _("  Téléphone : {phone}").format(phone=phone),
+            _("  Horaires : {hours}").format(hours=turn.value(office.hours)),
+        ]
+    return "\n".join(block)
 
 
 def recommendation(fitting: Sequence[LegalForm]) -> list[dict[str, str | None]]:
