@@ -20,7 +20,9 @@ def test_asking_how_to_reach_the_directorate(engine: Engine, text: str, said: st
     answer = chat.send(text)
     assert said in answer
     assert "[À COMPLÉTER" not in answer
-    assert any(choice.payload.startswith("human") for reply in chat.last for choice in reply.choices)
+    assert any(
+        choice.payload.startswith("human") for reply in chat.last for choice in reply.choices
+    )
 
 
 @pytest.mark.parametrize(
