@@ -120,19 +120,20 @@ class Turn:
             lambda what: _("{what} (à confirmer auprès de la {directorate})").format(
                 what=what, directorate=self.directorate
             ),
-            after_label=_("à confirmer auprès de la {directorate}").format(
-                directorate=self.directorate
-            ),
+            after_label=self._unknown(),
         )
 
     def value(self, text: LocalizedText) -> str:
-        """Return content text shown after a label ("Combien de temps : ..."), in the contact's
-        language; a placeholder is said as not yet known, without its description, which the
-        label already gives."""
-        return replace_placeholders(
-            text.get(self.translator.locale.value),
-            _("à confirmer auprès de la {directorate}").format(directorate=self.directorate),
-        )
+        """Return content text in the contact's language, a placeholder said as not yet known.
+
+        For text shown after a label ("Combien de temps : ...") and for facts, whose sentence
+        around a placeholder already says what it stands for: only "to be confirmed" is shown,
+        not the placeholder's description.
+        """
+        return replace_placeholders(text.get(self.translator.locale.value), self._unknown())
+
+    def _unknown(self) -> str:
+        return _("à confirmer auprès de la {directorate}").format(directorate=self.directorate)
 
     def plain(self, text: str) -> str:
         """Say "to be confirmed with the directorate" where an untranslated field is not known.

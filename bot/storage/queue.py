@@ -56,18 +56,30 @@ def _statements(model: type[SQLModel], group: str, with_due: bool) -> tuple[Any,
         .order_by(table.id)
         .limit(CANDIDATES)
     )
-    take = (
-        sa.update(table)
-        .where(table.id == sa.bindparam("row_id"), claimable)
-        .values(
-            status=claimed,
-            claimed_by=sa.bindparam("worker"),
-            lease_until=sa.bindparam("until", type_=table.lease_until.type),
-            attempts=table.attempts + 1,
-        )
-        .returning(table)
+    take = _claiming(
+        sa.update(table).where(table.id == sa.bindparam("row_id"), claimable), table, claimed
     )
     return candidates, take
+
+
+def _claiming(update: Any, table: Any, claimed: Any) -> Any:
+    """Finish a claim's UPDATE: the row claimed by `worker` until `until`, given back whole."""
+    return update.values(
+        status=claimed,
+        claimed_by=sa.bindparam("worker"),
+        lease_until=sa.bindparam("until", type_=table.lease_until.type),
+        attempts=table.attempts + 1,
+    ).returning(table)
+
+
+def _take(session: Session, model: type[Row], take: Any, values: dict[str, Any]) -> Row | None:
+    """Run a claim's UPDATE ... RETURNING; return the row claimed, or None.
+
+    The row is built from what RETURNING gave back, on the session's connection: loading it
+    through the ORM cost as much again as the claim itself. The caller reads it only.
+    """
+    taken = core(session).execute(take, values).first()
+    return None if taken is None else model(**taken._mapping)
 
 
 def claim_in_order(
@@ -92,25 +104,18 @@ def claim_in_order(
     """
     candidates, take = _statements(model, group, with_due)
     values = {"channel": channel, "now": now, "pending": pending, "claimed": claimed}
-    connection = core(session)
-    for row_id in connection.execute(candidates, values).scalars().all():
-        taken = connection.execute(
-            take, {**values, "row_id": row_id, "worker": worker, "until": now + lease}
-        ).first()
+    for row_id in core(session).execute(candidates, values).scalars().all():
+        taken = _take(
+            session,
+            model,
+            take,
+            {**values, "row_id": row_id, "worker": worker, "until": now + lease},
+        )
         if taken is not None:
             session.commit()
-            return _as_row(model, taken)
+            return taken
     session.commit()
     return None
-
-
-def _as_row(model: type[Row], returned: sa.Row[Any]) -> Row:
-    """Build the object of a row an UPDATE ... RETURNING gave back: the caller reads it only.
-
-    Loading it through the ORM (the statement run by the session) cost as much again as the
-    claim itself.
-    """
-    return model(**returned._mapping)
 
 
 def claim_row(
@@ -152,14 +157,14 @@ def claim_row(
     _candidates, take = _statements(model, group, with_due)
     values = {"now": now, "pending": pending, "claimed": claimed}
     session.expunge(row)
-    taken = session.execute(
-        take, {**values, "row_id": row_id, "worker": worker, "until": now + lease}
-    ).scalar_one_or_none()
+    taken = _take(
+        session, model, take, {**values, "row_id": row_id, "worker": worker, "until": now + lease}
+    )
     if taken is None:
         session.rollback()
         return None
     session.commit()
-    return taken  # type: ignore[no-any-return]
+    return taken
 
 
 def count_open(session: Session, model: type[SQLModel], *, channel: Channel, open: Any) -> int:
@@ -181,22 +186,16 @@ def _claim_written_statement(model: type[SQLModel], group: str, key: str) -> Any
     status_type = table.status.type
     pending = sa.bindparam("b_pending", type_=status_type)
     claimed = sa.bindparam("b_claimed", type_=status_type)
-    return (
-        sa.update(table)
-        .where(
+    return _claiming(
+        sa.update(table).where(
             table.channel == sa.bindparam("b_channel", type_=table.channel.type),
             getattr(table, key) == sa.bindparam("b_key"),
             getattr(table, group) == sa.bindparam("b_group"),
             table.status == pending,
             ~_waiting_behind(table, earlier, group, [pending, claimed]),
-        )
-        .values(
-            status=claimed,
-            claimed_by=sa.bindparam("worker"),
-            lease_until=sa.bindparam("until", type_=table.lease_until.type),
-            attempts=table.attempts + 1,
-        )
-        .returning(table)
+        ),
+        table,
+        claimed,
     )
 
 
@@ -226,23 +225,20 @@ def claim_written(
             sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
             {"key": f"{model.__name__}:{channel.value}:{group_value}"},
         )
-    taken = (
-        core(session)
-        .execute(
-            _claim_written_statement(model, group, key),
-            {
-                "b_channel": channel,
-                "b_key": value,
-                "b_group": group_value,
-                "b_pending": pending,
-                "b_claimed": claimed,
-                "worker": worker,
-                "until": until,
-            },
-        )
-        .first()
+    return _take(
+        session,
+        model,
+        _claim_written_statement(model, group, key),
+        {
+            "b_channel": channel,
+            "b_key": value,
+            "b_group": group_value,
+            "b_pending": pending,
+            "b_claimed": claimed,
+            "worker": worker,
+            "until": until,
+        },
     )
-    return None if taken is None else _as_row(model, taken)
 
 
 def release_claimed(

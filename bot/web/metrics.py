@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot import metrics as counting
+from bot import metrics
 from bot.domain import Channel
 from bot.storage.database import new_session
 from bot.storage.depths import queue_depths
@@ -52,7 +52,7 @@ class QueueDepths(Collector):
 
 def metrics_endpoint(database: DatabaseEngine) -> Callable[[Request], Awaitable[Response]]:
     """Return the `/metrics` handler of one application, and start counting."""
-    counting.collect()
+    metrics.collect()
     depths = CollectorRegistry(auto_describe=False)
     depths.register(QueueDepths(database))
 
@@ -65,7 +65,7 @@ def metrics_endpoint(database: DatabaseEngine) -> Callable[[Request], Awaitable[
             queues = b""
         return generate_latest(REGISTRY) + queues
 
-    async def metrics(request: Request) -> Response:
+    async def endpoint(request: Request) -> Response:
         return Response(await run_in_threadpool(render), media_type=CONTENT_TYPE_LATEST)
 
-    return metrics
+    return endpoint

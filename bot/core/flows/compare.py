@@ -2,8 +2,7 @@
 
 from collections.abc import Sequence
 
-from bot.content.facts import COMPARED_ASPECTS, Aspect, FactsBody, FormCode, FullText, form_of
-from bot.content.placeholders import replace_placeholders
+from bot.content.facts import COMPARED_ASPECTS, Aspect, FactsBody, FormCode, form_of
 from bot.core.i18n import _
 from bot.core.turn import Turn
 from bot.domain import CoopForm, OrgType
@@ -62,12 +61,12 @@ def compare_forms(
     """Write the differences between forms: founders, purpose, bodies, capital, law, filing
     (or only the aspects asked: "les frais d'une asso et d'une coop")."""
     profiles = [facts.forms[code] for code in forms]
-    labels = [_local(turn, profile.label) for profile in profiles]
+    labels = [turn.value(profile.label) for profile in profiles]
     lines = [_("{forms} : ce qui change").format(forms=_(" ou ").join(labels))]
     for aspect in aspects:
-        texts = [_local(turn, profile.line(aspect)) for profile in profiles]
+        texts = [turn.value(profile.line(aspect)) for profile in profiles]
         lines.append("")
-        lines.append(_local(turn, facts.aspects[aspect].label))
+        lines.append(turn.value(facts.aspects[aspect].label))
         if len(set(texts)) == 1:
             lines.append(_("• Pareil : {text}").format(text=texts[0]))
             continue
@@ -90,8 +89,3 @@ def compare_forms(
         )
     )
     return "\n".join(lines)
-
-
-def _local(turn: Turn, text: FullText) -> str:
-    unknown = _("à confirmer auprès de la {directorate}").format(directorate=turn.directorate)
-    return replace_placeholders(text.get(turn.translator.locale.value), unknown)

@@ -10,9 +10,8 @@ is only the name of a form ("mutuelle": that form's guide).
 
 from datetime import date
 
-from bot.content.facts import Aspect, FactsBody, FormCode, FullText, Link, form_of
+from bot.content.facts import Aspect, FactsBody, FormCode, Link, form_of
 from bot.content.model import Source
-from bot.content.placeholders import replace_placeholders
 from bot.core.actions import (
     Faq,
     GuideList,
@@ -136,15 +135,15 @@ class FactsFeature(Feature):
         facts = turn.pack.facts
         assert facts is not None
         fact = facts.facts[fact_id]
-        answer = local(turn, facts.answer(fact_id))
+        answer = turn.value(facts.answer(fact_id))
         if turn.conversation.flow is Flow.GUIDE:
             turn.go(Flow.GUIDE)  # "Pour quel type d'organisation ?" is answered
         turn.remember(aspect=None)
         if fact.form is not None and fact.aspect is not None:
             profile = facts.forms[fact.form]
             answer = _("{form}, {aspect} :\n{answer}").format(
-                form=local(turn, profile.label),
-                aspect=local(turn, facts.aspects[fact.aspect].label).lower(),
+                form=turn.value(profile.label),
+                aspect=turn.value(facts.aspects[fact.aspect].label).lower(),
                 answer=answer,
             )
             turn.topic = OrgType(profile.guide)
@@ -210,14 +209,14 @@ class FactsFeature(Feature):
         shown = [FormCode.ASSOCIATION, FormCode.NGO, *cooperatives]
         shown += [FormCode.MUTUAL, FormCode.FOUNDATION]
         lines = [
-            _("{aspect}, selon la forme :").format(aspect=local(turn, facts.aspects[aspect].label))
+            _("{aspect}, selon la forme :").format(aspect=turn.value(facts.aspects[aspect].label))
         ]
         sources: list[Source] = []
         for code in shown:
             profile = facts.forms[code]
             lines.append(
                 _("• {form} : {text}").format(
-                    form=local(turn, profile.label), text=local(turn, profile.line(aspect))
+                    form=turn.value(profile.label), text=turn.value(profile.line(aspect))
                 )
             )
             titles = {source.title for source in sources}
@@ -257,7 +256,7 @@ class FactsFeature(Feature):
         guides: list[tuple[str, Payload]] = []
         for code in forms:
             org_type = OrgType(facts.forms[code].guide)
-            label = _("Guide : {name}").format(name=local(turn, facts.forms[code].label))
+            label = _("Guide : {name}").format(name=turn.value(facts.forms[code].label))
             if all(not isinstance(p, ShowGuide) or p.org_type is not org_type for _l, p in guides):
                 guides.append((label, ShowGuide(org_type)))
         turn.say(
@@ -325,16 +324,6 @@ def answer_aspect(turn: Turn, form: FormCode, aspect: Aspect) -> bool:
         return False
     FactsFeature().answer(turn, fact_id)
     return True
-
-
-def local(turn: Turn, text: FullText) -> str:
-    """Return a fact's text in the reader's language, a placeholder said as still unknown.
-
-    The sentence around a fact's placeholder already says what it stands for ("Durée de
-    conservation : ..."), and its description is French: only "to be confirmed" is shown.
-    """
-    unknown = _("à confirmer auprès de la {directorate}").format(directorate=turn.directorate)
-    return replace_placeholders(text.get(turn.translator.locale.value), unknown)
 
 
 def sources_line(turn: Turn, sources: list[Source], reviewed: date) -> str:

@@ -77,10 +77,7 @@ def without_lead_in(text: str, answering: Answering, *, shortest: int = 2) -> st
 
     The text stays whole when too little would be left ("c'est" alone, "I am" alone).
     """
-    pattern = _LEAD_INS.get(answering)
-    if pattern is None:
-        return squeeze(text)
-    rest = squeeze(pattern.sub("", text.replace("’", "'"), count=1))
+    rest = squeeze(_LEAD_INS[answering].sub("", text.replace("’", "'"), count=1))
     return rest if len(rest) >= shortest else squeeze(text)
 
 
